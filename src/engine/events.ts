@@ -1,0 +1,71 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import type { LockLostError, LockStoreError } from './errors';
+
+/** Emitted when a lock is taken. */
+export interface LockAcquiredEvent {
+  key: string;
+  fence: number;
+  /** Attempts it took, 1 when the lock was free. */
+  attempts: number;
+  /** Time spent waiting in ms. */
+  waitedMs: number;
+}
+
+/** Emitted after each failed attempt on a busy lock. */
+export interface LockContendedEvent {
+  key: string;
+  /** The holder's remaining ttl in ms, as reported by the store (-1 if unknown). */
+  holderTtl: number;
+  attempt: number;
+}
+
+/** Emitted when a held lock was renewed. */
+export interface LockExtendedEvent {
+  key: string;
+  fence: number;
+  ttl: number;
+  expiresAt: number;
+}
+
+/** Emitted when a held lock was released by its holder. */
+export interface LockReleasedEvent {
+  key: string;
+  fence: number;
+  heldMs: number;
+}
+
+/** Emitted when a held lock was lost; its `signal` aborts with the same error. */
+export interface LockLostEvent {
+  key: string;
+  fence: number;
+  error: LockLostError;
+}
+
+/** Emitted when a store call failed in the background (renewal) or was failed open. */
+export interface LockErrorEvent {
+  key: string | undefined;
+  operation: 'acquire' | 'renew' | 'release' | 'inspect' | 'forceRelease' | 'subscribe';
+  error: LockStoreError;
+}
+
+/** The engine's events, by name. */
+export interface LockEngineEvents {
+  acquired: [LockAcquiredEvent];
+  contended: [LockContendedEvent];
+  extended: [LockExtendedEvent];
+  released: [LockReleasedEvent];
+  lost: [LockLostEvent];
+  error: [LockErrorEvent];
+}
+
+export type LockEventName = keyof LockEngineEvents;
+
+/** `node:diagnostics_channel` channels, named `lockwarden:<event>`, for APM tools. */
+export const diagnosticsChannels: Readonly<Record<LockEventName, diagnostics_channel.Channel>> = {
+  acquired: diagnostics_channel.channel('lockwarden:acquired'),
+  contended: diagnostics_channel.channel('lockwarden:contended'),
+  extended: diagnostics_channel.channel('lockwarden:extended'),
+  released: diagnostics_channel.channel('lockwarden:released'),
+  lost: diagnostics_channel.channel('lockwarden:lost'),
+  error: diagnostics_channel.channel('lockwarden:error'),
+};

@@ -1,0 +1,85 @@
+/**
+ * One caller waiting for a key. Only the head of a key's local queue makes attempts; the others
+ * sleep until they are promoted, their deadline passes, or their signal aborts.
+ */
+export class Waiter {
+  /** Set by {@link Waiter.wake} and consumed by the next sleep or attempt. */
+  woken = false;
+  #resolve: (() => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #failure: unknown;
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /** Wake the waiter now (a release was announced, or it became head of the queue). */
+  wake(): void {
+    this.woken = true;
+    this.#settle();
+  }
+
+  /** Make the waiter's current and future sleeps reject with `reason` (engine closed). */
+  fail(reason: unknown): void {
+    this.#failure ??= reason;
+    const reject = this.#reject;
+    this.#clear();
+    reject?.(reason);
+  }
+
+  /**
+   * Sleep up to `ms`, or less if woken. The timer is deliberately not `unref`'d: an awaited
+   * acquisition is pending work, and the process must not exit underneath it.
+   */
+  sleep(ms: number): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.signal?.aborted) return Promise.reject(this.signal.reason);
+    if (this.woken) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#timer = setTimeout(() => this.#settle(), Math.max(0, ms));
+      this.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    });
+  }
+
+  readonly #onAbort = (): void => {
+    const reject = this.#reject;
+    this.#clear();
+    reject?.(this.signal?.reason);
+  };
+
+  #settle(): void {
+    const resolve = this.#resolve;
+    this.#clear();
+    resolve?.();
+  }
+
+  #clear(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.signal?.removeEventListener('abort', this.#onAbort);
+    this.#timer = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+  }
+}
+
+/** The local queue of waiters for one store key, and its release subscription. */
+export class KeyWaiters {
+  readonly queue: Waiter[] = [];
+  /** Set once release notifications for the key are being delivered. */
+  unsubscribe: (() => void) | undefined;
+  subscribing: Promise<void> | undefined;
+  lingerTimer: NodeJS.Timeout | undefined;
+
+  get head(): Waiter | undefined {
+    return this.queue[0];
+  }
+
+  /** Remove `waiter`; returns whether it was the head. */
+  remove(waiter: Waiter): boolean {
+    const index = this.queue.indexOf(waiter);
+    if (index === -1) return false;
+    this.queue.splice(index, 1);
+    return index === 0;
+  }
+}

@@ -1,0 +1,602 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AcquireResult, LockInfo, LockStore } from '../stores/lock-store';
+import { backoffDelay } from './backoff';
+import { findHeldInContext, lockContext } from './context';
+import {
+  LockBusyError,
+  LockConfigError,
+  LockStoreError,
+  LockTimeoutError,
+  type LockLostError,
+} from './errors';
+import { diagnosticsChannels, type LockEngineEvents, type LockErrorEvent } from './events';
+import { KeyWaiters, Waiter } from './key-waiters';
+import { Lock, LockLease, leaseOf, type LeaseHost } from './lock';
+import {
+  optionError,
+  resolveAcquireOptions,
+  validateAcquireOptions,
+  validateKey,
+  type AcquireOptions,
+  type ResolvedAcquireOptions,
+  type StoreErrorPolicy,
+  type WithLockOptions,
+} from './options';
+import { RenewalScheduler } from './renewal-scheduler';
+
+/** Where the engine writes what it cannot throw (fail-open runs, background store errors). */
+export interface LockLogger {
+  warn(message: string, ...meta: unknown[]): void;
+  error(message: string, ...meta: unknown[]): void;
+}
+
+/** Options of {@link LockEngine}. */
+export interface LockEngineOptions {
+  /** Where locks live: a `RedisLockStore`, a `MemoryLockStore`, or any `LockStore`. */
+  store: LockStore;
+  /**
+   * Prepended to every key (`lw:{orders:42}`), so several applications can share one Redis.
+   * Must not contain `{` or `}`; `''` for none.
+   * @default 'lw'
+   */
+  prefix?: string;
+  /** Acquire options used when a call does not set them. */
+  defaults?: WithLockOptions;
+  /**
+   * What `withLock` does when the store fails: `'throw'` (fail closed) or `'run'` (run the
+   * function unlocked and log it).
+   * @default 'throw'
+   */
+  onStoreError?: StoreErrorPolicy;
+  /**
+   * Receives background failures when nobody listens to the `error` event.
+   * @default console
+   */
+  logger?: LockLogger;
+}
+
+/** How long a key stays subscribed to release notifications after its last local waiter left. */
+const SUBSCRIPTION_LINGER_MS = 2_000;
+
+const ENGINE_OPTION_NAMES = ['store', 'prefix', 'defaults', 'onStoreError', 'logger'];
+
+// Engines sharing one store and prefix see the same keys, so reentrancy is scoped to that pair.
+const scopes = new WeakMap<LockStore, Map<string, object>>();
+function scopeOf(store: LockStore, prefix: string): object {
+  let byPrefix = scopes.get(store);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    scopes.set(store, byPrefix);
+  }
+  let scope = byPrefix.get(prefix);
+  if (!scope) {
+    scope = {};
+    byPrefix.set(prefix, scope);
+  }
+  return scope;
+}
+
+const DEFAULT_METADATA = `${hostname()}:${process.pid}`;
+
+/**
+ * Takes, waits for, renews and releases locks in one {@link LockStore}. Policy lives here
+ * (waiting, auto-extension, reentrancy, events); the store only answers atomic questions.
+ */
+export class LockEngine extends EventEmitter<LockEngineEvents> {
+  /** The store this engine uses. */
+  readonly store: LockStore;
+  /** The key prefix. */
+  readonly prefix: string;
+  readonly #defaults: WithLockOptions;
+  readonly #onStoreError: StoreErrorPolicy;
+  readonly #logger: LockLogger;
+  readonly #scope: object;
+  readonly #held = new Map<string, LockLease>();
+  readonly #waiters = new Map<string, KeyWaiters>();
+  readonly #scheduler: RenewalScheduler;
+  readonly #host: LeaseHost;
+  #closed = false;
+
+  constructor(options: LockEngineOptions) {
+    super();
+    const where = 'new LockEngine()';
+    if (typeof options !== 'object' || options === null) {
+      throw new LockConfigError(`${where}: options must be an object with at least { store }.`);
+    }
+    for (const name of Object.keys(options)) {
+      if (!ENGINE_OPTION_NAMES.includes(name)) {
+        throw new LockConfigError(
+          `${where}: unknown option "${name}". Known options: ${ENGINE_OPTION_NAMES.join(', ')}.`,
+        );
+      }
+    }
+    const { store, prefix = 'lw', defaults = {}, onStoreError = 'throw', logger = console } =
+      options;
+    for (const method of ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const) {
+      if (typeof store?.[method] !== 'function') {
+        throw optionError(
+          where,
+          'store',
+          'a LockStore (a RedisLockStore, a MemoryLockStore, or an object with acquire, renew, release, inspect and forceRelease)',
+          store,
+        );
+      }
+    }
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128) {
+      throw optionError(where, 'prefix', 'a string of at most 128 bytes without "{" or "}"', prefix);
+    }
+    if (typeof defaults !== 'object' || defaults === null) {
+      throw optionError(where, 'defaults', 'an object of acquire options', defaults);
+    }
+    validateAcquireOptions(`${where} defaults`, defaults as Record<string, unknown>);
+    if (onStoreError !== 'throw' && onStoreError !== 'run') {
+      throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
+    }
+    this.store = store;
+    this.prefix = prefix;
+    this.#defaults = defaults;
+    this.#onStoreError = onStoreError;
+    this.#logger = logger;
+    this.#scope = scopeOf(store, prefix);
+    this.#host = {
+      store,
+      storeError: (operation, key, cause) => this.#storeError(operation, key, cause),
+      leaseExtended: (lease) => {
+        this.#scheduler.touch(lease);
+        this.#emit('extended', {
+          key: lease.key,
+          fence: lease.fence,
+          ttl: lease.ttl,
+          expiresAt: lease.deadline,
+        });
+      },
+      leaseReleased: (lease, released) => this.#leaseEnded(lease, released),
+      leaseLost: (lease, error) => this.#leaseLost(lease, error),
+    };
+    this.#scheduler = new RenewalScheduler(store, {
+      renewalFailed: (lease, cause) =>
+        this.#emitError({
+          key: lease.key,
+          operation: 'renew',
+          error: this.#storeError('renew', lease.key, cause),
+        }),
+    });
+  }
+
+  /** Number of locks this engine holds right now. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Take the lock, waiting per `options` (default: up to 10 s). Rejects with
+   * `LockTimeoutError` when the wait runs out, `LockBusyError` with `onBusy: 'throw'`,
+   * `LockStoreError` when the store fails, or the signal's reason when `signal` aborts.
+   *
+   * @example
+   * const lock = await engine.acquire('orders:42', { ttl: 10_000 });
+   * try { await work(lock.signal); } finally { await lock.release(); }
+   */
+  async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+    const [storeKey, resolved] = this.#prepare('LockEngine.acquire', key, options, ['wait', 'throw']);
+    const reentrant = this.#reenter(storeKey);
+    if (reentrant) return reentrant;
+    const lease = await this.#acquire(key, storeKey, resolved);
+    if (!lease) throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
+    return lease.lock;
+  }
+
+  /** One attempt: the lock, or `null` if someone else holds it. */
+  async tryAcquire(key: string, options: AcquireOptions = {}): Promise<Lock | null> {
+    const [storeKey, resolved] = this.#prepare('LockEngine.tryAcquire', key, options, [
+      'wait',
+      'throw',
+    ]);
+    const reentrant = this.#reenter(storeKey);
+    if (reentrant) return reentrant;
+    const lease = await this.#acquire(key, storeKey, { ...resolved, onBusy: 'skip' });
+    return lease?.lock ?? null;
+  }
+
+  /**
+   * Run `fn` while holding the lock and release it before the returned promise settles.
+   * Inside `fn`, taking the same key again on this engine reuses the held lock (reentrancy),
+   * and `currentLock()` returns it.
+   *
+   * @example
+   * await engine.withLock('orders:42', async (lock) => charge(order, lock.signal), { ttl: 10_000 });
+   */
+  withLock<T>(
+    key: string,
+    fn: (lock: Lock) => T | PromiseLike<T>,
+    options?: WithLockOptions & { onBusy?: 'wait' | 'throw' },
+  ): Promise<T>;
+  withLock<T>(
+    key: string,
+    fn: (lock: Lock) => T | PromiseLike<T>,
+    options: WithLockOptions,
+  ): Promise<T | undefined>;
+  async withLock<T>(
+    key: string,
+    fn: (lock: Lock) => T | PromiseLike<T>,
+    options: WithLockOptions = {},
+  ): Promise<T | undefined> {
+    if (typeof fn !== 'function') {
+      throw new LockConfigError(`LockEngine.withLock: the second argument must be a function.`);
+    }
+    const [storeKey, resolved] = this.#prepare('LockEngine.withLock', key, options);
+    const reentrant = this.#reenter(storeKey);
+    if (reentrant) return this.#runHolding(reentrant, storeKey, fn);
+    let lease: LockLease | null;
+    try {
+      lease = await this.#acquire(key, storeKey, resolved);
+    } catch (error) {
+      if (error instanceof LockStoreError && (resolved.onStoreError ?? this.#onStoreError) === 'run') {
+        this.#logger.warn(
+          `lockwarden: running "${key}" WITHOUT a lock because the store failed (onStoreError: 'run'): ${String(error.cause)}`,
+        );
+        const unlocked = new LockLease(null, key, storeKey, '', 0, resolved.ttl, null, Date.now());
+        return fn(unlocked.lock);
+      }
+      throw error;
+    }
+    if (!lease) {
+      if (resolved.onBusy === 'skip') return undefined;
+      throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
+    }
+    return this.#runHolding(lease.lock, storeKey, fn);
+  }
+
+  /** Whether someone (anyone) holds the lock now. */
+  async isLocked(key: string): Promise<boolean> {
+    return (await this.inspect(key)) !== null;
+  }
+
+  /** The lock's ttl, fence, holder count and metadata, or `null` if free. Never the token. */
+  async inspect(key: string): Promise<LockInfo | null> {
+    validateKey('LockEngine.inspect', key);
+    try {
+      return await this.store.inspect(this.#storeKey(key));
+    } catch (cause) {
+      throw this.#storeError('inspect', key, cause);
+    }
+  }
+
+  /**
+   * Delete the lock whoever holds it and wake waiters. For operators recovering from a stuck
+   * holder; the holder finds out at its next renewal. Resolves whether a lock was deleted.
+   */
+  async forceRelease(key: string): Promise<boolean> {
+    validateKey('LockEngine.forceRelease', key);
+    const storeKey = this.#storeKey(key);
+    let deleted: boolean;
+    try {
+      deleted = await this.store.forceRelease(storeKey);
+    } catch (cause) {
+      throw this.#storeError('forceRelease', key, cause);
+    }
+    this.#held.get(storeKey)?.lose('it was force-released');
+    return deleted;
+  }
+
+  /**
+   * Stop: reject pending waiters, stop renewals, release the locks this engine holds, and close
+   * what the store opened (a client you passed to the store stays open).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closedError = new LockConfigError('LockEngine is closed; create a new engine to take locks.');
+    for (const waiters of this.#waiters.values()) {
+      for (const waiter of waiters.queue) waiter.fail(closedError);
+      if (waiters.lingerTimer) clearTimeout(waiters.lingerTimer);
+      waiters.unsubscribe?.();
+    }
+    this.#waiters.clear();
+    this.#scheduler.close();
+    await Promise.all(
+      [...this.#held.values()].map((lease) => lease.release().catch(() => false)),
+    );
+    await this.store.close?.();
+  }
+
+  #prepare(
+    where: string,
+    key: string,
+    options: WithLockOptions,
+    busyPolicies?: readonly string[],
+  ): [string, ResolvedAcquireOptions] {
+    if (this.#closed) {
+      throw new LockConfigError(`${where}: LockEngine is closed; create a new engine to take locks.`);
+    }
+    validateKey(where, key);
+    if (typeof options !== 'object' || options === null) {
+      throw new LockConfigError(`${where}("${key}"): options must be an object.`);
+    }
+    validateAcquireOptions(`${where}("${key}")`, options as Record<string, unknown>, [], busyPolicies);
+    const resolved = resolveAcquireOptions(this.#defaults, options, DEFAULT_METADATA);
+    if (resolved.renewInterval !== null && resolved.renewInterval >= resolved.ttl) {
+      throw optionError(
+        `${where}("${key}")`,
+        'autoExtend.interval',
+        `less than ttl (${resolved.ttl} ms) so the lock is renewed before it expires`,
+        resolved.renewInterval,
+      );
+    }
+    return [this.#storeKey(key), resolved];
+  }
+
+  #storeKey(key: string): string {
+    return this.prefix ? `${this.prefix}:{${key}}` : `{${key}}`;
+  }
+
+  #reenter(storeKey: string): Lock | undefined {
+    const lock = findHeldInContext(this.#scope, storeKey);
+    const lease = lock && leaseOf(lock);
+    if (!lock || lease?.state !== 'held') return undefined;
+    lease.holds += 1;
+    return lock;
+  }
+
+  async #runHolding<T>(
+    lock: Lock,
+    storeKey: string,
+    fn: (lock: Lock) => T | PromiseLike<T>,
+  ): Promise<T> {
+    const frame = { lock, owner: this.#scope, storeKey, parent: lockContext.getStore() };
+    try {
+      return await lockContext.run(frame, () => fn(lock));
+    } finally {
+      await lock.release().catch((error: unknown) => {
+        // The work is done; an unreleased lock expires by itself within its ttl.
+        this.#emitError({ key: lock.key, operation: 'release', error: error as LockStoreError });
+      });
+    }
+  }
+
+  /** Take the lock per `o.onBusy`: `'skip'` and `'throw'` make one attempt (`null` if busy). */
+  async #acquire(key: string, storeKey: string, o: ResolvedAcquireOptions): Promise<LockLease | null> {
+    o.signal?.throwIfAborted();
+    const token = randomBytes(16).toString('base64url');
+    const startedAt = Date.now();
+    const queued = (this.#waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.#held.has(storeKey);
+    const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
+    let attempts = 0;
+    let holderTtl = -1;
+    // Newcomers queue behind local waiters instead of barging; single attempts always try.
+    if (!queued || single) {
+      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt);
+      if (result.acquired) return result.lease;
+      if (single) {
+        if (o.onBusy === 'wait') {
+          throw new LockTimeoutError(
+            `Timed out acquiring lock "${key}": it is held by another owner and waitTimeout is 0.`,
+            { key },
+          );
+        }
+        return null;
+      }
+      attempts = 1;
+      holderTtl = result.ttl;
+    }
+    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl);
+  }
+
+  async #wait(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    startedAt: number,
+    attempts: number,
+    holderTtl: number,
+  ): Promise<LockLease> {
+    const waiters = this.#waitersFor(storeKey);
+    const waiter = new Waiter(o.signal);
+    if (waiters.lingerTimer) {
+      clearTimeout(waiters.lingerTimer);
+      waiters.lingerTimer = undefined;
+    }
+    waiters.queue.push(waiter);
+    const deadline = startedAt + o.waitTimeout;
+    let attemptNow = false;
+    try {
+      if (!waiters.unsubscribe) {
+        await this.#subscribe(key, storeKey, waiters);
+        // A release between our failed attempt and the subscription would go unheard: retry.
+        attemptNow = attempts > 0;
+      }
+      for (;;) {
+        if (attemptNow && waiters.head === waiter) {
+          attemptNow = false;
+          waiter.woken = false;
+          const result = await this.#attempt(key, storeKey, token, o, attempts + 1, startedAt);
+          attempts += 1;
+          if (result.acquired) return result.lease;
+          holderTtl = result.ttl;
+          if (attempts > o.retryCount) {
+            throw new LockTimeoutError(
+              `Timed out acquiring lock "${key}": still held by another owner after ${attempts} attempts (retryCount ${o.retryCount}).`,
+              { key },
+            );
+          }
+        }
+        const now = Date.now();
+        if (now >= deadline) {
+          throw new LockTimeoutError(
+            `Timed out acquiring lock "${key}": still held by another owner after waiting ${now - startedAt} ms (waitTimeout ${o.waitTimeout} ms).`,
+            { key },
+          );
+        }
+        let sleep = deadline - now;
+        if (waiters.head === waiter) {
+          sleep = Math.min(sleep, backoffDelay(o.retryDelay, Math.max(1, attempts)));
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
+        }
+        await waiter.sleep(sleep);
+        if (waiters.head === waiter) attemptNow = true;
+      }
+    } finally {
+      const wasHead = waiters.remove(waiter);
+      // Promote the next local waiter. If we now hold the lock, it is woken by our release.
+      if (wasHead && !this.#held.has(storeKey)) waiters.head?.wake();
+      this.#releaseWaitersIfIdle(storeKey, waiters);
+    }
+  }
+
+  async #attempt(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    attempt: number,
+    startedAt: number,
+  ): Promise<{ acquired: true; lease: LockLease } | { acquired: false; ttl: number }> {
+    const sentAt = Date.now();
+    let result: AcquireResult;
+    try {
+      result = await this.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata });
+    } catch (cause) {
+      throw this.#storeError('acquire', key, cause);
+    }
+    if (!result.acquired) {
+      this.#emit('contended', { key, holderTtl: result.ttl, attempt });
+      return result;
+    }
+    const lease = new LockLease(
+      this.#host,
+      key,
+      storeKey,
+      token,
+      result.fence,
+      o.ttl,
+      o.renewInterval,
+      sentAt,
+    );
+    this.#held.set(storeKey, lease);
+    this.#scheduler.add(lease);
+    if (this.#closed || o.signal?.aborted) {
+      // Nothing may stay locked on the way out.
+      await lease.release().catch(() => false);
+      if (o.signal?.aborted) throw o.signal.reason;
+      throw new LockConfigError('LockEngine is closed; create a new engine to take locks.', { key });
+    }
+    this.#emit('acquired', {
+      key,
+      fence: result.fence,
+      attempts: attempt,
+      waitedMs: sentAt - startedAt,
+    });
+    return { acquired: true, lease };
+  }
+
+  async #subscribe(key: string, storeKey: string, waiters: KeyWaiters): Promise<void> {
+    if (!this.store.onRelease || waiters.unsubscribe) return;
+    waiters.subscribing ??= this.store
+      .onRelease(storeKey, () => this.#wakeHead(storeKey))
+      .then(
+        (unsubscribe) => {
+          if (this.#closed || this.#waiters.get(storeKey) !== waiters) unsubscribe();
+          else waiters.unsubscribe = unsubscribe;
+        },
+        (cause: unknown) => {
+          // Without notifications waiters still wake on the holder's ttl and the backoff.
+          this.#emitError({ key, operation: 'subscribe', error: this.#storeError('subscribe', key, cause) });
+        },
+      )
+      .finally(() => {
+        waiters.subscribing = undefined;
+      });
+    await waiters.subscribing;
+  }
+
+  #waitersFor(storeKey: string): KeyWaiters {
+    let waiters = this.#waiters.get(storeKey);
+    if (!waiters) {
+      waiters = new KeyWaiters();
+      this.#waiters.set(storeKey, waiters);
+    }
+    return waiters;
+  }
+
+  /** Drop a key's queue once nobody waits; keep its subscription a little for the next wait. */
+  #releaseWaitersIfIdle(storeKey: string, waiters: KeyWaiters): void {
+    if (waiters.queue.length > 0 || waiters.lingerTimer) return;
+    if (!waiters.unsubscribe && !waiters.subscribing) {
+      if (this.#waiters.get(storeKey) === waiters) this.#waiters.delete(storeKey);
+      return;
+    }
+    waiters.lingerTimer = setTimeout(() => {
+      waiters.lingerTimer = undefined;
+      if (waiters.queue.length > 0) return;
+      waiters.unsubscribe?.();
+      waiters.unsubscribe = undefined;
+      if (this.#waiters.get(storeKey) === waiters) this.#waiters.delete(storeKey);
+    }, SUBSCRIPTION_LINGER_MS);
+    waiters.lingerTimer.unref();
+  }
+
+  #wakeHead(storeKey: string): void {
+    this.#waiters.get(storeKey)?.head?.wake();
+  }
+
+  #leaseEnded(lease: LockLease, released: boolean): void {
+    if (this.#held.get(lease.storeKey) === lease) this.#held.delete(lease.storeKey);
+    this.#scheduler.delete(lease);
+    if (released) {
+      this.#emit('released', {
+        key: lease.key,
+        fence: lease.fence,
+        heldMs: Date.now() - lease.acquiredAt,
+      });
+    }
+    // In-process hand-off: no need to wait for the pub/sub echo of our own release.
+    this.#wakeHead(lease.storeKey);
+  }
+
+  #leaseLost(lease: LockLease, error: LockLostError): void {
+    if (this.#held.get(lease.storeKey) === lease) this.#held.delete(lease.storeKey);
+    this.#scheduler.delete(lease);
+    this.#emit('lost', { key: lease.key, fence: lease.fence, error });
+    this.#wakeHead(lease.storeKey);
+  }
+
+  #storeError(operation: LockErrorEvent['operation'], key: string, cause: unknown): LockStoreError {
+    if (cause instanceof LockStoreError) return cause;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new LockStoreError(`Lock store failed during ${operation} of "${key}": ${reason}`, {
+      key,
+      cause,
+    });
+  }
+
+  #emit<E extends Exclude<keyof LockEngineEvents, 'error'>>(
+    event: E,
+    payload: LockEngineEvents[E][0],
+  ): void {
+    const channel = diagnosticsChannels[event];
+    if (channel.hasSubscribers) channel.publish(payload);
+    if (this.listenerCount(event) === 0) return;
+    try {
+      (this.emit as (event: string, payload: unknown) => boolean)(event, payload);
+    } catch (error) {
+      this.#logger.error(`lockwarden: a "${event}" listener threw`, error);
+    }
+  }
+
+  #emitError(payload: LockErrorEvent): void {
+    const channel = diagnosticsChannels.error;
+    if (channel.hasSubscribers) channel.publish(payload);
+    if (this.listenerCount('error') === 0) {
+      this.#logger.warn(`lockwarden: ${payload.error.message}`);
+      return;
+    }
+    try {
+      this.emit('error', payload);
+    } catch (error) {
+      this.#logger.error('lockwarden: an "error" listener threw', error);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import { LockConfigError } from './errors';
+
+/** How a caller reacts when the lock is held by someone else. */
+export type BusyPolicy = 'wait' | 'throw';
+
+/** What `withLock` does when the store fails: fail closed (`'throw'`) or run unlocked (`'run'`). */
+export type StoreErrorPolicy = 'throw' | 'run';
+
+/** Options of one acquisition. */
+export interface AcquireOptions {
+  /**
+   * Time to live of the lock in ms, measured by the store's clock. With `autoExtend` the lock is
+   * renewed before it runs out, so this is how long a crashed holder blocks others.
+   * @default 30_000
+   */
+  ttl?: number;
+  /**
+   * How long to wait for a busy lock in ms; `0` makes exactly one attempt.
+   * @default 10_000
+   */
+  waitTimeout?: number;
+  /**
+   * Give up after this many retries (attempts after the first), even before `waitTimeout`.
+   * @default unlimited (bounded by `waitTimeout`)
+   */
+  retryCount?: number;
+  /**
+   * First backoff between attempts in ms, doubled after each attempt (with jitter) up to
+   * `max(retryDelay, 1000)`. A release notification or the holder's expiry wakes a waiter
+   * earlier, so this is a safety net rather than a polling interval.
+   * @default 50
+   */
+  retryDelay?: number;
+  /**
+   * Renew the lock while it is held: `true` renews every `ttl / 3`; `{ interval }` sets the
+   * period in ms (less than `ttl`); `false` lets it expire after `ttl` (the lock's `signal`
+   * then aborts with `LockLostError`).
+   * @default true
+   */
+  autoExtend?: boolean | { interval: number };
+  /**
+   * `'wait'` waits up to `waitTimeout`; `'throw'` makes one attempt and throws `LockBusyError`.
+   * @default 'wait'
+   */
+  onBusy?: BusyPolicy;
+  /** Abort waiting; the acquisition then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * A short description of the holder, stored with the lock and shown by `inspect`.
+   * @default `${hostname}:${pid}`
+   */
+  metadata?: string;
+}
+
+/** Options of `withLock`. */
+export interface WithLockOptions extends Omit<AcquireOptions, 'onBusy'> {
+  /**
+   * `'wait'` and `'throw'` as for `acquire`; `'skip'` resolves `undefined` without calling the
+   * function when the lock is busy.
+   * @default 'wait'
+   */
+  onBusy?: BusyPolicy | 'skip';
+  /**
+   * When the store fails: `'throw'` rejects with `LockStoreError` (fail closed); `'run'` logs
+   * and runs the function without a lock (fail open). Defaults to the engine's policy.
+   */
+  onStoreError?: StoreErrorPolicy;
+}
+
+/** Acquire options after defaults are applied and values checked. */
+export interface ResolvedAcquireOptions {
+  ttl: number;
+  waitTimeout: number;
+  retryCount: number;
+  retryDelay: number;
+  renewInterval: number | null;
+  onBusy: BusyPolicy | 'skip';
+  signal: AbortSignal | undefined;
+  metadata: string;
+  onStoreError: StoreErrorPolicy | undefined;
+}
+
+export const DEFAULT_TTL = 30_000;
+export const DEFAULT_WAIT_TIMEOUT = 10_000;
+export const DEFAULT_RETRY_DELAY = 50;
+export const MAX_KEY_BYTES = 1024;
+export const MAX_METADATA_BYTES = 1024;
+
+const ACQUIRE_OPTION_NAMES = [
+  'ttl',
+  'waitTimeout',
+  'retryCount',
+  'retryDelay',
+  'autoExtend',
+  'onBusy',
+  'signal',
+  'metadata',
+  'onStoreError',
+] as const;
+
+/** Option names accepted by `acquire`, `tryAcquire` and `withLock`. */
+export const acquireOptionNames: readonly string[] = ACQUIRE_OPTION_NAMES;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/**
+ * Check one option. `where` names the call site, e.g. `engine.acquire("orders:42")` or
+ * `@Locked on Billing.charge`, so the message says where to change it.
+ */
+export function optionError(where: string, option: string, expected: string, value: unknown) {
+  return new LockConfigError(
+    `${where}: option "${option}" must be ${expected}, got ${describe(value)}.`,
+  );
+}
+
+/**
+ * Validate acquire options without applying defaults. Unknown names are refused so a typo such
+ * as `timeout` does not silently fall back to a default. `extraNames` are accepted as-is (the
+ * decorator layer adds its own).
+ */
+export function validateAcquireOptions(
+  where: string,
+  options: Record<string, unknown>,
+  extraNames: readonly string[] = [],
+  busyPolicies: readonly string[] = ['wait', 'throw', 'skip'],
+): void {
+  for (const name of Object.keys(options)) {
+    if (!(ACQUIRE_OPTION_NAMES as readonly string[]).includes(name) && !extraNames.includes(name)) {
+      throw new LockConfigError(
+        `${where}: unknown option "${name}". Known options: ${[...ACQUIRE_OPTION_NAMES, ...extraNames].join(', ')}.`,
+      );
+    }
+  }
+  const { ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata } =
+    options;
+  if (ttl !== undefined && !(isInteger(ttl) && ttl > 0)) {
+    throw optionError(where, 'ttl', 'a positive integer number of milliseconds', ttl);
+  }
+  if (waitTimeout !== undefined && !(isInteger(waitTimeout) && waitTimeout >= 0)) {
+    throw optionError(where, 'waitTimeout', 'an integer number of milliseconds >= 0', waitTimeout);
+  }
+  if (retryCount !== undefined && !(isInteger(retryCount) && retryCount >= 0)) {
+    throw optionError(where, 'retryCount', 'an integer >= 0', retryCount);
+  }
+  if (retryDelay !== undefined && !(isInteger(retryDelay) && retryDelay > 0)) {
+    throw optionError(where, 'retryDelay', 'a positive integer number of milliseconds', retryDelay);
+  }
+  if (autoExtend !== undefined && typeof autoExtend !== 'boolean') {
+    const interval =
+      typeof autoExtend === 'object' && autoExtend !== null
+        ? (autoExtend as { interval?: unknown }).interval
+        : undefined;
+    if (!(isInteger(interval) && interval > 0)) {
+      throw optionError(
+        where,
+        'autoExtend',
+        'true, false or { interval: <positive integer ms> }',
+        autoExtend,
+      );
+    }
+    const effectiveTtl = ttl ?? DEFAULT_TTL;
+    if (isInteger(effectiveTtl) && interval >= effectiveTtl) {
+      throw optionError(
+        where,
+        'autoExtend.interval',
+        `less than ttl (${effectiveTtl} ms) so the lock is renewed before it expires`,
+        interval,
+      );
+    }
+  }
+  if (onBusy !== undefined && !(typeof onBusy === 'string' && busyPolicies.includes(onBusy))) {
+    throw optionError(where, 'onBusy', `one of ${busyPolicies.map((p) => `'${p}'`).join(', ')}`, onBusy);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw optionError(where, 'signal', 'an AbortSignal', signal);
+  }
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'string' || Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
+      throw optionError(where, 'metadata', `a string of at most ${MAX_METADATA_BYTES} bytes`, metadata);
+    }
+  }
+  const onStoreError = options['onStoreError'];
+  if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
+    throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
+  }
+}
+
+/** Check a lock key: a non-empty string of at most {@link MAX_KEY_BYTES} bytes. */
+export function validateKey(where: string, key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new LockConfigError(`${where}: the lock key must be a non-empty string, got ${describe(key)}.`);
+  }
+  const bytes = Buffer.byteLength(key);
+  if (bytes > MAX_KEY_BYTES) {
+    throw new LockConfigError(
+      `${where}: the lock key "${key.slice(0, 40)}…" is ${bytes} bytes; keys are limited to ${MAX_KEY_BYTES} bytes (hash long identifiers into the key).`,
+    );
+  }
+}
+
+/** Merge engine defaults with call options (call options win) and fill in the rest. */
+export function resolveAcquireOptions(
+  defaults: WithLockOptions,
+  options: WithLockOptions,
+  defaultMetadata: string,
+): ResolvedAcquireOptions {
+  const merged: WithLockOptions = { ...defaults, ...stripUndefined(options) };
+  const ttl = merged.ttl ?? DEFAULT_TTL;
+  const autoExtend = merged.autoExtend ?? true;
+  let renewInterval: number | null;
+  if (autoExtend === false) renewInterval = null;
+  else if (autoExtend === true) renewInterval = Math.max(1, Math.floor(ttl / 3));
+  else renewInterval = autoExtend.interval;
+  return {
+    ttl,
+    waitTimeout: merged.waitTimeout ?? DEFAULT_WAIT_TIMEOUT,
+    retryCount: merged.retryCount ?? Number.POSITIVE_INFINITY,
+    retryDelay: merged.retryDelay ?? DEFAULT_RETRY_DELAY,
+    renewInterval,
+    onBusy: merged.onBusy ?? 'wait',
+    signal: merged.signal,
+    metadata: merged.metadata ?? defaultMetadata,
+    onStoreError: merged.onStoreError,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

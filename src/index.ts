@@ -1,0 +1,42 @@
+export { LockEngine } from './engine/lock-engine';
+export type { LockEngineOptions, LockLogger } from './engine/lock-engine';
+export { Lock } from './engine/lock';
+export { currentLock } from './engine/context';
+export type {
+  AcquireOptions,
+  BusyPolicy,
+  StoreErrorPolicy,
+  WithLockOptions,
+} from './engine/options';
+export {
+  LockError,
+  LockBusyError,
+  LockTimeoutError,
+  LockLostError,
+  LockNotHeldError,
+  LockConfigError,
+  LockKeyError,
+  LockStoreError,
+} from './engine/errors';
+export type { LockErrorCode } from './engine/errors';
+export { diagnosticsChannels } from './engine/events';
+export type {
+  LockEngineEvents,
+  LockAcquiredEvent,
+  LockContendedEvent,
+  LockExtendedEvent,
+  LockReleasedEvent,
+  LockLostEvent,
+  LockErrorEvent,
+} from './engine/events';
+export type {
+  LockStore,
+  AcquireResult,
+  LockInfo,
+  RenewRequest,
+  StoreAcquireOptions,
+} from './stores/lock-store';
+export { RedisLockStore } from './stores/redis-lock-store';
+export type { RedisClient, RedisLockStoreOptions } from './stores/redis-lock-store';
+export { MemoryLockStore } from './stores/memory-lock-store';
+export type { MemoryLockStoreOptions } from './stores/memory-lock-store';

@@ -1,0 +1,3 @@
+// `lockwarden/nestjs` is reserved for the NestJS integration (LockModule, LockService,
+// @SingleInstanceCron). It has no exports yet; importing it is harmless.
+export {};

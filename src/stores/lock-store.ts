@@ -1,0 +1,81 @@
+/**
+ * The contract between the lock engine and a backing store.
+ *
+ * Atomicity rules every implementation must keep:
+ * - each operation is atomic with respect to every other operation on the same key;
+ * - `acquire`, `renew` and `release` compare the owner token; only `forceRelease` ignores it;
+ * - expiry is measured by the store's own clock, never the caller's;
+ * - fencing tokens are safe integers that strictly increase per key, across releases and expiries;
+ * - the owner token is never returned by `inspect`.
+ *
+ * Keys passed to a store are already prefixed by the engine (`lw:orders:42`); how a store lays
+ * them out (hash tags, companion keys) is its own business.
+ */
+export interface LockStore {
+  /**
+   * Take `key` for `owner` if it is free or expired. Re-acquiring a key already held by the same
+   * owner succeeds with the same fence (so a retried request after a lost reply is harmless).
+   */
+  acquire(key: string, owner: string, ttl: number, options?: StoreAcquireOptions): Promise<AcquireResult>;
+
+  /** Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise. */
+  renew(key: string, owner: string, ttl: number): Promise<boolean>;
+
+  /**
+   * Renew several locks at once (one pipeline on Redis). Optional: the engine falls back to
+   * parallel `renew` calls. A rejected entry is reported as an `Error` in its slot.
+   */
+  renewMany?(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>>;
+
+  /** Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`. */
+  release(key: string, owner: string): Promise<boolean>;
+
+  /** What is known about `key` without its owner token, or `null` if it is free. */
+  inspect(key: string): Promise<LockInfo | null>;
+
+  /** Delete `key` whoever holds it and notify waiters; `false` if it was free. */
+  forceRelease(key: string): Promise<boolean>;
+
+  /**
+   * Optional: call `listener` whenever `key` is released. Resolves once notifications are being
+   * delivered, to an unsubscribe function.
+   */
+  onRelease?(key: string, listener: () => void): Promise<() => void>;
+
+  /** Free what the store itself opened (never a client the user passed in). */
+  close?(): Promise<void>;
+}
+
+/** Extra data for {@link LockStore.acquire}. */
+export interface StoreAcquireOptions {
+  /** A short description of the holder (host, pid), returned by `inspect`. */
+  metadata?: string;
+}
+
+/** The outcome of {@link LockStore.acquire}. */
+export type AcquireResult =
+  | { acquired: true; fence: number }
+  | {
+      acquired: false;
+      /** The holder's remaining time in ms (`-1` if unknown), so a waiter can sleep that long. */
+      ttl: number;
+    };
+
+/** One entry of {@link LockStore.renewMany}. */
+export interface RenewRequest {
+  key: string;
+  owner: string;
+  ttl: number;
+}
+
+/** The public state of a held lock, as returned by {@link LockStore.inspect}. */
+export interface LockInfo {
+  /** Remaining time to live in ms, by the store's clock. */
+  ttl: number;
+  /** The fencing token issued when the lock was taken. */
+  fence: number;
+  /** Number of holders: 1 for an exclusive lock. */
+  holds: number;
+  /** The holder's metadata string (empty if none was given). */
+  metadata: string;
+}

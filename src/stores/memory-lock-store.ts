@@ -1,0 +1,170 @@
+import type {
+  AcquireResult,
+  LockInfo,
+  LockStore,
+  RenewRequest,
+  StoreAcquireOptions,
+} from './lock-store';
+
+/** Options of {@link MemoryLockStore}. */
+export interface MemoryLockStoreOptions {
+  /**
+   * The store's clock in ms. Expiry is measured by it, as Redis measures it by its own.
+   * @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * How long the last fence of a lock is remembered after the lock could have expired, in ms.
+   * @default 60_000
+   */
+  fenceGrace?: number;
+}
+
+interface Entry {
+  owner: string;
+  fence: number;
+  metadata: string;
+  expiresAt: number;
+}
+
+interface FenceMemo {
+  fence: number;
+  forgetAt: number;
+}
+
+const SWEEP_EVERY = 1024;
+
+/**
+ * A real in-process {@link LockStore}: expiry by its own clock, fencing tokens, release
+ * notifications. For tests and single-process applications; it passes the same contract suite
+ * as the Redis store. Locks are only shared within one process.
+ */
+export class MemoryLockStore implements LockStore {
+  readonly #clock: () => number;
+  readonly #fenceGrace: number;
+  readonly #locks = new Map<string, Entry>();
+  readonly #fences = new Map<string, FenceMemo>();
+  readonly #listeners = new Map<string, Set<() => void>>();
+  #operations = 0;
+
+  constructor(options: MemoryLockStoreOptions = {}) {
+    this.#clock = options.clock ?? Date.now;
+    this.#fenceGrace = options.fenceGrace ?? 60_000;
+  }
+
+  acquire(
+    key: string,
+    owner: string,
+    ttl: number,
+    options: StoreAcquireOptions = {},
+  ): Promise<AcquireResult> {
+    this.#maybeSweep();
+    const now = this.#clock();
+    const entry = this.#live(key, now);
+    if (entry) {
+      if (entry.owner !== owner) return Promise.resolve({ acquired: false, ttl: entry.expiresAt - now });
+      entry.expiresAt = now + ttl;
+      return Promise.resolve({ acquired: true, fence: entry.fence });
+    }
+    // Same scheme as the Redis scripts: clock-based fences, bumped past the remembered last one.
+    const memo = this.#fences.get(key);
+    let fence = Math.floor(now) * 1000;
+    if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
+    this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
+    this.#locks.set(key, { owner, fence, metadata: options.metadata ?? '', expiresAt: now + ttl });
+    return Promise.resolve({ acquired: true, fence });
+  }
+
+  renew(key: string, owner: string, ttl: number): Promise<boolean> {
+    const now = this.#clock();
+    const entry = this.#live(key, now);
+    if (!entry || entry.owner !== owner) return Promise.resolve(false);
+    entry.expiresAt = now + ttl;
+    const memo = this.#fences.get(key);
+    if (memo) memo.forgetAt = now + ttl + this.#fenceGrace;
+    return Promise.resolve(true);
+  }
+
+  async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
+    return Promise.all(requests.map((r) => this.renew(r.key, r.owner, r.ttl)));
+  }
+
+  release(key: string, owner: string): Promise<boolean> {
+    const entry = this.#live(key, this.#clock());
+    if (!entry || entry.owner !== owner) return Promise.resolve(false);
+    this.#locks.delete(key);
+    this.#notify(key);
+    return Promise.resolve(true);
+  }
+
+  inspect(key: string): Promise<LockInfo | null> {
+    const now = this.#clock();
+    const entry = this.#live(key, now);
+    if (!entry) return Promise.resolve(null);
+    return Promise.resolve({
+      ttl: entry.expiresAt - now,
+      fence: entry.fence,
+      holds: 1,
+      metadata: entry.metadata,
+    });
+  }
+
+  forceRelease(key: string): Promise<boolean> {
+    const entry = this.#live(key, this.#clock());
+    if (!entry) return Promise.resolve(false);
+    this.#locks.delete(key);
+    this.#notify(key);
+    return Promise.resolve(true);
+  }
+
+  onRelease(key: string, listener: () => void): Promise<() => void> {
+    let set = this.#listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
+    set.add(listener);
+    return Promise.resolve(() => {
+      const current = this.#listeners.get(key);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.#listeners.delete(key);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#listeners.clear();
+    return Promise.resolve();
+  }
+
+  /** Number of remembered keys (locks and fences); bounded by live locks plus the grace window. */
+  get size(): number {
+    return this.#locks.size + this.#fences.size;
+  }
+
+  #live(key: string, now: number): Entry | undefined {
+    const entry = this.#locks.get(key);
+    if (entry && entry.expiresAt <= now) {
+      this.#locks.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #notify(key: string): void {
+    const set = this.#listeners.get(key);
+    if (!set) return;
+    const listeners = [...set];
+    // Deliver asynchronously, as pub/sub would, and without a timer a fake clock could hold.
+    void Promise.resolve().then(() => {
+      for (const listener of listeners) listener();
+    });
+  }
+
+  #maybeSweep(): void {
+    if (++this.#operations % SWEEP_EVERY !== 0) return;
+    const now = this.#clock();
+    for (const [key, entry] of this.#locks) if (entry.expiresAt <= now) this.#locks.delete(key);
+    for (const [key, memo] of this.#fences) if (memo.forgetAt <= now) this.#fences.delete(key);
+  }
+}

@@ -1,0 +1,212 @@
+import type { Cluster, Redis } from 'ioredis';
+import { LUA } from './lua/scripts';
+import type {
+  AcquireResult,
+  LockInfo,
+  LockStore,
+  RenewRequest,
+  StoreAcquireOptions,
+} from './lock-store';
+
+/** An ioredis client (standalone, Sentinel-backed or Cluster). */
+export type RedisClient = Redis | Cluster;
+
+/** Options of {@link RedisLockStore}. */
+export interface RedisLockStoreOptions {
+  /**
+   * How long the last issued fence of a lock outlives the lock itself, in ms. Fences come from
+   * the server clock; this grace keeps them increasing across a clock step back of up to this
+   * long.
+   * @default 60_000
+   */
+  fenceGrace?: number;
+}
+
+// Names are namespaced because defineCommand adds methods to the user's client.
+const COMMANDS = {
+  acquire: { name: 'lockwardenAcquire', keys: 2, lua: LUA.acquire },
+  renew: { name: 'lockwardenRenew', keys: 2, lua: LUA.renew },
+  release: { name: 'lockwardenRelease', keys: 1, lua: LUA.release },
+  inspect: { name: 'lockwardenInspect', keys: 1, lua: LUA.inspect },
+  forceRelease: { name: 'lockwardenForceRelease', keys: 1, lua: LUA.forceRelease },
+} as const;
+
+type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
+type Scripted = Record<string, ScriptCall | undefined>;
+
+/** The companion keys of a lock key; all share the lock key's hash tag, hence its slot. */
+export function fenceKeyOf(key: string): string {
+  return `${key}:fence`;
+}
+
+/** The pub/sub channel that announces releases of `key`. */
+export function releaseChannelOf(key: string): string {
+  return `${key}:rel`;
+}
+
+/**
+ * A {@link LockStore} on Redis: one EVALSHA per operation, scripts registered once per client
+ * with `defineCommand`, release notifications over one shared subscriber connection that the
+ * store opens itself (and closes in {@link RedisLockStore.close}). The client passed in is
+ * never closed by the store.
+ */
+export class RedisLockStore implements LockStore {
+  readonly #client: RedisClient;
+  readonly #fenceGrace: number;
+  #subscriber: RedisClient | undefined;
+  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #subscribing = new Map<string, Promise<unknown>>();
+  #closed = false;
+
+  constructor(client: RedisClient, options: RedisLockStoreOptions = {}) {
+    this.#client = client;
+    this.#fenceGrace = options.fenceGrace ?? 60_000;
+    const scripted = client as unknown as Scripted;
+    for (const command of Object.values(COMMANDS)) {
+      if (typeof scripted[command.name] !== 'function') {
+        client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
+      }
+    }
+  }
+
+  async acquire(
+    key: string,
+    owner: string,
+    ttl: number,
+    options: StoreAcquireOptions = {},
+  ): Promise<AcquireResult> {
+    const reply = (await this.#call(COMMANDS.acquire.name)(
+      key,
+      fenceKeyOf(key),
+      owner,
+      ttl,
+      options.metadata ?? '',
+      this.#fenceGrace,
+    )) as [number, number];
+    return reply[0] === 1 ? { acquired: true, fence: reply[1] } : { acquired: false, ttl: reply[1] };
+  }
+
+  async renew(key: string, owner: string, ttl: number): Promise<boolean> {
+    const reply = await this.#call(COMMANDS.renew.name)(
+      key,
+      fenceKeyOf(key),
+      owner,
+      ttl,
+      this.#fenceGrace,
+    );
+    return reply === 1;
+  }
+
+  async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
+    if (this.#client.isCluster) {
+      // A cluster pipeline must stay within one node; separate calls are auto-routed.
+      return Promise.all(
+        requests.map((r) =>
+          this.renew(r.key, r.owner, r.ttl).catch((error: unknown) => toError(error)),
+        ),
+      );
+    }
+    const pipeline = this.#client.pipeline() as unknown as Scripted & {
+      exec(): Promise<Array<[Error | null, unknown]> | null>;
+    };
+    const renew = pipeline[COMMANDS.renew.name];
+    if (!renew) throw new Error('lockwarden: renew script is not registered on the pipeline');
+    for (const r of requests) {
+      void renew.call(pipeline, r.key, fenceKeyOf(r.key), r.owner, r.ttl, this.#fenceGrace);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return requests.map((_, i) => {
+      const [error, reply] = replies[i] ?? [new Error('no reply'), null];
+      return error ?? reply === 1;
+    });
+  }
+
+  async release(key: string, owner: string): Promise<boolean> {
+    const reply = await this.#call(COMMANDS.release.name)(key, owner, releaseChannelOf(key));
+    return reply === 1;
+  }
+
+  async inspect(key: string): Promise<LockInfo | null> {
+    const reply = (await this.#call(COMMANDS.inspect.name)(key)) as [number, number, string] | null;
+    if (!reply) return null;
+    return { ttl: reply[0], fence: reply[1], holds: 1, metadata: reply[2] };
+  }
+
+  async forceRelease(key: string): Promise<boolean> {
+    const reply = await this.#call(COMMANDS.forceRelease.name)(key, releaseChannelOf(key));
+    return reply === 1;
+  }
+
+  async onRelease(key: string, listener: () => void): Promise<() => void> {
+    const channel = releaseChannelOf(key);
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(channel, set);
+    }
+    set.add(listener);
+    const subscriber = this.#subscriberConnection();
+    let pending = this.#subscribing.get(channel);
+    if (!pending) {
+      pending = subscriber.subscribe(channel);
+      this.#subscribing.set(channel, pending);
+    }
+    try {
+      await pending;
+    } catch (error) {
+      this.#subscribing.delete(channel);
+      this.#removeListener(channel, listener);
+      throw error;
+    }
+    return () => this.#removeListener(channel, listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#subscribing.clear();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    if (subscriber) {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    }
+  }
+
+  #removeListener(channel: string, listener: () => void): void {
+    const set = this.#listeners.get(channel);
+    if (!set) return;
+    set.delete(listener);
+    if (set.size > 0) return;
+    this.#listeners.delete(channel);
+    this.#subscribing.delete(channel);
+    // Unsubscribing is best effort: a stale subscription only costs ignored messages.
+    this.#subscriber?.unsubscribe(channel).catch(() => undefined);
+  }
+
+  #subscriberConnection(): RedisClient {
+    if (this.#closed) throw new Error('lockwarden: the RedisLockStore is closed');
+    if (!this.#subscriber) {
+      const subscriber = this.#client.duplicate();
+      // Errors surface as failed subscriptions; without a listener ioredis would print them.
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (channel: string) => {
+        const set = this.#listeners.get(channel);
+        if (!set) return;
+        for (const listener of [...set]) listener();
+      });
+      this.#subscriber = subscriber;
+    }
+    return this.#subscriber;
+  }
+
+  #call(name: string): ScriptCall {
+    const fn = (this.#client as unknown as Scripted)[name];
+    if (!fn) throw new Error(`lockwarden: script ${name} is not registered`);
+    return fn.bind(this.#client);
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,2 @@
+export { describeLockStoreContract } from './store-contract';
+export type { StoreContractOptions, StoreFactory, TestApi } from './store-contract';
