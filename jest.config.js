@@ -29,6 +29,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       slowTestThreshold: 30,
     },
+    { ...shared, displayName: 'nestjs', testMatch: ['<rootDir>/test/nestjs/**/*.test.ts'] },
   ],
   testTimeout: 30_000,
 };

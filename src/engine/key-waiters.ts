@@ -31,7 +31,10 @@ export class Waiter {
    * acquisition is pending work, and the process must not exit underneath it.
    */
   sleep(ms: number): Promise<void> {
+    // Rejections carry the caller's abort reason unchanged, as fetch() does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (this.signal?.aborted) return Promise.reject(this.signal.reason);
     if (this.woken) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -13,7 +13,7 @@ import {
 } from './errors';
 import { diagnosticsChannels, type LockEngineEvents, type LockErrorEvent } from './events';
 import { KeyWaiters, Waiter } from './key-waiters';
-import { Lock, LockLease, leaseOf, type LeaseHost } from './lock';
+import { LockLease, leaseOf, type Lock, type LeaseHost } from './lock';
 import {
   optionError,
   resolveAcquireOptions,
@@ -112,8 +112,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         );
       }
     }
-    const { store, prefix = 'lw', defaults = {}, onStoreError = 'throw', logger = console } =
-      options;
+    const {
+      store,
+      prefix = 'lw',
+      defaults = {},
+      onStoreError = 'throw',
+      logger = console,
+    } = options;
     for (const method of ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const) {
       if (typeof store?.[method] !== 'function') {
         throw optionError(
@@ -125,7 +130,12 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       }
     }
     if (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128) {
-      throw optionError(where, 'prefix', 'a string of at most 128 bytes without "{" or "}"', prefix);
+      throw optionError(
+        where,
+        'prefix',
+        'a string of at most 128 bytes without "{" or "}"',
+        prefix,
+      );
     }
     if (typeof defaults !== 'object' || defaults === null) {
       throw optionError(where, 'defaults', 'an object of acquire options', defaults);
@@ -180,7 +190,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * try { await work(lock.signal); } finally { await lock.release(); }
    */
   async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
-    const [storeKey, resolved] = this.#prepare('LockEngine.acquire', key, options, ['wait', 'throw']);
+    const [storeKey, resolved] = this.#prepare('LockEngine.acquire', key, options, [
+      'wait',
+      'throw',
+    ]);
     const reentrant = this.#reenter(storeKey);
     if (reentrant) return reentrant;
     const lease = await this.#acquire(key, storeKey, resolved);
@@ -233,7 +246,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     try {
       lease = await this.#acquire(key, storeKey, resolved);
     } catch (error) {
-      if (error instanceof LockStoreError && (resolved.onStoreError ?? this.#onStoreError) === 'run') {
+      if (
+        error instanceof LockStoreError &&
+        (resolved.onStoreError ?? this.#onStoreError) === 'run'
+      ) {
         this.#logger.warn(
           `lockwarden: running "${key}" WITHOUT a lock because the store failed (onStoreError: 'run'): ${String(error.cause)}`,
         );
@@ -288,7 +304,9 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const closedError = new LockConfigError('LockEngine is closed; create a new engine to take locks.');
+    const closedError = new LockConfigError(
+      'LockEngine is closed; create a new engine to take locks.',
+    );
     for (const waiters of this.#waiters.values()) {
       for (const waiter of waiters.queue) waiter.fail(closedError);
       if (waiters.lingerTimer) clearTimeout(waiters.lingerTimer);
@@ -296,9 +314,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     }
     this.#waiters.clear();
     this.#scheduler.close();
-    await Promise.all(
-      [...this.#held.values()].map((lease) => lease.release().catch(() => false)),
-    );
+    await Promise.all([...this.#held.values()].map((lease) => lease.release().catch(() => false)));
     await this.store.close?.();
   }
 
@@ -309,13 +325,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     busyPolicies?: readonly string[],
   ): [string, ResolvedAcquireOptions] {
     if (this.#closed) {
-      throw new LockConfigError(`${where}: LockEngine is closed; create a new engine to take locks.`);
+      throw new LockConfigError(
+        `${where}: LockEngine is closed; create a new engine to take locks.`,
+      );
     }
     validateKey(where, key);
     if (typeof options !== 'object' || options === null) {
       throw new LockConfigError(`${where}("${key}"): options must be an object.`);
     }
-    validateAcquireOptions(`${where}("${key}")`, options as Record<string, unknown>, [], busyPolicies);
+    validateAcquireOptions(
+      `${where}("${key}")`,
+      options as Record<string, unknown>,
+      [],
+      busyPolicies,
+    );
     const resolved = resolveAcquireOptions(this.#defaults, options, DEFAULT_METADATA);
     if (resolved.renewInterval !== null && resolved.renewInterval >= resolved.ttl) {
       throw optionError(
@@ -357,7 +380,11 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   }
 
   /** Take the lock per `o.onBusy`: `'skip'` and `'throw'` make one attempt (`null` if busy). */
-  async #acquire(key: string, storeKey: string, o: ResolvedAcquireOptions): Promise<LockLease | null> {
+  async #acquire(
+    key: string,
+    storeKey: string,
+    o: ResolvedAcquireOptions,
+  ): Promise<LockLease | null> {
     o.signal?.throwIfAborted();
     const token = randomBytes(16).toString('base64url');
     const startedAt = Date.now();
@@ -481,7 +508,9 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       // Nothing may stay locked on the way out.
       await lease.release().catch(() => false);
       if (o.signal?.aborted) throw o.signal.reason;
-      throw new LockConfigError('LockEngine is closed; create a new engine to take locks.', { key });
+      throw new LockConfigError('LockEngine is closed; create a new engine to take locks.', {
+        key,
+      });
     }
     this.#emit('acquired', {
       key,
@@ -503,7 +532,11 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         },
         (cause: unknown) => {
           // Without notifications waiters still wake on the holder's ttl and the backoff.
-          this.#emitError({ key, operation: 'subscribe', error: this.#storeError('subscribe', key, cause) });
+          this.#emitError({
+            key,
+            operation: 'subscribe',
+            error: this.#storeError('subscribe', key, cause),
+          });
         },
       )
       .finally(() => {

@@ -51,7 +51,8 @@ export class LockLease {
     readonly acquiredAt: number,
   ) {
     this.deadline = acquiredAt + ttl;
-    this.nextRenewAt = renewInterval === null ? Number.POSITIVE_INFINITY : acquiredAt + renewInterval;
+    this.nextRenewAt =
+      renewInterval === null ? Number.POSITIVE_INFINITY : acquiredAt + renewInterval;
     this.lock = new Lock(this);
     if (!host) this.state = 'released';
   }

@@ -182,14 +182,24 @@ export function validateAcquireOptions(
     }
   }
   if (onBusy !== undefined && !(typeof onBusy === 'string' && busyPolicies.includes(onBusy))) {
-    throw optionError(where, 'onBusy', `one of ${busyPolicies.map((p) => `'${p}'`).join(', ')}`, onBusy);
+    throw optionError(
+      where,
+      'onBusy',
+      `one of ${busyPolicies.map((p) => `'${p}'`).join(', ')}`,
+      onBusy,
+    );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw optionError(where, 'signal', 'an AbortSignal', signal);
   }
   if (metadata !== undefined) {
     if (typeof metadata !== 'string' || Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
-      throw optionError(where, 'metadata', `a string of at most ${MAX_METADATA_BYTES} bytes`, metadata);
+      throw optionError(
+        where,
+        'metadata',
+        `a string of at most ${MAX_METADATA_BYTES} bytes`,
+        metadata,
+      );
     }
   }
   const onStoreError = options['onStoreError'];
@@ -201,7 +211,9 @@ export function validateAcquireOptions(
 /** Check a lock key: a non-empty string of at most {@link MAX_KEY_BYTES} bytes. */
 export function validateKey(where: string, key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new LockConfigError(`${where}: the lock key must be a non-empty string, got ${describe(key)}.`);
+    throw new LockConfigError(
+      `${where}: the lock key must be a non-empty string, got ${describe(key)}.`,
+    );
   }
   const bytes = Buffer.byteLength(key);
   if (bytes > MAX_KEY_BYTES) {

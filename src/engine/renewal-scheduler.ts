@@ -116,7 +116,9 @@ export class RenewalScheduler {
         );
     pending.then(
       (results) => {
-        batch.forEach((lease, i) => this.#settle(lease, results[i] ?? new Error('no reply'), sentAt));
+        batch.forEach((lease, i) =>
+          this.#settle(lease, results[i] ?? new Error('no reply'), sentAt),
+        );
         this.#rearm();
       },
       (error: unknown) => {

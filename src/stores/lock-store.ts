@@ -16,7 +16,12 @@ export interface LockStore {
    * Take `key` for `owner` if it is free or expired. Re-acquiring a key already held by the same
    * owner succeeds with the same fence (so a retried request after a lost reply is harmless).
    */
-  acquire(key: string, owner: string, ttl: number, options?: StoreAcquireOptions): Promise<AcquireResult>;
+  acquire(
+    key: string,
+    owner: string,
+    ttl: number,
+    options?: StoreAcquireOptions,
+  ): Promise<AcquireResult>;
 
   /** Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise. */
   renew(key: string, owner: string, ttl: number): Promise<boolean>;

@@ -62,7 +62,8 @@ export class MemoryLockStore implements LockStore {
     const now = this.#clock();
     const entry = this.#live(key, now);
     if (entry) {
-      if (entry.owner !== owner) return Promise.resolve({ acquired: false, ttl: entry.expiresAt - now });
+      if (entry.owner !== owner)
+        return Promise.resolve({ acquired: false, ttl: entry.expiresAt - now });
       entry.expiresAt = now + ttl;
       return Promise.resolve({ acquired: true, fence: entry.fence });
     }

@@ -83,7 +83,9 @@ export class RedisLockStore implements LockStore {
       options.metadata ?? '',
       this.#fenceGrace,
     )) as [number, number];
-    return reply[0] === 1 ? { acquired: true, fence: reply[1] } : { acquired: false, ttl: reply[1] };
+    return reply[0] === 1
+      ? { acquired: true, fence: reply[1] }
+      : { acquired: false, ttl: reply[1] };
   }
 
   async renew(key: string, owner: string, ttl: number): Promise<boolean> {

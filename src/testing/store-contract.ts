@@ -45,7 +45,7 @@ export function describeLockStoreContract(
   factory: StoreFactory,
   options: StoreContractOptions = {},
 ): void {
-  const api = options.api ?? (globalThis as unknown as TestApi);
+  const api = options.api ?? runnerGlobals();
   const shortTtl = options.shortTtl ?? 100;
   let store: LockStore;
   let cleanup: (() => Promise<void>) | undefined;
@@ -72,7 +72,10 @@ export function describeLockStoreContract(
       await store.acquire(key, token(), 10_000);
       const result = await store.acquire(key, token(), 10_000);
       assert.equal(result.acquired, false);
-      assert.ok(!result.acquired && result.ttl > 0 && result.ttl <= 10_000, `ttl ${JSON.stringify(result)}`);
+      assert.ok(
+        !result.acquired && result.ttl > 0 && result.ttl <= 10_000,
+        `ttl ${JSON.stringify(result)}`,
+      );
     });
 
     api.it('lets the same owner re-acquire with the same fence (retried request)', async () => {
@@ -138,26 +141,29 @@ export function describeLockStoreContract(
       assert.equal((await store.acquire(key, token(), 10_000)).acquired, true);
     });
 
-    api.it('issues strictly increasing fences across release, expiry and force-release', async () => {
-      const fences: number[] = [];
-      const take = async (ttl: number): Promise<string> => {
-        const owner = token();
-        const result = await store.acquire(key, owner, ttl);
-        assert.ok(result.acquired);
-        fences.push(result.fence);
-        return owner;
-      };
-      await store.release(key, await take(10_000));
-      await store.release(key, await take(10_000));
-      await take(shortTtl);
-      await sleep(shortTtl * 2);
-      await take(10_000);
-      await store.forceRelease(key);
-      await take(10_000);
-      for (let i = 1; i < fences.length; i++) {
-        assert.ok(fences[i]! > fences[i - 1]!, `fences must increase: ${fences.join(', ')}`);
-      }
-    });
+    api.it(
+      'issues strictly increasing fences across release, expiry and force-release',
+      async () => {
+        const fences: number[] = [];
+        const take = async (ttl: number): Promise<string> => {
+          const owner = token();
+          const result = await store.acquire(key, owner, ttl);
+          assert.ok(result.acquired);
+          fences.push(result.fence);
+          return owner;
+        };
+        await store.release(key, await take(10_000));
+        await store.release(key, await take(10_000));
+        await take(shortTtl);
+        await sleep(shortTtl * 2);
+        await take(10_000);
+        await store.forceRelease(key);
+        await take(10_000);
+        for (let i = 1; i < fences.length; i++) {
+          assert.ok(fences[i]! > fences[i - 1]!, `fences must increase: ${fences.join(', ')}`);
+        }
+      },
+    );
 
     api.it('keeps keys independent', async () => {
       const a = await store.acquire(`${key}:a`, token(), 10_000);
@@ -207,10 +213,23 @@ export function describeLockStoreContract(
   });
 }
 
+function runnerGlobals(): TestApi {
+  const g = globalThis as Partial<Record<keyof TestApi, unknown>>;
+  for (const name of ['describe', 'it', 'beforeEach', 'afterEach'] as const) {
+    if (typeof g[name] !== 'function') {
+      throw new TypeError(
+        `describeLockStoreContract: no global "${name}" found; pass { api: { describe, it, beforeEach, afterEach } }.`,
+      );
+    }
+  }
+  return g as TestApi;
+}
+
 async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > until) throw new assert.AssertionError({ message: 'condition not met in time' });
+    if (Date.now() > until)
+      throw new assert.AssertionError({ message: 'condition not met in time' });
     await sleep(5);
   }
 }

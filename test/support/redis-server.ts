@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 
 /** A redis-server process this test file started, on a free loopback port. */
 export interface RedisServer {
@@ -9,7 +9,7 @@ export interface RedisServer {
   readonly url: string;
   readonly pid: number | undefined;
   /** A new client; closed by `stop()`. */
-  client(options?: import('ioredis').RedisOptions): Redis;
+  client(options?: RedisOptions): Redis;
   /** Stop the server (by PID) without closing clients. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Start the server again on the same port (empty: nothing is persisted). */
@@ -73,15 +73,32 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   const launch = async (): Promise<void> => {
     const proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     child = proc;
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => undefined);
     const until = Date.now() + 10_000;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode} on port ${port}`);
+      if (proc.exitCode !== null)
+        throw new Error(`redis-server exited with ${proc.exitCode} on port ${port}`);
       try {
         await probe.connect();
         await probe.ping();

@@ -1,4 +1,6 @@
 import { MemoryLockStore } from '../../../src';
 import { describeLockStoreContract } from '../../../src/testing';
 
-describeLockStoreContract('MemoryLockStore', () => ({ store: new MemoryLockStore() }), { shortTtl: 30 });
+describeLockStoreContract('MemoryLockStore', () => ({ store: new MemoryLockStore() }), {
+  shortTtl: 30,
+});
