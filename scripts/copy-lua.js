@@ -1,0 +1,9 @@
+// Copies the store's Lua scripts next to the compiled JavaScript that reads them at load time.
+const { cpSync, readdirSync } = require('node:fs');
+const { join } = require('node:path');
+
+const from = join(__dirname, '..', 'src', 'stores', 'lua');
+const to = join(__dirname, '..', 'dist', 'stores', 'lua');
+for (const file of readdirSync(from).filter((f) => f.endsWith('.lua'))) {
+  cpSync(join(from, file), join(to, file));
+}
