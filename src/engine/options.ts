@@ -101,14 +101,20 @@ const ACQUIRE_OPTION_NAMES = [
 /** Option names accepted by `acquire`, `tryAcquire` and `withLock`. */
 export const acquireOptionNames: readonly string[] = ACQUIRE_OPTION_NAMES;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+/** A short, log-safe rendering of a bad value for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > 40
+      ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`
+      : JSON.stringify(value);
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     return String(value);
   }
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }
 
@@ -117,12 +123,13 @@ function isInteger(value: unknown): value is number {
 }
 
 /**
- * Check one option. `where` names the call site, e.g. `engine.acquire("orders:42")` or
- * `@Locked on Billing.charge`, so the message says where to change it.
+ * The error for one bad option. `where` names the call site, e.g.
+ * `LockEngine.acquire("orders:42")` or `@Locked on Billing.charge`, so the message says where
+ * to change it.
  */
 export function optionError(where: string, option: string, expected: string, value: unknown) {
   return new LockConfigError(
-    `${where}: option "${option}" must be ${expected}, got ${describe(value)}.`,
+    `${where}: option "${option}" must be ${expected}, got ${describeValue(value)}.`,
   );
 }
 
@@ -212,7 +219,7 @@ export function validateAcquireOptions(
 export function validateKey(where: string, key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new LockConfigError(
-      `${where}: the lock key must be a non-empty string, got ${describe(key)}.`,
+      `${where}: the lock key must be a non-empty string, got ${describeValue(key)}.`,
     );
   }
   const bytes = Buffer.byteLength(key);

@@ -48,7 +48,7 @@ export class MemoryLockStore implements LockStore {
   #operations = 0;
 
   constructor(options: MemoryLockStoreOptions = {}) {
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? (() => Date.now());
     this.#fenceGrace = options.fenceGrace ?? 60_000;
   }
 

@@ -130,7 +130,8 @@ export class RedisLockStore implements LockStore {
 
   async inspect(key: string): Promise<LockInfo | null> {
     const reply = (await this.#call(COMMANDS.inspect.name)(key)) as [number, number, string] | null;
-    if (!reply) return null;
+    // Lua nil arrives as null from Redis (and as [] from some emulators).
+    if (!reply || reply.length === 0) return null;
     return { ttl: reply[0], fence: reply[1], holds: 1, metadata: reply[2] };
   }
 

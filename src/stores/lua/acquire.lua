@@ -13,8 +13,9 @@ if holder then
 end
 -- The fence is the server's clock in microseconds, bumped past the last value issued for this
 -- lock; the last value only has to outlive the lock by a grace period, so nothing grows forever.
+-- Float arithmetic on purpose: exact below 2^53, and safe on Lua builds with 32-bit integers.
 local now = redis.call('TIME')
-local fence = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local fence = tonumber(now[1]) * 1e6 + tonumber(now[2])
 local last = tonumber(redis.call('GET', KEYS[2]))
 if last and fence <= last then
   fence = last + 1
