@@ -129,9 +129,12 @@ export class RedisLockStore implements LockStore {
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
-    const reply = (await this.#call(COMMANDS.inspect.name)(key)) as [number, number, string] | null;
+    const reply = (await this.#call(COMMANDS.inspect.name)(key)) as
+      | [number, number, string]
+      | []
+      | null;
     // Lua nil arrives as null from Redis (and as [] from some emulators).
-    if (!reply || reply.length === 0) return null;
+    if (!reply || reply.length !== 3) return null;
     return { ttl: reply[0], fence: reply[1], holds: 1, metadata: reply[2] };
   }
 

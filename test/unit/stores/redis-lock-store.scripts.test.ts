@@ -1,7 +1,7 @@
 import RedisMock from 'ioredis-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RedisLockStore, type RedisClient } from '../../../src';
+import { RedisLockStore } from '../../../src';
 
 // Fast checks of the Lua scripts' logic on ioredis-mock; the real server runs the same scripts
 // in the integration contract suite.
