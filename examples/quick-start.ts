@@ -1,0 +1,23 @@
+// The README's quick start. Run: npx tsx examples/quick-start.ts (needs Redis on REDIS_URL or localhost:6379).
+import Redis from 'ioredis';
+import { LockEngine, RedisLockStore } from 'lockwarden';
+
+async function main(): Promise<void> {
+  const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  const engine = new LockEngine({ store: new RedisLockStore(redis), prefix: 'lw' });
+
+  const total = await engine.withLock(
+    'orders:42',
+    async (lock) => {
+      console.log(`holding orders:42 with fence ${lock.fence}`);
+      return 42; // lock.signal aborts if the lock is ever lost
+    },
+    { ttl: 10_000 },
+  );
+
+  console.log(`done: ${total}, still locked: ${await engine.isLocked('orders:42')}`);
+  await engine.close();
+  redis.disconnect();
+}
+
+void main();
