@@ -9,6 +9,8 @@ export interface LockAcquiredEvent {
   attempts: number;
   /** Time spent waiting in ms. */
   waitedMs: number;
+  /** The caller's ticket in the fair queue, when it waited there (tickets rise in queue order). */
+  ticket?: number;
 }
 
 /** Emitted after each failed attempt on a busy lock. */
@@ -44,7 +46,14 @@ export interface LockLostEvent {
 /** Emitted when a store call failed in the background (renewal) or was failed open. */
 export interface LockErrorEvent {
   key: string | undefined;
-  operation: 'acquire' | 'renew' | 'release' | 'inspect' | 'forceRelease' | 'subscribe';
+  operation:
+    | 'acquire'
+    | 'renew'
+    | 'release'
+    | 'inspect'
+    | 'forceRelease'
+    | 'subscribe'
+    | 'dequeue';
   error: LockStoreError;
 }
 

@@ -68,7 +68,10 @@ export class Waiter {
 
 /** The local queue of waiters for one store key, and its release subscription. */
 export class KeyWaiters {
+  /** Waiters in arrival order; only the head makes attempts. */
   readonly queue: Waiter[] = [];
+  /** Waiters in the store's fair queue, by owner token; each is woken when it is next. */
+  readonly fair = new Map<string, Waiter>();
   /** Set once release notifications for the key are being delivered. */
   unsubscribe: (() => void) | undefined;
   subscribing: Promise<void> | undefined;

@@ -60,6 +60,12 @@ export interface LockEngineOptions {
 /** How long a key stays subscribed to release notifications after its last local waiter left. */
 const SUBSCRIPTION_LINGER_MS = 2_000;
 
+/**
+ * A fair waiter refreshes its place in the store's queue every 250–500 ms, well within the
+ * store's waiter ttl (2 s), so a live waiter is never dropped and a dead one is dropped soon.
+ */
+const FAIR_REFRESH_MS = 500;
+
 const ENGINE_OPTION_NAMES = ['store', 'prefix', 'defaults', 'onStoreError', 'logger'];
 
 // Engines sharing one store and prefix see the same keys, so reentrancy is scoped to that pair.
@@ -309,6 +315,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     );
     for (const waiters of this.#waiters.values()) {
       for (const waiter of waiters.queue) waiter.fail(closedError);
+      for (const waiter of waiters.fair.values()) waiter.fail(closedError);
       if (waiters.lingerTimer) clearTimeout(waiters.lingerTimer);
       waiters.unsubscribe?.();
     }
@@ -386,15 +393,25 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     o: ResolvedAcquireOptions,
   ): Promise<LockLease | null> {
     o.signal?.throwIfAborted();
+    if (o.fair && !this.store.dequeue) {
+      throw new LockConfigError(
+        `Lock "${key}": option "fair" needs a store with a fair queue (RedisLockStore, MemoryLockStore); this store has no dequeue().`,
+        { key },
+      );
+    }
     const token = randomBytes(16).toString('base64url');
     const startedAt = Date.now();
-    const queued = (this.#waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.#held.has(storeKey);
     const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
+    // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at
+    // once: the attempt is what puts them in the store's queue, which decides the order.
+    const queuedLocally =
+      !o.fair &&
+      ((this.#waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.#held.has(storeKey));
     let attempts = 0;
     let holderTtl = -1;
-    // Newcomers queue behind local waiters instead of barging; single attempts always try.
-    if (!queued || single) {
-      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt);
+    let queuedInStore = false;
+    if (!queuedLocally || single) {
+      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt, single);
       if (result.acquired) return result.lease;
       if (single) {
         if (o.onBusy === 'wait') {
@@ -407,8 +424,9 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       }
       attempts = 1;
       holderTtl = result.ttl;
+      queuedInStore = result.queued === true;
     }
-    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl);
+    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore);
   }
 
   async #wait(
@@ -419,6 +437,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     startedAt: number,
     attempts: number,
     holderTtl: number,
+    queuedInStore: boolean,
   ): Promise<LockLease> {
     const waiters = this.#waitersFor(storeKey);
     const waiter = new Waiter(o.signal);
@@ -426,9 +445,14 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       clearTimeout(waiters.lingerTimer);
       waiters.lingerTimer = undefined;
     }
-    waiters.queue.push(waiter);
+    // A waiter in the store's fair queue waits for its own turn; a plain one waits in the local
+    // queue, where only the head makes attempts.
+    let fair = queuedInStore;
+    if (fair) waiters.fair.set(token, waiter);
+    else waiters.queue.push(waiter);
     const deadline = startedAt + o.waitTimeout;
     let attemptNow = false;
+    let won = false;
     try {
       if (!waiters.unsubscribe) {
         await this.#subscribe(key, storeKey, waiters);
@@ -436,13 +460,23 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         attemptNow = attempts > 0;
       }
       for (;;) {
-        if (attemptNow && waiters.head === waiter) {
+        if (attemptNow && (fair || waiters.head === waiter)) {
           attemptNow = false;
           waiter.woken = false;
           const result = await this.#attempt(key, storeKey, token, o, attempts + 1, startedAt);
           attempts += 1;
-          if (result.acquired) return result.lease;
+          if (result.acquired) {
+            won = true;
+            return result.lease;
+          }
           holderTtl = result.ttl;
+          if (result.queued && !fair) {
+            // We joined the store's fair queue (someone queued fairly before us): from now on
+            // our turn comes from the queue, and the next local waiter may try.
+            fair = true;
+            if (waiters.remove(waiter) && !this.#held.has(storeKey)) waiters.head?.wake();
+            waiters.fair.set(token, waiter);
+          }
           if (attempts > o.retryCount) {
             throw new LockTimeoutError(
               `Timed out acquiring lock "${key}": still held by another owner after ${attempts} attempts (retryCount ${o.retryCount}).`,
@@ -458,17 +492,35 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
           );
         }
         let sleep = deadline - now;
-        if (waiters.head === waiter) {
+        if (fair) {
+          // Refresh our place well before the store forgets us (DEFAULT_WAITER_TTL).
+          sleep = Math.min(sleep, FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2));
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
+        } else if (waiters.head === waiter) {
           sleep = Math.min(sleep, backoffDelay(o.retryDelay, Math.max(1, attempts)));
           if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
         }
         await waiter.sleep(sleep);
-        if (waiters.head === waiter) attemptNow = true;
+        if (fair || waiters.head === waiter) attemptNow = true;
       }
     } finally {
-      const wasHead = waiters.remove(waiter);
-      // Promote the next local waiter. If we now hold the lock, it is woken by our release.
-      if (wasHead && !this.#held.has(storeKey)) waiters.head?.wake();
+      if (fair) {
+        waiters.fair.delete(token);
+        // Give our place up now rather than making the queue wait for our deadline.
+        if (!won) {
+          this.store.dequeue?.(storeKey, token).catch((cause: unknown) =>
+            this.#emitError({
+              key,
+              operation: 'dequeue',
+              error: this.#storeError('dequeue', key, cause),
+            }),
+          );
+        }
+      } else {
+        const wasHead = waiters.remove(waiter);
+        // Promote the next local waiter. If we now hold the lock, it is woken by our release.
+        if (wasHead && !this.#held.has(storeKey)) waiters.head?.wake();
+      }
       this.#releaseWaitersIfIdle(storeKey, waiters);
     }
   }
@@ -480,11 +532,18 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     o: ResolvedAcquireOptions,
     attempt: number,
     startedAt: number,
-  ): Promise<{ acquired: true; lease: LockLease } | { acquired: false; ttl: number }> {
+    once = false,
+  ): Promise<
+    { acquired: true; lease: LockLease } | { acquired: false; ttl: number; queued?: boolean }
+  > {
     const sentAt = Date.now();
     let result: AcquireResult;
     try {
-      result = await this.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata });
+      result = await this.store.acquire(storeKey, token, o.ttl, {
+        metadata: o.metadata,
+        fair: o.fair,
+        once,
+      });
     } catch (cause) {
       throw this.#storeError('acquire', key, cause);
     }
@@ -517,6 +576,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       fence: result.fence,
       attempts: attempt,
       waitedMs: sentAt - startedAt,
+      ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
     });
     return { acquired: true, lease };
   }
@@ -524,7 +584,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   async #subscribe(key: string, storeKey: string, waiters: KeyWaiters): Promise<void> {
     if (!this.store.onRelease || waiters.unsubscribe) return;
     waiters.subscribing ??= this.store
-      .onRelease(storeKey, () => this.#wakeHead(storeKey))
+      .onRelease(storeKey, (next) => this.#released(storeKey, next))
       .then(
         (unsubscribe) => {
           if (this.#closed || this.#waiters.get(storeKey) !== waiters) unsubscribe();
@@ -556,14 +616,14 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
 
   /** Drop a key's queue once nobody waits; keep its subscription a little for the next wait. */
   #releaseWaitersIfIdle(storeKey: string, waiters: KeyWaiters): void {
-    if (waiters.queue.length > 0 || waiters.lingerTimer) return;
+    if (waiters.queue.length > 0 || waiters.fair.size > 0 || waiters.lingerTimer) return;
     if (!waiters.unsubscribe && !waiters.subscribing) {
       if (this.#waiters.get(storeKey) === waiters) this.#waiters.delete(storeKey);
       return;
     }
     waiters.lingerTimer = setTimeout(() => {
       waiters.lingerTimer = undefined;
-      if (waiters.queue.length > 0) return;
+      if (waiters.queue.length > 0 || waiters.fair.size > 0) return;
       waiters.unsubscribe?.();
       waiters.unsubscribe = undefined;
       if (this.#waiters.get(storeKey) === waiters) this.#waiters.delete(storeKey);
@@ -573,6 +633,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
 
   #wakeHead(storeKey: string): void {
     this.#waiters.get(storeKey)?.head?.wake();
+  }
+
+  /** A release was announced; `next` is the fair waiter whose turn it is, if any. */
+  #released(storeKey: string, next: string | undefined): void {
+    const waiters = this.#waiters.get(storeKey);
+    if (!waiters) return;
+    if (next !== undefined) {
+      waiters.fair.get(next)?.wake();
+    } else {
+      // Nobody is queued in the store (our entries expired): any fair waiter may take it.
+      for (const waiter of waiters.fair.values()) waiter.wake();
+    }
+    // A plain head tries too; if a queue exists it joins it instead of barging.
+    waiters.head?.wake();
   }
 
   #leaseEnded(lease: LockLease, released: boolean): void {

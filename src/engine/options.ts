@@ -50,6 +50,14 @@ export interface AcquireOptions {
    * @default `${hostname}:${pid}`
    */
   metadata?: string;
+  /**
+   * Fair (FIFO) lock: waiters for this key, across all processes, get it in the order they
+   * started waiting. The queue lives in the store next to the lock. A fair waiter refreshes
+   * its place every 250–500 ms (each refresh counts as an attempt for `retryCount`); one that
+   * died leaves the queue after 2 s.
+   * @default false
+   */
+  fair?: boolean;
 }
 
 /** Options of `withLock`. */
@@ -77,6 +85,7 @@ export interface ResolvedAcquireOptions {
   onBusy: BusyPolicy | 'skip';
   signal: AbortSignal | undefined;
   metadata: string;
+  fair: boolean;
   onStoreError: StoreErrorPolicy | undefined;
 }
 
@@ -95,6 +104,7 @@ const ACQUIRE_OPTION_NAMES = [
   'onBusy',
   'signal',
   'metadata',
+  'fair',
   'onStoreError',
 ] as const;
 
@@ -209,6 +219,10 @@ export function validateAcquireOptions(
       );
     }
   }
+  const fair = options['fair'];
+  if (fair !== undefined && typeof fair !== 'boolean') {
+    throw optionError(where, 'fair', 'true or false', fair);
+  }
   const onStoreError = options['onStoreError'];
   if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
     throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
@@ -252,6 +266,7 @@ export function resolveAcquireOptions(
     onBusy: merged.onBusy ?? 'wait',
     signal: merged.signal,
     metadata: merged.metadata ?? defaultMetadata,
+    fair: merged.fair ?? false,
     onStoreError: merged.onStoreError,
   };
 }

@@ -42,10 +42,18 @@ export interface LockStore {
   forceRelease(key: string): Promise<boolean>;
 
   /**
-   * Optional: call `listener` whenever `key` is released. Resolves once notifications are being
-   * delivered, to an unsubscribe function.
+   * Optional: call `listener` whenever `key` is released. `next` is the token of the first
+   * waiter in the fair queue (only that waiter should try), or `undefined` when nobody is
+   * queued. Resolves once notifications are being delivered, to an unsubscribe function.
    */
-  onRelease?(key: string, listener: () => void): Promise<() => void>;
+  onRelease?(key: string, listener: (next: string | undefined) => void): Promise<() => void>;
+
+  /**
+   * Optional (stores that support fair locks implement it): remove `owner` from the fair queue
+   * of `key` because it gave up, and wake the next waiter if the lock is free. `false` if it was
+   * not queued.
+   */
+  dequeue?(key: string, owner: string): Promise<boolean>;
 
   /** Free what the store itself opened (never a client the user passed in). */
   close?(): Promise<void>;
@@ -55,15 +63,38 @@ export interface LockStore {
 export interface StoreAcquireOptions {
   /** A short description of the holder (host, pid), returned by `inspect`. */
   metadata?: string;
+  /**
+   * Join the key's fair queue when the lock cannot be taken. Whether fair or not, a free lock
+   * goes to the head of a non-empty queue, and a caller that finds a queue joins it.
+   */
+  fair?: boolean;
+  /** A single attempt that must not join the queue (it still may not barge past one). */
+  once?: boolean;
+  /**
+   * How long a queued waiter stays in the queue without another `acquire` call refreshing it,
+   * in ms (a waiter whose process died leaves the queue after this long).
+   * @default 2_000
+   */
+  waiterTtl?: number;
 }
 
 /** The outcome of {@link LockStore.acquire}. */
 export type AcquireResult =
-  | { acquired: true; fence: number }
+  | {
+      acquired: true;
+      fence: number;
+      /** The caller's queue ticket, when it waited in the fair queue. */
+      ticket?: number;
+    }
   | {
       acquired: false;
-      /** The holder's remaining time in ms (`-1` if unknown), so a waiter can sleep that long. */
+      /**
+       * The holder's remaining time in ms, so a waiter can sleep that long; `-1` if unknown or
+       * if the lock is free but others are queued first.
+       */
       ttl: number;
+      /** Whether the caller is now in the fair queue (refresh it by calling again). */
+      queued?: boolean;
     };
 
 /** One entry of {@link LockStore.renewMany}. */

@@ -32,6 +32,13 @@ interface FenceMemo {
   forgetAt: number;
 }
 
+interface QueuedWaiter {
+  ticket: number;
+  deadline: number;
+}
+
+const DEFAULT_WAITER_TTL = 2_000;
+
 const SWEEP_EVERY = 1024;
 
 /**
@@ -44,7 +51,10 @@ export class MemoryLockStore implements LockStore {
   readonly #fenceGrace: number;
   readonly #locks = new Map<string, Entry>();
   readonly #fences = new Map<string, FenceMemo>();
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new Map<string, Set<(next: string | undefined) => void>>();
+  /** Fair queues: insertion order is ticket order, so the first entry is the head. */
+  readonly #queues = new Map<string, Map<string, QueuedWaiter>>();
+  #lastTicket = 0;
   #operations = 0;
 
   constructor(options: MemoryLockStoreOptions = {}) {
@@ -61,19 +71,43 @@ export class MemoryLockStore implements LockStore {
     this.#maybeSweep();
     const now = this.#clock();
     const entry = this.#live(key, now);
-    if (entry) {
-      if (entry.owner !== owner)
-        return Promise.resolve({ acquired: false, ttl: entry.expiresAt - now });
+    if (entry?.owner === owner) {
       entry.expiresAt = now + ttl;
       return Promise.resolve({ acquired: true, fence: entry.fence });
     }
-    // Same scheme as the Redis scripts: clock-based fences, bumped past the remembered last one.
-    const memo = this.#fences.get(key);
-    let fence = Math.floor(now) * 1000;
-    if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
-    this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
-    this.#locks.set(key, { owner, fence, metadata: options.metadata ?? '', expiresAt: now + ttl });
-    return Promise.resolve({ acquired: true, fence });
+    const queue = this.#queue(key, now);
+    const head = queue?.keys().next().value;
+    if (!entry && (head === undefined || head === owner)) {
+      const ticket = head === undefined ? undefined : queue?.get(owner)?.ticket;
+      if (head !== undefined) this.#leaveQueue(key, owner);
+      // Same scheme as the Redis scripts: clock-based fences, bumped past the remembered last one.
+      const memo = this.#fences.get(key);
+      let fence = Math.floor(now) * 1000;
+      if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
+      this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
+      this.#locks.set(key, { owner, fence, metadata: options.metadata ?? '', expiresAt: now + ttl });
+      return Promise.resolve(ticket === undefined ? { acquired: true, fence } : { acquired: true, fence, ticket });
+    }
+    const holderTtl = entry ? entry.expiresAt - now : -1;
+    // Fair callers always queue; others join an existing queue, so nobody barges past it.
+    if (options.once || (!options.fair && head === undefined)) {
+      return Promise.resolve({ acquired: false, ttl: holderTtl });
+    }
+    let waiters = queue;
+    if (!waiters) {
+      waiters = new Map();
+      this.#queues.set(key, waiters);
+    }
+    const deadline = now + (options.waiterTtl ?? DEFAULT_WAITER_TTL);
+    const queued = waiters.get(owner);
+    if (queued && queued.deadline > now) {
+      queued.deadline = deadline;
+    } else {
+      // A waiter that stopped refreshing lost its place, as in Redis.
+      waiters.delete(owner);
+      waiters.set(owner, { ticket: ++this.#lastTicket, deadline });
+    }
+    return Promise.resolve({ acquired: false, ttl: holderTtl, queued: true });
   }
 
   renew(key: string, owner: string, ttl: number): Promise<boolean> {
@@ -98,6 +132,14 @@ export class MemoryLockStore implements LockStore {
     return Promise.resolve(true);
   }
 
+  dequeue(key: string, owner: string): Promise<boolean> {
+    const removed = this.#leaveQueue(key, owner);
+    if (removed && !this.#live(key, this.#clock()) && this.#queue(key, this.#clock())) {
+      this.#notify(key);
+    }
+    return Promise.resolve(removed);
+  }
+
   inspect(key: string): Promise<LockInfo | null> {
     const now = this.#clock();
     const entry = this.#live(key, now);
@@ -118,7 +160,7 @@ export class MemoryLockStore implements LockStore {
     return Promise.resolve(true);
   }
 
-  onRelease(key: string, listener: () => void): Promise<() => void> {
+  onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
     let set = this.#listeners.get(key);
     if (!set) {
       set = new Set();
@@ -138,9 +180,33 @@ export class MemoryLockStore implements LockStore {
     return Promise.resolve();
   }
 
-  /** Number of remembered keys (locks and fences); bounded by live locks plus the grace window. */
+  /** Number of remembered entries (locks, fences, queues); bounded by live locks and waiters. */
   get size(): number {
-    return this.#locks.size + this.#fences.size;
+    return this.#locks.size + this.#fences.size + this.#queues.size;
+  }
+
+  /**
+   * The fair queue of `key`, after dropping gone waiters from its head (only the head decides
+   * who goes next, so a gone waiter further back is dropped when it gets there; no call walks
+   * the whole queue).
+   */
+  #queue(key: string, now: number): Map<string, QueuedWaiter> | undefined {
+    const queue = this.#queues.get(key);
+    if (!queue) return undefined;
+    for (const [owner, waiter] of queue) {
+      if (waiter.deadline > now) break;
+      queue.delete(owner);
+    }
+    if (queue.size > 0) return queue;
+    this.#queues.delete(key);
+    return undefined;
+  }
+
+  #leaveQueue(key: string, owner: string): boolean {
+    const queue = this.#queues.get(key);
+    if (!queue?.delete(owner)) return false;
+    if (queue.size === 0) this.#queues.delete(key);
+    return true;
   }
 
   #live(key: string, now: number): Entry | undefined {
@@ -156,9 +222,10 @@ export class MemoryLockStore implements LockStore {
     const set = this.#listeners.get(key);
     if (!set) return;
     const listeners = [...set];
+    const next = this.#queue(key, this.#clock())?.keys().next().value;
     // Deliver asynchronously, as pub/sub would, and without a timer a fake clock could hold.
     void Promise.resolve().then(() => {
-      for (const listener of listeners) listener();
+      for (const listener of listeners) listener(next);
     });
   }
 
@@ -167,5 +234,9 @@ export class MemoryLockStore implements LockStore {
     const now = this.#clock();
     for (const [key, entry] of this.#locks) if (entry.expiresAt <= now) this.#locks.delete(key);
     for (const [key, memo] of this.#fences) if (memo.forgetAt <= now) this.#fences.delete(key);
+    for (const [key, queue] of this.#queues) {
+      for (const [owner, waiter] of queue) if (waiter.deadline <= now) queue.delete(owner);
+      if (queue.size === 0) this.#queues.delete(key);
+    }
   }
 }

@@ -23,13 +23,18 @@ export interface RedisLockStoreOptions {
 }
 
 // Names are namespaced because defineCommand adds methods to the user's client.
+// The version suffix keeps an old registration on a shared client from shadowing a new script.
 const COMMANDS = {
-  acquire: { name: 'lockwardenAcquire', keys: 2, lua: LUA.acquire },
-  renew: { name: 'lockwardenRenew', keys: 2, lua: LUA.renew },
-  release: { name: 'lockwardenRelease', keys: 1, lua: LUA.release },
-  inspect: { name: 'lockwardenInspect', keys: 1, lua: LUA.inspect },
-  forceRelease: { name: 'lockwardenForceRelease', keys: 1, lua: LUA.forceRelease },
+  acquire: { name: 'lockwardenAcquire2', keys: 4, lua: LUA.acquire },
+  renew: { name: 'lockwardenRenew2', keys: 2, lua: LUA.renew },
+  release: { name: 'lockwardenRelease2', keys: 3, lua: LUA.release },
+  inspect: { name: 'lockwardenInspect2', keys: 1, lua: LUA.inspect },
+  forceRelease: { name: 'lockwardenForceRelease2', keys: 2, lua: LUA.forceRelease },
+  dequeue: { name: 'lockwardenDequeue2', keys: 3, lua: LUA.dequeue },
 } as const;
+
+/** How long a queued fair waiter stays queued without refreshing, unless the caller says. */
+export const DEFAULT_WAITER_TTL = 2_000;
 
 type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
 type Scripted = Record<string, ScriptCall | undefined>;
@@ -44,6 +49,16 @@ export function releaseChannelOf(key: string): string {
   return `${key}:rel`;
 }
 
+/** The fair queue of `key` (waiter token → ticket). */
+export function queueKeyOf(key: string): string {
+  return `${key}:q`;
+}
+
+/** The deadlines of the waiters in the fair queue of `key` (waiter token → ms). */
+export function waiterDeadlinesKeyOf(key: string): string {
+  return `${key}:qt`;
+}
+
 /**
  * A {@link LockStore} on Redis: one EVALSHA per operation, scripts registered once per client
  * with `defineCommand`, release notifications over one shared subscriber connection that the
@@ -54,7 +69,7 @@ export class RedisLockStore implements LockStore {
   readonly #client: RedisClient;
   readonly #fenceGrace: number;
   #subscriber: RedisClient | undefined;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new Map<string, Set<(next: string | undefined) => void>>();
   readonly #subscribing = new Map<string, Promise<unknown>>();
   #closed = false;
 
@@ -78,13 +93,22 @@ export class RedisLockStore implements LockStore {
     const reply = (await this.#call(COMMANDS.acquire.name)(
       key,
       fenceKeyOf(key),
+      queueKeyOf(key),
+      waiterDeadlinesKeyOf(key),
       owner,
       ttl,
       options.metadata ?? '',
       this.#fenceGrace,
-    )) as [number, number];
-    return reply[0] === 1
-      ? { acquired: true, fence: reply[1] }
+      options.once ? 'once' : options.fair ? 'fair' : 'plain',
+      options.waiterTtl ?? DEFAULT_WAITER_TTL,
+    )) as [number, number, number];
+    if (reply[0] === 1) {
+      return reply[2] >= 0
+        ? { acquired: true, fence: reply[1], ticket: reply[2] }
+        : { acquired: true, fence: reply[1] };
+    }
+    return reply[2] === 1
+      ? { acquired: false, ttl: reply[1], queued: true }
       : { acquired: false, ttl: reply[1] };
   }
 
@@ -124,7 +148,13 @@ export class RedisLockStore implements LockStore {
   }
 
   async release(key: string, owner: string): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.release.name)(key, owner, releaseChannelOf(key));
+    const reply = await this.#call(COMMANDS.release.name)(
+      key,
+      queueKeyOf(key),
+      waiterDeadlinesKeyOf(key),
+      owner,
+      releaseChannelOf(key),
+    );
     return reply === 1;
   }
 
@@ -139,11 +169,29 @@ export class RedisLockStore implements LockStore {
   }
 
   async forceRelease(key: string): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.forceRelease.name)(key, releaseChannelOf(key));
+    const reply = await this.#call(COMMANDS.forceRelease.name)(
+      key,
+      queueKeyOf(key),
+      releaseChannelOf(key),
+    );
     return reply === 1;
   }
 
-  async onRelease(key: string, listener: () => void): Promise<() => void> {
+  async dequeue(key: string, owner: string): Promise<boolean> {
+    const reply = await this.#call(COMMANDS.dequeue.name)(
+      key,
+      queueKeyOf(key),
+      waiterDeadlinesKeyOf(key),
+      owner,
+      releaseChannelOf(key),
+    );
+    return reply === 1;
+  }
+
+  async onRelease(
+    key: string,
+    listener: (next: string | undefined) => void,
+  ): Promise<() => void> {
     const channel = releaseChannelOf(key);
     let set = this.#listeners.get(channel);
     if (!set) {
@@ -179,7 +227,7 @@ export class RedisLockStore implements LockStore {
     }
   }
 
-  #removeListener(channel: string, listener: () => void): void {
+  #removeListener(channel: string, listener: (next: string | undefined) => void): void {
     const set = this.#listeners.get(channel);
     if (!set) return;
     set.delete(listener);
@@ -196,10 +244,11 @@ export class RedisLockStore implements LockStore {
       const subscriber = this.#client.duplicate();
       // Errors surface as failed subscriptions; without a listener ioredis would print them.
       subscriber.on('error', () => undefined);
-      subscriber.on('message', (channel: string) => {
+      subscriber.on('message', (channel: string, message: string) => {
         const set = this.#listeners.get(channel);
         if (!set) return;
-        for (const listener of [...set]) listener();
+        const next = message === '' ? undefined : message;
+        for (const listener of [...set]) listener(next);
       });
       this.#subscriber = subscriber;
     }

@@ -68,7 +68,7 @@ export class ScriptedStore implements LockStore {
   forceRelease(...args: Parameters<LockStore['forceRelease']>) {
     return this.#run('forceRelease', () => this.inner.forceRelease(...args));
   }
-  onRelease(key: string, listener: () => void) {
+  onRelease(key: string, listener: (next: string | undefined) => void) {
     return this.#run('onRelease', () =>
       this.inner.onRelease ? this.inner.onRelease(key, listener) : Promise.resolve(() => undefined),
     );

@@ -12,4 +12,5 @@ export const LUA = {
   release: load('release'),
   inspect: load('inspect'),
   forceRelease: load('force-release'),
+  dequeue: load('dequeue'),
 } as const;

@@ -84,7 +84,7 @@ const acquireCases: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown option',
     { timeout: 5 },
-    'unknown option "timeout". Known options: ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, onStoreError.',
+    'unknown option "timeout". Known options: ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, fair, onStoreError.',
   ],
   [
     'onStoreError',
