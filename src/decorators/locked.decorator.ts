@@ -133,12 +133,13 @@ function decorateLegacy(
 }
 
 function decorateStandard(value: unknown, context: DecoratorContext, options: unknown): Method {
-  const site = new MethodSite(memberName(context.name), context.static === true);
+  const name = memberName(context.name);
   if (context.kind !== 'method' || typeof value !== 'function') {
     throw new LockConfigError(
-      `${site.where}: @Locked can only decorate methods, not a ${context.kind}.`,
+      `@Locked on ${name}: @Locked can only decorate methods, not a ${context.kind}.`,
     );
   }
+  const site = new MethodSite(name, context.static === true);
   const wrapper = wrap(value as Method, options, site);
   // Static initializers run while the class is defined, with `this` the class.
   if (site.isStatic) {

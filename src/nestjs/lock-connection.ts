@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { LockConfigError } from '../engine/errors';
+import type * as IORedis from 'ioredis';
 import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore, type RedisClient } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
@@ -27,7 +28,11 @@ export class LockConnection {
   }
 
   /** Open what `options.redis` / `options.store` describe. */
-  static async open(where: string, options: LockModuleOptions, logger: Logger): Promise<LockConnection> {
+  static async open(
+    where: string,
+    options: LockModuleOptions,
+    logger: Logger,
+  ): Promise<LockConnection> {
     if (options.store) return new LockConnection(options.store, undefined, false);
     const redis = options.redis as LockModuleRedisConfig;
     if (isRedisClient(redis)) {
@@ -82,7 +87,7 @@ async function createClient(
   config: Exclude<LockModuleRedisConfig, RedisClient>,
   logger: Logger,
 ): Promise<RedisClient> {
-  let ioredis: typeof import('ioredis');
+  let ioredis: typeof IORedis;
   try {
     // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
     ioredis = await import('ioredis');
@@ -121,7 +126,9 @@ function withoutClose(store: LockStore): LockStore {
       if (property === 'close') return undefined;
       const value: unknown = Reflect.get(target, property, target);
       // Bound to the real store: its methods use private fields.
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }

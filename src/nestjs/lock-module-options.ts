@@ -88,7 +88,11 @@ export function validateModuleOptions(
   if (redis !== undefined) validateRedis(where, redis);
   if (store !== undefined) {
     const s = store as Record<string, unknown> | null;
-    if (typeof s !== 'object' || s === null || STORE_METHODS.some((m) => typeof s[m] !== 'function')) {
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      STORE_METHODS.some((m) => typeof s[m] !== 'function')
+    ) {
       throw optionError(
         where,
         'store',
@@ -114,7 +118,11 @@ export function validateModuleOptions(
   }
   if (
     shutdownTimeout !== undefined &&
-    !(typeof shutdownTimeout === 'number' && Number.isSafeInteger(shutdownTimeout) && shutdownTimeout >= 0)
+    !(
+      typeof shutdownTimeout === 'number' &&
+      Number.isSafeInteger(shutdownTimeout) &&
+      shutdownTimeout >= 0
+    )
   ) {
     throw optionError(
       where,
@@ -149,10 +157,20 @@ function validateRedis(where: string, redis: unknown): asserts redis is LockModu
   }
   if ('sentinels' in record) {
     if (!Array.isArray(record['sentinels'])) {
-      throw optionError(where, 'redis.sentinels', 'an array of sentinel addresses', record['sentinels']);
+      throw optionError(
+        where,
+        'redis.sentinels',
+        'an array of sentinel addresses',
+        record['sentinels'],
+      );
     }
     if (typeof record['name'] !== 'string' || record['name'].length === 0) {
-      throw optionError(where, 'redis.name', 'the master group name known to the sentinels', record['name']);
+      throw optionError(
+        where,
+        'redis.name',
+        'the master group name known to the sentinels',
+        record['name'],
+      );
     }
   }
 }
@@ -162,7 +180,10 @@ function validateRedis(where: string, redis: unknown): asserts redis is LockModu
  * are merged key by key. A child without `redis`/`store` keeps neither (it shares the parent's
  * connection, see `LockRegistration`).
  */
-export function inheritOptions(parent: LockModuleOptions, child: LockModuleOptions): LockModuleOptions {
+export function inheritOptions(
+  parent: LockModuleOptions,
+  child: LockModuleOptions,
+): LockModuleOptions {
   const { redis: _redis, store: _store, ...parentRest } = parent;
   const merged: LockModuleOptions = { ...parentRest, ...stripUndefined(child) };
   if (parent.defaults || child.defaults) {

@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { inspect } from 'node:util';
-import {
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { configureLocks, unregisterLockEngine } from '../decorators/engine-registry';
 import { LockConfigError, LockStoreError } from '../engine/errors';
 import type { LockLogger } from '../engine/lock-engine';

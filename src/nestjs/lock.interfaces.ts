@@ -1,4 +1,9 @@
-import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
+import type {
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Type,
+} from '@nestjs/common';
 import type {
   ClusterNode,
   ClusterOptions,
@@ -166,8 +171,7 @@ export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBus
 
 /** What `LockService.runWithLock` resolves to. */
 export type RunWithLockResult<T> =
-  | { acquired: true; result: T }
-  | { acquired: false; result: undefined };
+  { acquired: true; result: T } | { acquired: false; result: undefined };
 
 /** What `LockService.getLockInfo` resolves to; never the owner token. */
 export interface LockInfoResult {

@@ -1,7 +1,14 @@
 import type { LockStore } from '../../src';
 
 type Method =
-  'acquire' | 'renew' | 'renewMany' | 'release' | 'inspect' | 'forceRelease' | 'onRelease';
+  | 'acquire'
+  | 'renew'
+  | 'renewMany'
+  | 'release'
+  | 'inspect'
+  | 'forceRelease'
+  | 'onRelease'
+  | 'dequeue';
 
 /**
  * Wraps a real store: counts calls per method and lets a test make a method fail or hang,
@@ -16,6 +23,7 @@ export class ScriptedStore implements LockStore {
     inspect: 0,
     forceRelease: 0,
     onRelease: 0,
+    dequeue: 0,
   };
   /** Sizes of the batches passed to renewMany. */
   readonly batches: number[] = [];
@@ -72,6 +80,9 @@ export class ScriptedStore implements LockStore {
     return this.#run('onRelease', () =>
       this.inner.onRelease ? this.inner.onRelease(key, listener) : Promise.resolve(() => undefined),
     );
+  }
+  dequeue(key: string, owner: string) {
+    return this.#run('dequeue', () => this.inner.dequeue?.(key, owner) ?? Promise.resolve(false));
   }
   close() {
     return this.inner.close?.() ?? Promise.resolve();
