@@ -34,7 +34,7 @@ export function hasRedisServer(): boolean {
  * with a loud message, except under CI=true where it fails.
  */
 export function describeWithRedis(name: string, fn: () => void): void {
-  if (hasRedisServer()) {
+  if (hasRedisServer() || process.env['REDIS_URL']) {
     describe(name, fn);
     return;
   }
@@ -64,8 +64,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Start `redis-server` on a free loopback port and wait until it answers PING. */
+/**
+ * Start `redis-server` on a free loopback port and wait until it answers PING. Without the
+ * binary, fall back to the server at REDIS_URL (it must be disposable: tests write to it, and
+ * `kill`/`restart` are refused).
+ */
 export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+  const external = process.env['REDIS_URL'];
+  if (!hasRedisServer() && external) return useExternalRedis(external);
   const port = await freePort();
   const clients: Redis[] = [];
   let child: ChildProcess | undefined;
@@ -141,6 +147,34 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     stop: async () => {
       for (const client of clients) client.disconnect();
       await kill();
+    },
+  };
+}
+
+function useExternalRedis(url: string): RedisServer {
+  const clients: Redis[] = [];
+  const parsed = new URL(url);
+  const refuse = (what: string) => () =>
+    Promise.reject(
+      new Error(
+        `${what} needs a local redis-server binary; REDIS_URL (${url}) cannot be controlled.`,
+      ),
+    );
+  return {
+    port: Number(parsed.port || 6379),
+    url,
+    pid: undefined,
+    client(options = {}) {
+      const client = new Redis(url, options);
+      client.on('error', () => undefined);
+      clients.push(client);
+      return client;
+    },
+    kill: refuse('kill()'),
+    restart: refuse('restart()'),
+    stop: () => {
+      for (const client of clients) client.disconnect();
+      return Promise.resolve();
     },
   };
 }
