@@ -1,0 +1,187 @@
+import { once } from 'node:events';
+import type Redis from 'ioredis';
+import {
+  LockBusyError,
+  LockEngine,
+  LockStoreError,
+  LockTimeoutError,
+  RedisLockStore,
+} from '../../../src';
+import { forkWorker, killWorkers, nextEvent, recordingLogger } from '../../support/engine-harness';
+import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+
+/** The worker's report of what happened to its lock after the disruption. */
+interface Outcome {
+  held: boolean;
+  signalAborted: boolean;
+  reasonName: string | null;
+  reasonIsLockLostError: boolean;
+  reconnectedBeforeLost: boolean;
+  disconnected: boolean;
+  lost: Array<{ errorName: string; isLockLostError: boolean; message: string }>;
+  timeline: string[];
+}
+
+describeWithRedis('connection failures mid-hold (real redis-server)', () => {
+  let server: RedisServer;
+  let raw: Redis;
+
+  // A server per test: one of them restarts it, one kills it.
+  beforeEach(async () => {
+    server = await startRedis();
+    raw = server.client();
+  });
+  afterEach(async () => {
+    await killWorkers();
+    await server.stop();
+  });
+
+  async function killConnection(clientId: unknown): Promise<void> {
+    expect(await raw.client('KILL', 'ID', String(clientId))).toBe(1);
+  }
+
+  it('CLIENT KILL with a reconnect slower than the ttl: lost is reported, then the engine works again', async () => {
+    const key = 'conn:slow';
+    const worker = forkWorker('engine-connection.ts', [server.url, 'slow-reconnect', key, '600']);
+    const held = await worker.next('held', 20_000);
+
+    await killConnection(held['clientId']);
+    worker.send({ type: 'disrupted' });
+    const outcome = (await worker.next('outcome')) as unknown as Outcome;
+    expect(outcome).toMatchObject({
+      held: false,
+      signalAborted: true,
+      reasonName: 'LockLostError',
+      reasonIsLockLostError: true,
+      disconnected: true,
+      // The local deadline fired while the connection was still down.
+      reconnectedBeforeLost: false,
+    });
+    expect(outcome.lost).toHaveLength(1);
+    expect(outcome.lost[0]).toMatchObject({ errorName: 'LockLostError', isLockLostError: true });
+
+    worker.send({ type: 'finish' });
+    const report = await worker.next('report');
+    expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
+    expect(report['released']).toBe(true);
+    expect(report['unhandled']).toEqual([]);
+    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+  });
+
+  it('CLIENT KILL with an immediate reconnect: the lock survives and renewals resume', async () => {
+    const key = 'conn:fast';
+    const worker = forkWorker('engine-connection.ts', [server.url, 'fast-reconnect', key, '900']);
+    const held = await worker.next('held', 20_000);
+
+    await killConnection(held['clientId']);
+    worker.send({ type: 'disrupted' });
+    const outcome = (await worker.next('outcome')) as unknown as Outcome;
+    expect(outcome).toMatchObject({ held: true, signalAborted: false, disconnected: true });
+    expect(outcome.lost).toEqual([]);
+    // Renewals confirmed after the reconnection (the worker waited for two).
+    const reconnected = outcome.timeline.indexOf('ready', outcome.timeline.indexOf('close'));
+    expect(outcome.timeline.slice(reconnected).filter((e) => e === 'extended').length).toBe(2);
+
+    // Still ours in Redis, and still expiring (renewed, not orphaned).
+    expect(await raw.hget(`lw:{${key}}`, 'o')).toBe(held['token']);
+    expect(await raw.pttl(`lw:{${key}}`)).toBeGreaterThan(0);
+
+    worker.send({ type: 'finish' });
+    const report = await worker.next('report');
+    expect(report['released']).toBe(true);
+    expect(report['unhandled']).toEqual([]);
+    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+  });
+
+  it('server restarted mid-hold: the lock is reported lost, then acquire and release work again', async () => {
+    const key = 'conn:restart';
+    const worker = forkWorker('engine-connection.ts', [server.url, 'restart', key, '900']);
+    const held = await worker.next('held', 20_000);
+
+    await server.restart();
+    // Nothing was persisted: the restarted server has no lock.
+    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+    worker.send({ type: 'disrupted' });
+    const outcome = (await worker.next('outcome')) as unknown as Outcome;
+    expect(outcome).toMatchObject({
+      held: false,
+      signalAborted: true,
+      reasonName: 'LockLostError',
+      reasonIsLockLostError: true,
+      disconnected: true,
+    });
+    expect(outcome.lost).toHaveLength(1);
+
+    worker.send({ type: 'finish' });
+    const report = await worker.next('report');
+    // The restart lost the remembered fence; the server clock alone still moved it forward.
+    expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
+    expect(report['released']).toBe(true);
+    expect(report['unhandled']).toEqual([]);
+    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+  });
+
+  it('Redis down during acquire: LockStoreError with a cause, never busy or timeout', async () => {
+    // No offline queue and no retries: a command on a dead connection fails at once.
+    const failFast = {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 200,
+    };
+    const logger = recordingLogger();
+    const holderClient = server.client(failFast);
+    const waiterClient = server.client(failFast);
+    // Without an offline queue a command sent before the connection is up fails too.
+    await Promise.all([holderClient, waiterClient].map((c) => once(c, 'ready')));
+    const holderEngine = new LockEngine({
+      store: new RedisLockStore(holderClient),
+      prefix: 'lw',
+      logger,
+    });
+    const engine = new LockEngine({
+      store: new RedisLockStore(waiterClient),
+      prefix: 'lw',
+      logger,
+    });
+    try {
+      const holderLock = await holderEngine.acquire('down:busy', { ttl: 30_000 });
+      expect(holderLock.held).toBe(true);
+
+      // A waiter is already waiting on the busy lock when Redis goes away.
+      const contended = nextEvent(engine, 'contended');
+      const waiting = engine.acquire('down:busy', { waitTimeout: 20_000, retryDelay: 50 }).then(
+        () => 'acquired',
+        (error: unknown) => error,
+      );
+      await contended;
+      await server.kill();
+
+      const waitError = await waiting;
+      expect(waitError).toBeInstanceOf(LockStoreError);
+      expect(waitError).not.toBeInstanceOf(LockTimeoutError);
+      expect(waitError).not.toBeInstanceOf(LockBusyError);
+      expect((waitError as LockStoreError).code).toBe('LOCK_STORE');
+      expect((waitError as LockStoreError).cause).toBeInstanceOf(Error);
+      expect((waitError as LockStoreError).message).toMatch(/acquire of "down:busy"/);
+
+      // Fresh calls while Redis is down fail the same way, and withLock never runs the function.
+      let ran = false;
+      const calls: Array<[string, Promise<unknown>]> = [
+        ['acquire', engine.acquire('down:free', { waitTimeout: 5_000 })],
+        ['tryAcquire', engine.tryAcquire('down:free')],
+        ['withLock', engine.withLock('down:free', () => (ran = true), { waitTimeout: 5_000 })],
+      ];
+      for (const [name, call] of calls) {
+        const error = await call.then(
+          () => new Error(`${name} resolved`),
+          (e: unknown) => e,
+        );
+        expect([name, error]).toEqual([name, expect.any(LockStoreError)]);
+        expect((error as LockStoreError).cause).toBeInstanceOf(Error);
+      }
+      expect(ran).toBe(false);
+    } finally {
+      await Promise.all([holderEngine.close(), engine.close()]);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import type Redis from 'ioredis';
+import { LockEngine, RedisLockStore, type Lock } from '../../../src';
+import { CountingStore, nextEvent, sleep, waitUntil } from '../../support/engine-harness';
+import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+
+/**
+ * The backoff sleeps at least `retryDelay / 2` (equal jitter on a base of at least `retryDelay`),
+ * so with a long `retryDelay` a waiter that acquires before that moment was provably woken by
+ * something else: a release notification or the holder's remaining ttl. These tests assert that
+ * ordering, never how fast the hand-off was.
+ */
+const LONG_RETRY_DELAY = 10_000;
+const EARLIEST_BACKOFF_WAKE = LONG_RETRY_DELAY / 2;
+
+/** Resolves with `promise` or with `'backoff'` once the earliest backoff wake-up has passed. */
+function beforeBackoff<T>(promise: Promise<T>): Promise<T | 'backoff'> {
+  let timer: NodeJS.Timeout | undefined;
+  const backoff = new Promise<'backoff'>((resolve) => {
+    timer = setTimeout(() => resolve('backoff'), EARLIEST_BACKOFF_WAKE);
+  });
+  return Promise.race([promise, backoff]).finally(() => clearTimeout(timer));
+}
+
+describeWithRedis('waiting is not polling (real redis-server, several engines)', () => {
+  let server: RedisServer;
+  let raw: Redis;
+  let engines: LockEngine[] = [];
+
+  function newEngine(wrap?: (store: RedisLockStore) => CountingStore): LockEngine {
+    const store = new RedisLockStore(server.client());
+    const engine = new LockEngine({ store: wrap ? wrap(store) : store, prefix: 'lw' });
+    engines.push(engine);
+    return engine;
+  }
+
+  beforeAll(async () => {
+    server = await startRedis();
+    raw = server.client();
+  });
+  afterEach(async () => {
+    await Promise.all(engines.map((engine) => engine.close()));
+    engines = [];
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('a release notification wakes the waiter: it acquires right after the release, not on its backoff', async () => {
+    const holderEngine = newEngine();
+    const waiterEngine = newEngine();
+    const holder = await holderEngine.acquire('wait:notify', { ttl: 30_000 });
+
+    const contended: number[] = [];
+    waiterEngine.on('contended', (event) => contended.push(event.holderTtl));
+    // The waiter tries, subscribes, tries again (a release between the two would be missed
+    // otherwise), then sleeps: its next wake-up by backoff is seconds away.
+    const secondAttempt = new Promise<void>((resolve) =>
+      waiterEngine.on('contended', () => contended.length === 2 && resolve()),
+    );
+    const waiting = waiterEngine.acquire('wait:notify', {
+      ttl: 5_000,
+      waitTimeout: 20_000,
+      retryDelay: LONG_RETRY_DELAY,
+    });
+    await secondAttempt;
+    // The holder's ttl (30 s, renewed) cannot be what wakes the waiter either.
+    expect(Math.min(...contended)).toBeGreaterThan(EARLIEST_BACKOFF_WAKE);
+
+    await expect(holder.release()).resolves.toBe(true);
+    const lock = await beforeBackoff(waiting);
+
+    expect(lock).not.toBe('backoff');
+    expect(contended).toHaveLength(2);
+    expect((lock as Lock).fence).toBeGreaterThan(holder.fence);
+    expect(await raw.hget('lw:{wait:notify}', 'o')).toBe((lock as Lock).token);
+    await (lock as Lock).release();
+  });
+
+  it("a waiter sleeps the holder's remaining ttl: it takes an expired lock with few attempts", async () => {
+    const holderEngine = newEngine();
+    const waiterEngine = newEngine();
+    // No auto-extension and no release: the only way the lock frees up is its ttl running out,
+    // which publishes nothing.
+    const holder = await holderEngine.acquire('wait:ttl', { ttl: 300, autoExtend: false });
+
+    const contended: number[] = [];
+    waiterEngine.on('contended', (event) => contended.push(event.holderTtl));
+    const waiting = waiterEngine.acquire('wait:ttl', {
+      ttl: 5_000,
+      waitTimeout: 20_000,
+      retryDelay: LONG_RETRY_DELAY,
+    });
+    const lock = await beforeBackoff(waiting);
+
+    expect(lock).not.toBe('backoff');
+    // Every failed attempt learned a remaining ttl no longer than the holder's.
+    expect(contended.length).toBeGreaterThanOrEqual(1);
+    expect(contended.length).toBeLessThanOrEqual(2);
+    for (const ttl of contended) {
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+    }
+    expect((lock as Lock).fence).toBeGreaterThan(holder.fence);
+    await (lock as Lock).release();
+    // The holder finds out by its local deadline; its release no longer touches anything.
+    await waitUntil('the holder to notice the expiry', () => !holder.held);
+    await expect(holder.release()).resolves.toBe(false);
+  });
+
+  it('local waiters queue: one release wakes one waiter, so a hand-off costs about one attempt', async () => {
+    const WAITERS = 8;
+    const holderEngine = newEngine();
+    let counting: CountingStore | undefined;
+    const waiterEngine = newEngine((store) => (counting = new CountingStore(store)));
+    const store = counting!;
+    const holder = await holderEngine.acquire('wait:queue', { ttl: 30_000 });
+
+    // Each waiter's first attempt fails; then the head of the local queue subscribes and tries
+    // once more. After that nobody may poll: the holder's ttl and the backoff are both long.
+    let contended = 0;
+    waiterEngine.on('contended', () => (contended += 1));
+    const queued = new Promise<void>((resolve) =>
+      waiterEngine.on('contended', () => contended === WAITERS + 1 && resolve()),
+    );
+    const order: number[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const section = (i: number) =>
+      waiterEngine.withLock(
+        'wait:queue',
+        async () => {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          order.push(i);
+          await sleep(2);
+          active -= 1;
+        },
+        { ttl: 5_000, waitTimeout: 20_000, retryDelay: LONG_RETRY_DELAY },
+      );
+    const runs = Array.from({ length: WAITERS }, (_, i) => section(i));
+    await queued;
+    // A newcomer joins the local queue behind them without an attempt of its own (no barging).
+    runs.push(section(WAITERS));
+    // Quiet while the lock stays held: no attempts beyond the ones above.
+    await sleep(100);
+    expect(store.acquires).toBe(WAITERS + 1);
+
+    const before = store.acquires;
+    await holder.release();
+    await beforeBackoff(Promise.all(runs)).then((result) => expect(result).not.toBe('backoff'));
+
+    const callers = WAITERS + 1;
+    const handOffAttempts = store.acquires - before;
+    expect(order).toHaveLength(callers);
+    expect(maxActive).toBe(1);
+    // One successful attempt per waiter plus at most a few raced by a late pub/sub echo; a herd
+    // (every waiter trying on every release) would cost callers * (callers + 1) / 2 = 45.
+    expect(handOffAttempts).toBeGreaterThanOrEqual(callers);
+    expect(handOffAttempts).toBeLessThanOrEqual(callers + 3);
+    // The local queue is first come, first served.
+    expect(order).toEqual(Array.from({ length: callers }, (_, i) => i));
+  });
+
+  it('waiters in separate engines: each release wakes the remaining waiter, never its backoff', async () => {
+    // Two independent engines waiting on one key, as two processes would. The loser of the first
+    // hand-off learns a 5 s holder ttl, so only the second release's notification can wake it.
+    const holderEngine = newEngine();
+    const a = newEngine();
+    const b = newEngine();
+    const holder = await holderEngine.acquire('wait:two', { ttl: 30_000 });
+    const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: LONG_RETRY_DELAY };
+    const bothWaiting = Promise.all([nextEvent(a, 'contended'), nextEvent(b, 'contended')]);
+    const first = a.withLock('wait:two', async () => 'a', options);
+    const second = b.withLock('wait:two', async () => 'b', options);
+    await bothWaiting;
+    await holder.release();
+    const results = await beforeBackoff(Promise.all([first, second]));
+    expect(results).toEqual(['a', 'b']);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Mutual-exclusion worker: loops `withLock(key)` around a deliberately NON-atomic
+ * GET / sleep / SET on a shared counter and logs enter/exit (with its fence) to a Redis list.
+ * Args: <redis url> <worker id> <sections> <lock key> <counter key> <events key>
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import { LockEngine, RedisLockStore } from '../../../src';
+import { argument, receive, run, send } from './engine-ipc';
+
+run(async () => {
+  const url = argument(0, 'redis url');
+  const id = argument(1, 'worker id');
+  const sections = Number(argument(2, 'sections'));
+  const lockKey = argument(3, 'lock key');
+  const counterKey = argument(4, 'counter key');
+  const eventsKey = argument(5, 'events key');
+
+  const client = new Redis(url);
+  const data = new Redis(url);
+  const engine = new LockEngine({ store: new RedisLockStore(client), prefix: 'lw' });
+  await Promise.all([client.ping(), data.ping()]);
+  send({ type: 'ready' });
+  await receive('go');
+
+  for (let i = 0; i < sections; i++) {
+    await engine.withLock(
+      lockKey,
+      async (lock) => {
+        await data.rpush(eventsKey, `enter ${id} ${lock.fence}`);
+        const value = Number((await data.get(counterKey)) ?? '0');
+        // A random pause widens the race window a missing lock would let through.
+        await sleep(Math.floor(Math.random() * 3));
+        await data.set(counterKey, String(value + 1));
+        await data.rpush(eventsKey, `exit ${id} ${lock.fence}`);
+      },
+      { ttl: 5_000, waitTimeout: 25_000 },
+    );
+  }
+
+  await engine.close();
+  client.disconnect();
+  data.disconnect();
+  send({ type: 'done', sections });
+});
