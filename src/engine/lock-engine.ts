@@ -66,6 +66,9 @@ const SUBSCRIPTION_LINGER_MS = 2_000;
  */
 const FAIR_REFRESH_MS = 500;
 
+/** Every store attempt may take at least this long, even at the very end of `waitTimeout`. */
+const MIN_ATTEMPT_MS = 1_000;
+
 const ENGINE_OPTION_NAMES = ['store', 'prefix', 'defaults', 'onStoreError', 'logger'];
 
 // Engines sharing one store and prefix see the same keys, so reentrancy is scoped to that pair.
@@ -405,8 +408,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at
     // once: the attempt is what puts them in the store's queue, which decides the order.
     const queuedLocally =
-      !o.fair &&
-      ((this.#waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.#held.has(storeKey));
+      !o.fair && ((this.#waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.#held.has(storeKey));
     let attempts = 0;
     let holderTtl = -1;
     let queuedInStore = false;
@@ -537,16 +539,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     { acquired: true; lease: LockLease } | { acquired: false; ttl: number; queued?: boolean }
   > {
     const sentAt = Date.now();
-    let result: AcquireResult;
-    try {
-      result = await this.store.acquire(storeKey, token, o.ttl, {
-        metadata: o.metadata,
-        fair: o.fair,
-        once,
-      });
-    } catch (cause) {
-      throw this.#storeError('acquire', key, cause);
-    }
+    const result = await this.#boundedAcquire(key, storeKey, token, o, once, startedAt, sentAt);
     if (!result.acquired) {
       this.#emit('contended', { key, holderTtl: result.ttl, attempt });
       return result;
@@ -579,6 +572,73 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
     });
     return { acquired: true, lease };
+  }
+
+  /**
+   * One store attempt, bounded by the caller's wait (but at least {@link MIN_ATTEMPT_MS}) and by
+   * its signal, so a hanging store cannot hold `acquire` past `waitTimeout`. An attempt that
+   * wins after we stopped waiting is released at once: nothing stays locked on the way out.
+   */
+  #boundedAcquire(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    once: boolean,
+    startedAt: number,
+    sentAt: number,
+  ): Promise<AcquireResult> {
+    const call = this.store.acquire(storeKey, token, o.ttl, {
+      metadata: o.metadata,
+      fair: o.fair,
+      once,
+    });
+    const budget = Math.max(startedAt + o.waitTimeout, sentAt + MIN_ATTEMPT_MS) - sentAt;
+    return new Promise<AcquireResult>((resolve, reject) => {
+      let settled = false;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+      };
+      const giveUp = (reason: unknown): void => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(reason);
+        call.then(
+          (late) => {
+            if (late.acquired) this.store.release(storeKey, token).catch(() => false);
+          },
+          () => undefined,
+        );
+      };
+      const onAbort = (): void => giveUp(o.signal?.reason);
+      const timer = setTimeout(
+        () =>
+          giveUp(
+            new LockStoreError(
+              `Lock store did not answer within ${budget} ms while acquiring "${key}" (waitTimeout ${o.waitTimeout} ms). Give the Redis client a commandTimeout to bound single operations.`,
+              { key, cause: new Error(`no reply within ${budget} ms`) },
+            ),
+          ),
+        budget,
+      );
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      call.then(
+        (result) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          resolve(result);
+        },
+        (cause: unknown) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          reject(this.#storeError('acquire', key, cause));
+        },
+      );
+    });
   }
 
   async #subscribe(key: string, storeKey: string, waiters: KeyWaiters): Promise<void> {

@@ -1,0 +1,73 @@
+import { LockEngine, LockStoreError, MemoryLockStore, type LockStore } from '../../../src';
+import { ScriptedStore } from '../../support/scripted-store';
+
+/** A store whose acquire answers only after `delayMs` (as a stalled Redis connection would). */
+function slowAcquire(inner: MemoryLockStore, delayMs: number): LockStore {
+  return {
+    acquire: (...args) =>
+      new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => inner.acquire(...args)),
+    renew: (...args) => inner.renew(...args),
+    release: (...args) => inner.release(...args),
+    inspect: (...args) => inner.inspect(...args),
+    forceRelease: (...args) => inner.forceRelease(...args),
+  };
+}
+
+describe('a store that does not answer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('cannot hold acquire past waitTimeout (at least one second per attempt)', async () => {
+    const store = new ScriptedStore(new MemoryLockStore());
+    store.hang('acquire');
+    const engine = new LockEngine({ store });
+    const settled = jest.fn();
+    const pending = engine.acquire('k', { waitTimeout: 3_000 }).catch((e: unknown) => {
+      settled(e);
+    });
+    await jest.advanceTimersByTimeAsync(2_999);
+    expect(settled).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    await pending;
+    const error = settled.mock.calls[0]?.[0] as LockStoreError;
+    expect(error).toBeInstanceOf(LockStoreError);
+    expect(error.message).toBe(
+      'Lock store did not answer within 3000 ms while acquiring "k" (waitTimeout 3000 ms). Give the Redis client a commandTimeout to bound single operations.',
+    );
+    expect((error.cause as Error).message).toBe('no reply within 3000 ms');
+    await engine.close();
+  });
+
+  it('gives a short waitTimeout one full second for its attempt', async () => {
+    const store = new ScriptedStore(new MemoryLockStore());
+    store.hang('acquire');
+    const engine = new LockEngine({ store });
+    const result = engine.acquire('k', { waitTimeout: 10 }).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(((await result) as Error).message).toMatch(/^Lock store did not answer within 1000 ms/);
+    await engine.close();
+  });
+
+  it('stops at once when the signal aborts during a hanging attempt', async () => {
+    const store = new ScriptedStore(new MemoryLockStore());
+    store.hang('acquire');
+    const engine = new LockEngine({ store });
+    const controller = new AbortController();
+    const result = engine.acquire('k', { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort(new Error('shutting down'));
+    expect(((await result) as Error).message).toBe('shutting down');
+    await engine.close();
+  });
+
+  it('releases a lock that was granted after the caller stopped waiting', async () => {
+    const inner = new MemoryLockStore();
+    const engine = new LockEngine({ store: slowAcquire(inner, 5_000) });
+    const result = engine.acquire('k', { waitTimeout: 1_000 }).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await result).toBeInstanceOf(LockStoreError);
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(await inner.inspect('lw:{k}')).toBeNull();
+    expect(engine.heldCount).toBe(0);
+    await engine.close();
+  });
+});
