@@ -604,6 +604,8 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         if (settled) return;
         settled = true;
         cleanup();
+        // The caller's abort reason is passed through unchanged, as fetch() does.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(reason);
         call.then(
           (late) => {

@@ -21,7 +21,7 @@ describe('a store that does not answer', () => {
     const store = new ScriptedStore(new MemoryLockStore());
     store.hang('acquire');
     const engine = new LockEngine({ store });
-    const settled = jest.fn();
+    const settled = jest.fn<void, [unknown]>();
     const pending = engine.acquire('k', { waitTimeout: 3_000 }).catch((e: unknown) => {
       settled(e);
     });
