@@ -40,4 +40,3 @@ export { RedisLockStore } from './stores/redis-lock-store';
 export type { RedisClient, RedisLockStoreOptions } from './stores/redis-lock-store';
 export { MemoryLockStore } from './stores/memory-lock-store';
 export type { MemoryLockStoreOptions } from './stores/memory-lock-store';
-

@@ -46,14 +46,7 @@ export interface LockLostEvent {
 /** Emitted when a store call failed in the background (renewal) or was failed open. */
 export interface LockErrorEvent {
   key: string | undefined;
-  operation:
-    | 'acquire'
-    | 'renew'
-    | 'release'
-    | 'inspect'
-    | 'forceRelease'
-    | 'subscribe'
-    | 'dequeue';
+  operation: 'acquire' | 'renew' | 'release' | 'inspect' | 'forceRelease' | 'subscribe' | 'dequeue';
   error: LockStoreError;
 }
 

@@ -85,8 +85,15 @@ export class MemoryLockStore implements LockStore {
       let fence = Math.floor(now) * 1000;
       if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
       this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
-      this.#locks.set(key, { owner, fence, metadata: options.metadata ?? '', expiresAt: now + ttl });
-      return Promise.resolve(ticket === undefined ? { acquired: true, fence } : { acquired: true, fence, ticket });
+      this.#locks.set(key, {
+        owner,
+        fence,
+        metadata: options.metadata ?? '',
+        expiresAt: now + ttl,
+      });
+      return Promise.resolve(
+        ticket === undefined ? { acquired: true, fence } : { acquired: true, fence, ticket },
+      );
     }
     const holderTtl = entry ? entry.expiresAt - now : -1;
     // Fair callers always queue; others join an existing queue, so nobody barges past it.

@@ -160,9 +160,7 @@ export class RedisLockStore implements LockStore {
 
   async inspect(key: string): Promise<LockInfo | null> {
     const reply = (await this.#call(COMMANDS.inspect.name)(key)) as
-      | [number, number, string]
-      | []
-      | null;
+      [number, number, string] | [] | null;
     // Lua nil arrives as null from Redis (and as [] from some emulators).
     if (!reply || reply.length !== 3) return null;
     return { ttl: reply[0], fence: reply[1], holds: 1, metadata: reply[2] };
@@ -188,10 +186,7 @@ export class RedisLockStore implements LockStore {
     return reply === 1;
   }
 
-  async onRelease(
-    key: string,
-    listener: (next: string | undefined) => void,
-  ): Promise<() => void> {
+  async onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
     const channel = releaseChannelOf(key);
     let set = this.#listeners.get(channel);
     if (!set) {

@@ -119,7 +119,12 @@ describe('Lua script files', () => {
   it.each(files)('%s opens with a KEYS / ARGV / returns header', (file) => {
     const text = readFileSync(join(dir, file), 'utf8');
     const lines = text.split('\n');
-    const header = lines.slice(0, lines.findIndex((line) => !line.startsWith('--'))).join('\n');
+    const header = lines
+      .slice(
+        0,
+        lines.findIndex((line) => !line.startsWith('--')),
+      )
+      .join('\n');
     expect(header).toMatch(/KEYS\[1\]/);
     expect(header).toMatch(/Returns/);
     if (/ARGV\[/.test(text)) expect(header).toMatch(/ARGV\[1\]/);
