@@ -50,8 +50,7 @@ export function describeLockStoreContract(
   let store: LockStore;
   let cleanup: (() => Promise<void>) | undefined;
   let key: string;
-
-  api.describe(`LockStore contract: ${name}`, () => {
+  const freshStorePerTest = (): void => {
     api.beforeEach(async () => {
       const created = await factory();
       store = created.store;
@@ -61,6 +60,10 @@ export function describeLockStoreContract(
     api.afterEach(async () => {
       await cleanup?.();
     });
+  };
+
+  api.describe(`LockStore contract: ${name}`, () => {
+    freshStorePerTest();
 
     api.it('acquires a free key and returns a positive safe-integer fence', async () => {
       const result = await store.acquire(key, token(), 10_000);
@@ -213,15 +216,7 @@ export function describeLockStoreContract(
   });
 
   api.describe(`LockStore fairness contract: ${name}`, () => {
-    api.beforeEach(async () => {
-      const created = await factory();
-      store = created.store;
-      cleanup = created.cleanup;
-      key = `contract:{${token()}}`;
-    });
-    api.afterEach(async () => {
-      await cleanup?.();
-    });
+    freshStorePerTest();
 
     const fair = { fair: true } as const;
     const supported = (): boolean => typeof store.dequeue === 'function';
