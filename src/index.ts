@@ -40,3 +40,15 @@ export { RedisLockStore } from './stores/redis-lock-store';
 export type { RedisClient, RedisLockStoreOptions } from './stores/redis-lock-store';
 export { MemoryLockStore } from './stores/memory-lock-store';
 export type { MemoryLockStoreOptions } from './stores/memory-lock-store';
+
+// decorators
+export { Locked, configureLocks, unregisterLockEngine, escapeKeyValue } from './decorators';
+export type {
+  ConfigureLocksOptions,
+  LockableMethod,
+  LockedBusyPolicy,
+  LockedDecorator,
+  LockedMethodCheck,
+  LockedOptions,
+  LockKeyFunction,
+} from './decorators';

@@ -274,6 +274,39 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     return this.#runHolding(lease.lock, storeKey, fn);
   }
 
+  /**
+   * Take `key` for `ttl` ms once, without holding it: the claim is never renewed, never
+   * released (not even by `close()`), not tracked and not reentrant; it simply expires. For
+   * "this happened once" markers, such as a cron tick claimed by one replica. Resolves the
+   * claim's fence, or `null` if the key is taken.
+   *
+   * @example
+   * if (await engine.claim(`report:${day}`, { ttl: 86_400_000 })) await sendReport(day);
+   */
+  async claim(
+    key: string,
+    options: { ttl: number; metadata?: string },
+  ): Promise<{ fence: number } | null> {
+    const where = 'LockEngine.claim';
+    if (this.#closed) {
+      throw new LockConfigError(
+        `${where}: LockEngine is closed; create a new engine to take locks.`,
+      );
+    }
+    validateKey(where, key);
+    validateAcquireOptions(`${where}("${key}")`, options ?? {});
+    const { ttl, metadata = DEFAULT_METADATA } = options;
+    if (ttl === undefined) throw optionError(`${where}("${key}")`, 'ttl', 'given', ttl);
+    const token = randomBytes(16).toString('base64url');
+    let result: AcquireResult;
+    try {
+      result = await this.store.acquire(this.#storeKey(key), token, ttl, { metadata, once: true });
+    } catch (cause) {
+      throw this.#storeError('acquire', key, cause);
+    }
+    return result.acquired ? { fence: result.fence } : null;
+  }
+
   /** Whether someone (anyone) holds the lock now. */
   async isLocked(key: string): Promise<boolean> {
     return (await this.inspect(key)) !== null;

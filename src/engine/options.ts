@@ -188,12 +188,13 @@ export function validateAcquireOptions(
         autoExtend,
       );
     }
-    const effectiveTtl = ttl ?? DEFAULT_TTL;
-    if (isInteger(effectiveTtl) && interval >= effectiveTtl) {
+    // Only against a ttl given alongside; the engine checks the merged options at call time,
+    // when its own defaults are known.
+    if (isInteger(ttl) && interval >= ttl) {
       throw optionError(
         where,
         'autoExtend.interval',
-        `less than ttl (${effectiveTtl} ms) so the lock is renewed before it expires`,
+        `less than ttl (${ttl} ms) so the lock is renewed before it expires`,
         interval,
       );
     }

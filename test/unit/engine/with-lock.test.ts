@@ -253,3 +253,32 @@ describe('events and diagnostics channels', () => {
     await engine.close();
   });
 });
+
+describe('claim', () => {
+  it('takes a key once, without holding, renewing or releasing it', async () => {
+    jest.useFakeTimers();
+    const inner = new MemoryLockStore();
+    const store = new ScriptedStore(inner);
+    const engine = new LockEngine({ store });
+    const first = await engine.claim('tick:1000', { ttl: 5_000, metadata: 'replica-a' });
+    expect(first?.fence).toEqual(expect.any(Number));
+    expect(await engine.claim('tick:1000', { ttl: 5_000 })).toBeNull();
+    expect(engine.heldCount).toBe(0);
+    expect((await engine.inspect('tick:1000'))?.metadata).toBe('replica-a');
+    await engine.close();
+    // close() does not release a claim; it simply expires.
+    expect(await inner.inspect('lw:{tick:1000}')).not.toBeNull();
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(await inner.inspect('lw:{tick:1000}')).toBeNull();
+    expect(store.calls.renewMany + store.calls.release).toBe(0);
+    jest.useRealTimers();
+  });
+
+  it('requires a ttl', async () => {
+    const engine = new LockEngine({ store: new MemoryLockStore() });
+    await expect(engine.claim('k', {} as never)).rejects.toThrow(
+      'LockEngine.claim("k"): option "ttl" must be given, got undefined.',
+    );
+    await engine.close();
+  });
+});

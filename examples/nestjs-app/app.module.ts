@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LockModule } from 'lockwarden/nestjs';
+import { BillingService } from './billing.service';
+import { EXAMPLE_CONFIG, ExampleConfigModule, type ExampleConfig } from './config';
+import { HeartbeatJob } from './heartbeat.job';
+import { RunLog } from './run-log';
+
+@Module({})
+export class AppModule {
+  static register(config: ExampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ExampleConfigModule.register(config),
+        ScheduleModule.forRoot(),
+        LockModule.forRootAsync({
+          inject: [EXAMPLE_CONFIG],
+          useFactory: (c: ExampleConfig) => ({
+            redis: c.redisUrl,
+            prefix: c.prefix,
+            clock: c.clock,
+          }),
+        }),
+      ],
+      providers: [RunLog, HeartbeatJob, BillingService],
+    };
+  }
+}

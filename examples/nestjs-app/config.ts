@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+
+/** What the example application needs to know; from the environment in `main.ts`. */
+export interface ExampleConfig {
+  /** Where the locks (and the run log) live. */
+  redisUrl: string;
+  /** Key prefix of the locks, so several demos can share one Redis. */
+  prefix: string;
+  /** Names this replica in the run log. */
+  replica: string;
+  /** Redis list the heartbeat job and the billing service append their runs to. */
+  runLogKey: string;
+  /** How long one heartbeat run takes, ms. */
+  jobDurationMs: number;
+  /** This replica's clock (tests simulate skew with it); `Date.now` in production. */
+  clock?: () => number;
+}
+
+/** Injection token of the {@link ExampleConfig}. */
+export const EXAMPLE_CONFIG = 'EXAMPLE_CONFIG';
+
+/** Read the configuration from environment variables (see README.md). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig {
+  return {
+    redisUrl: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    prefix: env['LOCK_PREFIX'] ?? 'demo',
+    replica: env['REPLICA'] ?? `pid-${process.pid}`,
+    runLogKey: env['RUN_LOG_KEY'] ?? 'demo:runs',
+    jobDurationMs: Number(env['JOB_DURATION_MS'] ?? 200),
+  };
+}
+
+/** Provides the configuration to the application, like `ConfigModule` would. */
+@Module({})
+export class ExampleConfigModule {
+  static register(config: ExampleConfig): DynamicModule {
+    return {
+      module: ExampleConfigModule,
+      global: true,
+      providers: [{ provide: EXAMPLE_CONFIG, useValue: config }],
+      exports: [EXAMPLE_CONFIG],
+    };
+  }
+}

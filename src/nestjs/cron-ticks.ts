@@ -1,0 +1,74 @@
+import { CronTime } from 'cron';
+
+/** One scheduled fire time of a cron expression. */
+export interface Tick {
+  /** The scheduled time, epoch ms: the tick's identity across replicas. */
+  at: number;
+  /** Time to the following scheduled time, ms. */
+  interval: number;
+}
+
+// cron searches at most 8 years ahead; looking further back for a previous tick is pointless.
+const MAX_LOOKBACK_MS = 9 * 366 * 24 * 3_600_000;
+
+/**
+ * The schedule of a cron expression, as `@nestjs/schedule` (the `cron` package) computes it,
+ * including its time zone or UTC offset.
+ */
+export class CronTicks {
+  readonly #time: CronTime;
+  readonly #zone: string | undefined;
+
+  /** Throws the `cron` package's error for a bad expression or time zone. */
+  constructor(expression: string, timeZone?: string, utcOffset?: number) {
+    this.#time =
+      utcOffset === undefined
+        ? new CronTime(expression, timeZone)
+        : new CronTime(expression, null, utcOffset);
+    this.#zone = this.#time.timeZone ?? offsetZone(this.#time.utcOffset);
+  }
+
+  /**
+   * The scheduled time nearest to `now`, so that replicas whose clocks disagree by less than half
+   * an interval (or whose timers fire a little early or late) name the same tick. A tie goes to
+   * the earlier one.
+   */
+  nearest(now: number): Tick {
+    const next = this.#next(now);
+    const previous = this.#previous(now);
+    if (previous !== undefined && now - previous <= next - now) {
+      return { at: previous, interval: next - previous };
+    }
+    return { at: next, interval: this.#next(next) - next };
+  }
+
+  /** The first scheduled time strictly after `from`. */
+  #next(from: number): number {
+    return this.#time.getNextDateFrom(new Date(from), this.#zone).toMillis();
+  }
+
+  /** The last scheduled time at or before `now`, if there is one within reach. */
+  #previous(now: number): number | undefined {
+    // Look back twice as far each time: right after a tick fires, the first step finds it.
+    let found: number | undefined;
+    for (let back = 1_000; back <= MAX_LOOKBACK_MS; back *= 2) {
+      const candidate = this.#next(now - back);
+      if (candidate <= now) {
+        found = candidate;
+        break;
+      }
+    }
+    if (found === undefined) return undefined;
+    for (let after = this.#next(found); after <= now; after = this.#next(found)) found = after;
+    return found;
+  }
+}
+
+/** The zone name `cron` uses for a UTC offset in minutes (`UTC+05:30`). */
+function offsetZone(utcOffset: number | undefined): string | undefined {
+  if (utcOffset === undefined) return undefined;
+  const sign = utcOffset < 0 ? '-' : '+';
+  const hours = String(Math.trunc(Math.abs(utcOffset) / 60)).padStart(2, '0');
+  const minutes = String(Math.abs(utcOffset) % 60).padStart(2, '0');
+  return `UTC${sign}${hours}:${minutes}`;
+}

@@ -1,0 +1,17 @@
+import { Inject } from '@nestjs/common';
+import { DEFAULT_LOCK_NAME, getLockServiceToken } from './lock.constants';
+
+/**
+ * Inject the `LockService` of a named `LockModule` registration (the default one is also
+ * injectable as plain `LockService`).
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectLockService('reports') private readonly locks: LockService) {}
+ * ```
+ */
+export function InjectLockService(
+  name: string = DEFAULT_LOCK_NAME,
+): ParameterDecorator & PropertyDecorator {
+  return Inject(getLockServiceToken(name));
+}

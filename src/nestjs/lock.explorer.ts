@@ -1,0 +1,95 @@
+import type { OnModuleInit } from '@nestjs/common';
+import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { getLockedPlan } from '../decorators/locked.decorator';
+import type { LockRegistration } from './lock-registration';
+import { getSingleInstanceJob } from './single-instance-cron.decorator';
+
+type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+/**
+ * Looks at every provider and controller at start-up, like `@nestjs/schedule`'s explorer, and
+ * warns through `Logger` about mistakes that would otherwise only show as jobs that never run
+ * or skip each other. Each registration checks the methods that use its own engine.
+ */
+export class LockExplorer implements OnModuleInit {
+  constructor(
+    private readonly registration: LockRegistration,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  onModuleInit(): void {
+    this.explore();
+  }
+
+  /** Check all providers and controllers now; returns the warnings it logged. */
+  explore(): string[] {
+    const warnings: string[] = [];
+    const jobsByKey = new Map<string, string[]>();
+    const name = this.registration.name;
+    for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
+      const prototype = prototypeOf(wrapper);
+      if (!prototype) continue;
+      const singleton = wrapper.isDependencyTreeStatic();
+      const provider = tokenName(wrapper);
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, unknown>)[methodName];
+        const job = getSingleInstanceJob(method);
+        if (job && job.engine === name) {
+          if (!singleton) {
+            warnings.push(
+              `@SingleInstanceCron on ${job.label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.`,
+            );
+          } else {
+            const owners = jobsByKey.get(job.key) ?? [];
+            owners.push(
+              provider === job.className ? job.label : `${job.label} (provider "${provider}")`,
+            );
+            jobsByKey.set(job.key, owners);
+          }
+        }
+        const lockedEngine = getLockedPlan(method)?.engine;
+        if (lockedEngine === name && !singleton) {
+          const label = `${job?.className ?? constructorName(prototype)}.${methodName}`;
+          warnings.push(
+            `@Locked on ${label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.`,
+          );
+        }
+      }
+    }
+    for (const [key, owners] of jobsByKey) {
+      if (owners.length < 2) continue;
+      warnings.push(
+        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === 'default' ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
+      );
+    }
+    for (const warning of warnings) this.registration.logger.warn(warning);
+    return warnings;
+  }
+}
+
+/** Where a wrapper's methods are: its instance, or its class for request-scoped providers. */
+function prototypeOf(wrapper: Wrapper): object | undefined {
+  const instance: unknown = wrapper.instance;
+  if (instance && typeof instance === 'object') {
+    const prototype = Object.getPrototypeOf(instance) as object | null;
+    if (prototype && prototype !== Object.prototype) return prototype;
+  }
+  const metatype: unknown = wrapper.metatype;
+  if (typeof metatype === 'function' && !wrapper.inject) {
+    return (metatype as { prototype?: object }).prototype;
+  }
+  return undefined;
+}
+
+/** The provider's token as users wrote it: a class name or a string/symbol token. */
+function tokenName(wrapper: Wrapper): string {
+  const token: unknown = wrapper.token;
+  if (typeof token === 'function') return (token as { name: string }).name;
+  if (typeof token === 'string' || typeof token === 'symbol') return token.toString();
+  return String(wrapper.name);
+}
+
+function constructorName(prototype: object): string {
+  return (prototype as { constructor?: { name?: string } }).constructor?.name ?? 'anonymous';
+}

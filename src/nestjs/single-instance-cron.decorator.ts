@@ -1,0 +1,88 @@
+import { Cron } from '@nestjs/schedule';
+import { LockConfigError } from '../engine/errors';
+import { SINGLE_INSTANCE_CRON_METADATA } from './lock.constants';
+import { runScheduledTick } from './single-instance-cron.runner';
+import {
+  planSingleInstanceCron,
+  type SingleInstanceCronOptions,
+  type SingleInstanceJob,
+} from './single-instance-cron.options';
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica.
+ *
+ * Every replica's scheduler fires; the first to claim the tick (named by its scheduled time, so
+ * clocks may differ by up to half an interval) runs it under the job's run lock, the others skip
+ * it silently (debug log), even if the run already finished. While a run is in progress the next
+ * ticks are skipped, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error
+ * logged, unless `onStoreError: 'run'`. Inside the method, `currentLock()` returns the run lock,
+ * whose `signal` aborts if the lock is lost.
+ *
+ * Needs `ScheduleModule.forRoot()` and `LockModule.forRoot(...)`. Options are checked when the
+ * class is defined; mistakes throw `LockConfigError` naming the class, method and option.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class Reports {
+ *   @SingleInstanceCron('0 0 * * * *', { name: 'reports.hourly' })
+ *   async hourly() {
+ *     const signal = currentLock()?.signal;
+ *     await this.build({ signal });
+ *   }
+ * }
+ * ```
+ */
+export function SingleInstanceCron(
+  cronTime: string,
+  options?: SingleInstanceCronOptions,
+): MethodDecorator {
+  return <T>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): TypedPropertyDescriptor<T> => {
+    const isStatic = typeof target === 'function';
+    const className = isStatic
+      ? (target as { name: string }).name
+      : (target.constructor as { name: string }).name;
+    const methodName = String(propertyKey);
+    const where = `@SingleInstanceCron on ${className}.${methodName}`;
+    const original = descriptor.value as unknown;
+    if (typeof original !== 'function') {
+      throw new LockConfigError(`${where}: it decorates methods only.`);
+    }
+    if (isStatic) {
+      throw new LockConfigError(
+        `${where}: static methods are never scheduled by @nestjs/schedule; make it an instance method of a provider.`,
+      );
+    }
+    if (Reflect.getMetadata(SINGLE_INSTANCE_CRON_METADATA, original) !== undefined) {
+      throw new LockConfigError(`${where}: @SingleInstanceCron is applied twice; keep one.`);
+    }
+    const job = planSingleInstanceCron(className, methodName, cronTime, options);
+    const method = original as Method;
+
+    const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+      return runScheduledTick(job, method, this, args);
+    };
+    Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
+    // Decorators applied before this one (below it) put their metadata on the original.
+    for (const key of Reflect.getOwnMetadataKeys(method) as unknown[]) {
+      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), wrapped);
+    }
+    Reflect.defineMetadata(SINGLE_INSTANCE_CRON_METADATA, job, wrapped);
+    descriptor.value = wrapped as T;
+    Cron(cronTime, job.cronOptions)(target, propertyKey, descriptor);
+    return descriptor;
+  };
+}
+
+/** The job `@SingleInstanceCron` put on `method`, if any. */
+export function getSingleInstanceJob(method: unknown): SingleInstanceJob | undefined {
+  if (typeof method !== 'function') return undefined;
+  return Reflect.getMetadata(SINGLE_INSTANCE_CRON_METADATA, method) as
+    SingleInstanceJob | undefined;
+}

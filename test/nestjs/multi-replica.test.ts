@@ -1,0 +1,270 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Redis from 'ioredis';
+import type { RunRecord } from '../../examples/nestjs-app/run-log';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
+import type { CloseMessage, ReplicaMessage, ReplicaOptions } from '../support/workers/nest-replica';
+
+// Real processes: each replica is examples/nestjs-app with @SingleInstanceCron('* * * * * *'),
+// started by test/support/workers/nest-replica.ts. The four scenarios run at the same time
+// (one Redis, one key prefix each), so the whole file takes about one window.
+
+const ROOT = join(__dirname, '../..');
+const WORKER = join(ROOT, 'test/support/workers/nest-replica.ts');
+/** The example job's run-lock ttl: how long a killed replica can block the next runs. */
+const RUN_LOCK_TTL = 1_500;
+
+interface Scenario {
+  name: string;
+  skews: number[];
+  jobDurationMs: number;
+  /** How long all replicas stay up together before they are told to shut down. */
+  windowMs: number;
+  charges?: number;
+  /** SIGKILL a replica in the middle of a run, this long after all are up. */
+  killAfterMs?: number;
+}
+
+interface Outcome {
+  records: RunRecord[];
+  readyAt: number[];
+  closingAt: Map<string, number>;
+  killed?: { replica: string; at: number };
+  output: string;
+}
+
+const children = new Set<ChildProcess>();
+
+async function runScenario(
+  server: RedisServer,
+  redis: Redis,
+  scenario: Scenario,
+): Promise<Outcome> {
+  const runLogKey = `runs:${scenario.name}`;
+  const readyAt: number[] = [];
+  const closingAt = new Map<string, number>();
+  let output = '';
+  const replicas = scenario.skews.map((skewMs, i) => {
+    const replica = `${scenario.name}-${i}`;
+    const options: ReplicaOptions = {
+      redisUrl: server.url,
+      prefix: scenario.name,
+      replica,
+      runLogKey,
+      jobDurationMs: scenario.jobDurationMs,
+      skewMs,
+      runForMs: 60_000,
+      charges: scenario.charges ?? 0,
+    };
+    const child = fork(WORKER, [JSON.stringify(options)], {
+      cwd: ROOT,
+      execArgv: ['-r', '@swc-node/register'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    children.add(child);
+    child.stdout?.on('data', (chunk: Buffer) => (output += `[${replica}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => (output += `[${replica}] ${chunk.toString()}`));
+    const ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (message: ReplicaMessage) => {
+        if (message.type === 'ready') {
+          readyAt.push(message.at);
+          resolve();
+        }
+        if (message.type === 'closing') closingAt.set(replica, message.at);
+      });
+      child.once('exit', (code) => reject(new Error(`${replica} exited (${code}) before ready`)));
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    exited.finally(() => children.delete(child)).catch(() => undefined);
+    return { replica, child, ready, exited };
+  });
+  await Promise.all(replicas.map((r) => r.ready));
+  const allUp = Date.now();
+
+  let killed: Outcome['killed'];
+  if (scenario.killAfterMs !== undefined) {
+    await sleep(scenario.killAfterMs);
+    // Kill whichever replica is running the job right now: a start without its end.
+    const giveUpAt = Date.now() + 5_000;
+    for (;;) {
+      if (Date.now() > giveUpAt) throw new Error(`no run started in 5 s\n${output}`);
+      const records = await readRecords(redis, runLogKey);
+      const last = records.filter((r) => r.event.startsWith('heartbeat:')).at(-1);
+      if (last?.event === 'heartbeat:start') {
+        const victim = replicas.find((r) => r.replica === last.replica)!;
+        victim.child.kill('SIGKILL');
+        killed = { replica: victim.replica, at: Date.now() };
+        break;
+      }
+      await sleep(10);
+    }
+  }
+  await sleep(allUp + scenario.windowMs - Date.now());
+  for (const { child } of replicas) {
+    if (child.connected) child.send({ type: 'close' } satisfies CloseMessage);
+  }
+  await Promise.all(replicas.map((r) => r.exited));
+  return { records: await readRecords(redis, runLogKey), readyAt, closingAt, killed, output };
+}
+
+async function readRecords(redis: Redis, key: string): Promise<RunRecord[]> {
+  return (await redis.lrange(key, 0, -1)).map((line) => JSON.parse(line) as RunRecord);
+}
+
+/** Heartbeat runs by scheduled second: a run starts a few ms after its tick (or before, if skewed). */
+function runsBySecond(records: RunRecord[]): Map<number, RunRecord[]> {
+  const bySecond = new Map<number, RunRecord[]>();
+  for (const record of records.filter((r) => r.event === 'heartbeat:start')) {
+    const second = Math.round(record.at / 1_000);
+    bySecond.set(second, [...(bySecond.get(second) ?? []), record]);
+  }
+  return bySecond;
+}
+
+/** The seconds whose ticks fall in [from, to] (epoch ms). */
+function secondsBetween(from: number, to: number): number[] {
+  const seconds: number[] = [];
+  for (let s = Math.ceil(from / 1_000); s * 1_000 <= to; s += 1) seconds.push(s);
+  return seconds;
+}
+
+/**
+ * In the run log's own order (RPUSH order, no clocks involved), runs of `prefix` never overlap:
+ * each start is followed by the end of the same replica before the next start. A run whose
+ * replica was killed has no end.
+ */
+function expectNoOverlap(records: RunRecord[], prefix: string, killedReplica?: string): number {
+  let open: RunRecord | undefined;
+  let runs = 0;
+  for (const record of records.filter((r) => r.event.startsWith(`${prefix}:`))) {
+    if (record.event === `${prefix}:start`) {
+      if (open && open.replica !== killedReplica) {
+        throw new Error(`${record.replica} started while ${open.replica} was still running`);
+      }
+      open = record;
+      runs += 1;
+    } else {
+      expect(open?.replica).toBe(record.replica);
+      open = undefined;
+    }
+  }
+  return runs;
+}
+
+describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nestjs-app)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  const outcomes = new Map<string, Outcome>();
+  const scenarios: Scenario[] = [
+    { name: 'steady', skews: [0, 0, 0], jobDurationMs: 200, windowMs: 6_000, charges: 3 },
+    { name: 'skew', skews: [300, 0, 0], jobDurationMs: 200, windowMs: 6_000 },
+    { name: 'kill', skews: [0, 0, 0], jobDurationMs: 400, windowMs: 7_000, killAfterMs: 2_000 },
+    { name: 'overlap', skews: [0, 0, 0], jobDurationMs: 2_500, windowMs: 6_000 },
+  ];
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = server.client();
+    const results = await Promise.all(scenarios.map((s) => runScenario(server, redis, s)));
+    scenarios.forEach((s, i) => outcomes.set(s.name, results[i]!));
+    // DEBUG_REPLICAS=1 prints each scenario's timeline (ms after the first replica was ready).
+    if (process.env['DEBUG_REPLICAS']) {
+      for (const [name, o] of outcomes) {
+        const t0 = Math.min(...o.readyAt);
+        console.log(
+          name,
+          o.readyAt.map((t) => t - t0),
+          [...o.closingAt].map(([r, t]) => `${r}:${t - t0}`),
+          o.records
+            .filter((r) => r.event === 'heartbeat:start')
+            .map((r) => `${r.replica}@${r.at - t0}`)
+            .join(' '),
+          o.output,
+        );
+      }
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await server?.stop();
+  });
+
+  const outcome = (name: string): Outcome => {
+    const result = outcomes.get(name);
+    if (!result) throw new Error(`scenario ${name} did not run`);
+    return result;
+  };
+  const explain = (result: Outcome, bySecond: Map<number, RunRecord[]>) =>
+    `${[...bySecond].map(([s, runs]) => `${s}: ${runs.map((r) => r.replica).join(',')}`).join('\n')}\n${result.output}`;
+
+  it('runs every tick exactly once while all replicas are up', () => {
+    const result = outcome('steady');
+    const bySecond = runsBySecond(result.records);
+    const window = secondsBetween(
+      Math.max(...result.readyAt) + 500,
+      Math.min(...result.closingAt.values()) - 500,
+    );
+    expect(window.length).toBeGreaterThanOrEqual(4);
+    const counts = window.map((s) => bySecond.get(s)?.length ?? 0);
+    if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
+    // Never twice, even outside the window.
+    expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
+    expectNoOverlap(result.records, 'heartbeat');
+  });
+
+  it('@Locked BillingService.charge: 9 concurrent calls from 3 processes run one at a time', () => {
+    const result = outcome('steady');
+    expect(expectNoOverlap(result.records, 'charge')).toBe(9);
+  });
+
+  it('still runs each tick exactly once when one replica clock is 300 ms ahead', () => {
+    const result = outcome('skew');
+    const bySecond = runsBySecond(result.records);
+    const window = secondsBetween(
+      Math.max(...result.readyAt) + 500,
+      Math.min(...result.closingAt.values()) - 500,
+    );
+    expect(window.length).toBeGreaterThanOrEqual(4);
+    const counts = window.map((s) => bySecond.get(s)?.length ?? 0);
+    if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
+    expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
+    // The fast replica fires first, so it wins the ticks, and the others skip them after it
+    // finished (the claim outlives the run).
+    expect(
+      result.records.filter((r) => r.event === 'heartbeat:start').map((r) => r.replica),
+    ).toContain('skew-0');
+  });
+
+  it('after a replica is SIGKILLed mid-run, later ticks still run exactly once', () => {
+    const result = outcome('kill');
+    const killed = result.killed!;
+    expect(killed).toBeDefined();
+    const bySecond = runsBySecond(result.records);
+    expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
+    expect(result.records.filter((r) => r.replica === killed.replica && r.at > killed.at)).toEqual(
+      [],
+    );
+    // The killed run's lock lapses within its ttl; from then on every tick runs again.
+    const after = secondsBetween(
+      killed.at + RUN_LOCK_TTL + 1_000,
+      Math.min(...result.closingAt.values()) - 500,
+    );
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    const counts = after.map((s) => bySecond.get(s)?.length ?? 0);
+    if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
+    // Before the kill too.
+    const before = secondsBetween(Math.max(...result.readyAt) + 500, killed.at - 1_000);
+    expect(before.map((s) => bySecond.get(s)?.length ?? 0)).toEqual(before.map(() => 1));
+    expectNoOverlap(result.records, 'heartbeat', killed.replica);
+  });
+
+  it('never runs a 2.5 s job twice at once on a 1 s schedule (ticks during a run are skipped)', () => {
+    const result = outcome('overlap');
+    const runs = expectNoOverlap(result.records, 'heartbeat');
+    expect(runs).toBeGreaterThanOrEqual(2);
+    const bySecond = runsBySecond(result.records);
+    expect([...bySecond.values()].every((r) => r.length === 1)).toBe(true);
+  });
+});

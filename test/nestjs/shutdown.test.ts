@@ -1,0 +1,132 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type Redis from 'ioredis';
+import { currentLock, Locked, type Lock } from '../../src';
+import { LockModule, LockService, SingleInstanceCron } from '../../src/nestjs';
+import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
+import { connectionNames, eventually, startApp, type TestApp } from './nest-harness';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Like a database client: closed in onApplicationShutdown, as Nest applications usually do. */
+@Injectable()
+class Database implements OnApplicationShutdown {
+  open = true;
+  onApplicationShutdown(): void {
+    this.open = false;
+  }
+}
+
+@Injectable()
+class Work {
+  constructor(readonly db: Database) {}
+  gate = deferred();
+  dbOpenAtEnd: boolean | undefined;
+  lock: Lock | undefined;
+  finished = false;
+  ticks = 0;
+
+  @Locked({ key: 'work' })
+  async slow(): Promise<string> {
+    this.lock = currentLock();
+    await this.gate.promise;
+    this.dbOpenAtEnd = this.db.open;
+    this.finished = true;
+    return 'finished';
+  }
+
+  @SingleInstanceCron('0 0 * * * *', { disabled: true })
+  async tick(): Promise<void> {
+    this.ticks += 1;
+  }
+}
+
+describeWithRedis('LockModule shutdown', () => {
+  let server: RedisServer;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = server.client();
+  });
+  afterEach(() => admin.flushall());
+  afterAll(() => server.stop());
+
+  const start = (options: { shutdownTimeout?: number } = {}): Promise<TestApp> =>
+    startApp({
+      imports: [
+        ScheduleModule.forRoot(),
+        LockModule.forRoot({
+          redis: `${server.url}?connectionName=lw-shutdown`,
+          ...options,
+        }),
+      ],
+      providers: [Work, Database],
+    });
+
+  it('lets an in-flight locked call finish, then releases what is held and closes its connection', async () => {
+    const app = await start();
+    const work = app.get<Work>(Work);
+    const call = work.slow();
+    await eventually(() => work.lock !== undefined);
+    const handle = app.get<LockService>(LockService).createLock('held-by-hand');
+    expect(await handle.acquire()).toBe(true);
+
+    const closing = app.close();
+    // Shutdown waits: the call still holds its lock, which is not aborted.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(work.finished).toBe(false);
+    expect(work.lock!.signal.aborted).toBe(false);
+    expect(await admin.exists('lw:{work}')).toBe(1);
+    // No new scheduled runs once shutdown has started.
+    await work.tick();
+    expect(work.ticks).toBe(0);
+    expect(app.logs.messages('debug', 'SingleInstanceCron')).toContain(
+      'Work.tick: tick skipped: the application is shutting down.',
+    );
+
+    work.gate.resolve();
+    expect(await call).toBe('finished');
+    // It finished before the application closed its own resources.
+    expect(work.dbOpenAtEnd).toBe(true);
+    await closing;
+    expect(work.db.open).toBe(false);
+    expect(await admin.exists('lw:{work}')).toBe(0);
+    expect(await admin.exists('lw:{held-by-hand}')).toBe(0);
+    expect(await connectionNames(admin)).not.toContain('lw-shutdown');
+    expect(app.logs.messages('warn')).toEqual([]);
+  });
+
+  it('waits at most shutdownTimeout, then releases the locks of calls still running', async () => {
+    const app = await start({ shutdownTimeout: 200 });
+    const work = app.get<Work>(Work);
+    const call = work.slow();
+    await eventually(() => work.lock !== undefined);
+    await app.close();
+    expect(work.finished).toBe(false);
+    expect(work.lock!.held).toBe(false);
+    expect(work.lock!.signal.aborted).toBe(true);
+    expect(await admin.exists('lw:{work}')).toBe(0);
+    expect(app.logs.messages('warn', 'LockModule')).toEqual([
+      '1 of 1 locked call(s) still running after shutdownTimeout (200 ms); releasing their locks anyway.',
+    ]);
+    expect(await connectionNames(admin)).not.toContain('lw-shutdown');
+    work.gate.resolve();
+    await call;
+  });
+
+  it('leaves tick claims to expire: a replica reaching the tick after this one shut down still skips it', async () => {
+    const app = await start();
+    await app.get<Work>(Work).tick();
+    const claims = (await admin.keys('lw:{Work.tick:tick:*}')).filter((k) => !k.endsWith(':fence'));
+    expect(claims).toHaveLength(1);
+    await app.close();
+    expect(await admin.exists(claims[0]!)).toBe(1);
+  });
+});
