@@ -158,6 +158,12 @@ export interface CreateLockOptions {
    * @default `${hostname}:${pid}`
    */
   metadata?: string;
+  /**
+   * Fair (FIFO) lock: `acquire()` waits its turn behind callers that started waiting earlier,
+   * across all processes.
+   * @default false
+   */
+  fair?: boolean;
 }
 
 /** Options of `LockService.withLock` and `runWithLock`. */

@@ -18,6 +18,7 @@ const CREATE_LOCK_OPTION_NAMES = [
   'waitTimeout',
   'autoExtend',
   'metadata',
+  'fair',
 ];
 
 /**

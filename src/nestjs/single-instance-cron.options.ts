@@ -13,6 +13,12 @@ import { DEFAULT_LOCK_NAME } from './lock.constants';
 /** Options of `@SingleInstanceCron`: the lock's, then those passed on to `@Cron`. */
 export interface SingleInstanceCronOptions {
   /**
+   * Accepted and ignored: a tick is claimed by one replica and skipped by the others, so
+   * nobody waits and there is no queue to be fair in.
+   * @default false
+   */
+  fair?: boolean;
+  /**
    * The job's name: the name of its run lock and the prefix of its tick claims, and the name
    * under which `@nestjs/schedule` registers the cron job (`SchedulerRegistry.getCronJob(name)`).
    * @default `${ClassName}.${methodName}` (then the cron job gets a generated name)
@@ -123,6 +129,7 @@ const LOCK_OPTION_NAMES = [
   'autoExtend',
   'metadata',
   'onStoreError',
+  'fair',
 ];
 const CRON_OPTION_NAMES = [
   'timeZone',
@@ -174,6 +181,11 @@ export function planSingleInstanceCron(
     if (o[name] !== undefined) lockOptions[name] = o[name];
   }
   validateAcquireOptions(where, lockOptions);
+  // Accepted so a shared options object works, and ignored: there is no queue to be fair in,
+  // since every replica but the one that claims a tick skips it.
+  if (o['fair'] !== undefined && typeof o['fair'] !== 'boolean') {
+    throw optionError(where, 'fair', 'true or false (it is ignored: ticks never wait)', o['fair']);
+  }
 
   const { name, key, engine = DEFAULT_LOCK_NAME, overlap = 'skip' } = o;
   const { lockAtMostFor, lockAtLeastFor = 0, timeZone, utcOffset } = o;

@@ -68,6 +68,37 @@ describeWithRedis('LockService (real Redis)', () => {
       await waiter.release();
     });
 
+    it('fair handles queue in Redis and take the lock in the order they started waiting', async () => {
+      const holder = locks.createLock(key);
+      await holder.acquire();
+      const order: string[] = [];
+      const waiters = ['first', 'second', 'third'].map((name) => {
+        const handle = locks.createLock(key, { fair: true });
+        return { name, handle };
+      });
+      const done: Array<Promise<void>> = [];
+      for (const { name, handle } of waiters) {
+        done.push(
+          handle.acquire().then(async (ok) => {
+            order.push(`${name}:${ok}`);
+            await handle.release();
+          }),
+        );
+        // Each one is in the queue before the next starts.
+        await waitForQueueLength(done.length);
+      }
+      await holder.release();
+      await Promise.all(done);
+      expect(order).toEqual(['first:true', 'second:true', 'third:true']);
+    });
+
+    const waitForQueueLength = async (length: number): Promise<void> => {
+      for (let i = 0; i < 200 && (await redis.zcard(`${stored(key)}:q`)) < length; i++) {
+        await sleep(5);
+      }
+      expect(await redis.zcard(`${stored(key)}:q`)).toBe(length);
+    };
+
     it('acquireImmediately() makes one attempt', async () => {
       const first = locks.createLock(key);
       const second = locks.createLock(key);
@@ -158,7 +189,7 @@ describeWithRedis('LockService (real Redis)', () => {
       );
       expect(() => locks.createLock(key, { onBusy: 'throw' } as never)).toThrow(
         new LockConfigError(
-          `LockService.createLock("${key}"): unknown option "onBusy". Known options: ttl, retryCount, retryDelay, waitTimeout, autoExtend, metadata.`,
+          `LockService.createLock("${key}"): unknown option "onBusy". Known options: ttl, retryCount, retryDelay, waitTimeout, autoExtend, metadata, fair.`,
         ),
       );
       expect(() => locks.createLock('')).toThrow(

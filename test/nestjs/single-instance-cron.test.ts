@@ -354,12 +354,17 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       [
         'an unknown option',
         define('* * * * * *', { ttL: 5 }),
-        '@SingleInstanceCron on Jobs.run: unknown option "ttL". Known options: name, key, engine, overlap, lockAtMostFor, lockAtLeastFor, ttl, autoExtend, metadata, onStoreError, timeZone, utcOffset, disabled, unrefTimeout, waitForCompletion, threshold, initialDelay.',
+        '@SingleInstanceCron on Jobs.run: unknown option "ttL". Known options: name, key, engine, overlap, lockAtMostFor, lockAtLeastFor, ttl, autoExtend, metadata, onStoreError, fair, timeZone, utcOffset, disabled, unrefTimeout, waitForCompletion, threshold, initialDelay.',
       ],
       [
         'a wait option (a tick never waits)',
         define('* * * * * *', { waitTimeout: 5 }),
-        '@SingleInstanceCron on Jobs.run: unknown option "waitTimeout". Known options: name, key, engine, overlap, lockAtMostFor, lockAtLeastFor, ttl, autoExtend, metadata, onStoreError, timeZone, utcOffset, disabled, unrefTimeout, waitForCompletion, threshold, initialDelay.',
+        '@SingleInstanceCron on Jobs.run: unknown option "waitTimeout". Known options: name, key, engine, overlap, lockAtMostFor, lockAtLeastFor, ttl, autoExtend, metadata, onStoreError, fair, timeZone, utcOffset, disabled, unrefTimeout, waitForCompletion, threshold, initialDelay.',
+      ],
+      [
+        'a fair option that is not a boolean (fair is accepted and ignored)',
+        define('* * * * * *', { fair: 'yes' }),
+        '@SingleInstanceCron on Jobs.run: option "fair" must be true or false (it is ignored: ticks never wait), got "yes".',
       ],
       [
         'a bad ttl (shared acquire option)',
