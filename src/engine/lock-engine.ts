@@ -541,16 +541,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     } finally {
       if (fair) {
         waiters.fair.delete(token);
-        // Give our place up now rather than making the queue wait for our deadline.
-        if (!won) {
-          this.store.dequeue?.(storeKey, token).catch((cause: unknown) =>
-            this.#emitError({
-              key,
-              operation: 'dequeue',
-              error: this.#storeError('dequeue', key, cause),
-            }),
-          );
-        }
+        // Give our place up before the caller hears that we gave up, so the queue does not
+        // wait for our deadline even if the process exits right after. Bounded: a store that
+        // does not answer must not hold the rejection (the entry then expires by itself).
+        if (!won) await this.#dequeue(key, storeKey, token);
       } else {
         const wasHead = waiters.remove(waiter);
         // Promote the next local waiter. If we now hold the lock, it is woken by our release.
@@ -698,6 +692,25 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         waiters.subscribing = undefined;
       });
     await waiters.subscribing;
+  }
+
+  async #dequeue(key: string, storeKey: string, token: string): Promise<void> {
+    if (!this.store.dequeue) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, MIN_ATTEMPT_MS);
+    });
+    const leave = this.store.dequeue(storeKey, token).then(
+      () => undefined,
+      (cause: unknown) =>
+        this.#emitError({
+          key,
+          operation: 'dequeue',
+          error: this.#storeError('dequeue', key, cause),
+        }),
+    );
+    await Promise.race([leave, bound]);
+    clearTimeout(timer);
   }
 
   #waitersFor(storeKey: string): KeyWaiters {

@@ -1,0 +1,114 @@
+/**
+ * Runs the `fair-loops.ts` workload in several forked processes at once and summarises it:
+ * per-loop counts, overlaps (by the inside counter and by server time), queue order, hand-offs.
+ */
+import type { FairWorker } from './fair-harness';
+import type { LoopResult, RunRequest, SectionRecord } from './workers/fair-loops';
+
+export type { LoopResult, SectionRecord };
+
+export interface LoopCount extends LoopResult {
+  worker: string;
+  loop: number;
+}
+
+export interface ContentionRun {
+  loops: LoopCount[];
+  /** Every critical section of every process, in fence (= acquisition) order. */
+  sections: SectionRecord[];
+  errors: string[];
+}
+
+/** Start the same run on every worker at once and collect what each reports. */
+export async function runContention(
+  workers: readonly FairWorker[],
+  request: Omit<RunRequest, 'loops'> & { loops: (worker: number) => boolean[] },
+): Promise<ContentionRun> {
+  workers.forEach((worker, index) =>
+    worker.send({ type: 'run', ...request, loops: request.loops(index) }),
+  );
+  const replies = await Promise.all(
+    workers.map((worker) =>
+      worker.next('result', request.durationMs + request.waitTimeout + 10_000),
+    ),
+  );
+  const loops: LoopCount[] = [];
+  const sections: SectionRecord[] = [];
+  const errors: string[] = [];
+  replies.forEach((reply, index) => {
+    (reply['loops'] as LoopResult[]).forEach((loop, i) =>
+      loops.push({ ...loop, worker: `p${index}`, loop: i }),
+    );
+    sections.push(...(reply['sections'] as SectionRecord[]));
+    errors.push(...(reply['errors'] as string[]));
+  });
+  sections.sort((a, b) => a.fence - b.fence);
+  return { loops, sections, errors };
+}
+
+/** Pairs of consecutive sections (by fence) where the later one began before the earlier ended. */
+export function overlapsByServerTime(sections: readonly SectionRecord[]): string[] {
+  const overlaps: string[] = [];
+  for (let i = 1; i < sections.length; i++) {
+    const before = sections[i - 1]!;
+    const after = sections[i]!;
+    if (!(after.fence > before.exitUs)) {
+      overlaps.push(
+        `${after.worker}/${after.loop} (fence ${after.fence}) acquired before ${before.worker}/${before.loop} (fence ${before.fence}) left at ${before.exitUs}`,
+      );
+    }
+  }
+  return overlaps;
+}
+
+/** Acquisitions with a queue ticket whose ticket is not above the previous one's (fence order). */
+export function ticketOrderViolations(sections: readonly SectionRecord[]): string[] {
+  const violations: string[] = [];
+  let previous: SectionRecord | undefined;
+  for (const section of sections) {
+    if (section.ticket === null) continue;
+    if (previous && previous.ticket !== null && !(section.ticket > previous.ticket)) {
+      violations.push(
+        `fence ${section.fence} (${section.worker}/${section.loop}) has ticket ${section.ticket} <= ticket ${previous.ticket} of the earlier fence ${previous.fence} (${previous.worker}/${previous.loop})`,
+      );
+    }
+    previous = section;
+  }
+  return violations;
+}
+
+export interface Spread {
+  min: number;
+  max: number;
+  ratio: number;
+  /** Share of hand-offs where the loop that released took the lock again. */
+  sameLoopShare: number;
+  /** Share of hand-offs that stayed in the same process. */
+  sameProcessShare: number;
+  /** Gap from one section's exit to the next acquisition, server clock, ms. */
+  gapsMs: number[];
+}
+
+export function spreadOf(run: ContentionRun): Spread {
+  const counts = run.loops.map((l) => l.count);
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  let same = 0;
+  let sameProcess = 0;
+  const gapsMs: number[] = [];
+  for (let i = 1; i < run.sections.length; i++) {
+    const before = run.sections[i - 1]!;
+    const after = run.sections[i]!;
+    if (before.worker === after.worker) sameProcess += 1;
+    if (before.worker === after.worker && before.loop === after.loop) same += 1;
+    gapsMs.push((after.fence - before.exitUs) / 1_000);
+  }
+  return {
+    min,
+    max,
+    ratio: min === 0 ? Number.POSITIVE_INFINITY : max / min,
+    sameLoopShare: run.sections.length > 1 ? same / (run.sections.length - 1) : 0,
+    sameProcessShare: run.sections.length > 1 ? sameProcess / (run.sections.length - 1) : 0,
+    gapsMs,
+  };
+}
