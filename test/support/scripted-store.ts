@@ -88,3 +88,18 @@ export class ScriptedStore implements LockStore {
     return this.inner.close?.() ?? Promise.resolve();
   }
 }
+
+/**
+ * A plain object store over `inner` with only the five required operations, plus `overrides`
+ * (to drop optional capabilities, or to slow one operation down as a round trip would).
+ */
+export function storeOver(inner: LockStore, overrides: Partial<LockStore> = {}): LockStore {
+  return {
+    acquire: (...args) => inner.acquire(...args),
+    renew: (...args) => inner.renew(...args),
+    release: (...args) => inner.release(...args),
+    inspect: (...args) => inner.inspect(...args),
+    forceRelease: (...args) => inner.forceRelease(...args),
+    ...overrides,
+  };
+}

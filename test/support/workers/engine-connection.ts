@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis, { type RedisOptions } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
-import { argument, receive, run, send } from './engine-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 const unhandled: string[] = [];
 const describe = (value: unknown): string =>

@@ -6,7 +6,7 @@
  */
 import Redis from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
-import { argument, receive, run, send } from './engine-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 run(async () => {
   const url = argument(0, 'redis url');

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { LockEngine, RedisLockStore } from '../../../src';
-import { argument, receive, run, send } from './engine-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 run(async () => {
   const url = argument(0, 'redis url');

@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { LockEngine, RedisLockStore } from '../../../src';
-import { argument, receive, run, send } from './fair-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 export interface LoopResult {
   fair: boolean;

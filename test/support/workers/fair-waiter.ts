@@ -10,7 +10,7 @@
  */
 import Redis from 'ioredis';
 import { LockEngine, RedisLockStore, type Lock } from '../../../src';
-import { argument, receive, run, send } from './fair-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 run(async () => {
   const url = argument(0, 'redis url');

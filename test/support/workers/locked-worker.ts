@@ -12,7 +12,7 @@
  */
 import Redis from 'ioredis';
 import { configureLocks, LockEngine, Locked, RedisLockStore, currentLock } from '../../../src';
-import { argument, receive, run, send } from './engine-ipc';
+import { argument, receive, run, send } from './worker-ipc';
 
 const STAY_LIMIT_MS = 15_000;
 

@@ -1,11 +1,5 @@
-import {
-  LockConfigError,
-  LockEngine,
-  LockTimeoutError,
-  MemoryLockStore,
-  type LockStore,
-} from '../../../src';
-import { ScriptedStore } from '../../support/scripted-store';
+import { LockConfigError, LockEngine, LockTimeoutError, MemoryLockStore } from '../../../src';
+import { ScriptedStore, storeOver } from '../../support/scripted-store';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,15 +93,10 @@ describe('fair locks (engine, memory store)', () => {
   it('a waiter whose signal aborts has left the queue when the caller hears of it', async () => {
     const inner = new MemoryLockStore();
     // dequeue answers a little later, as a round trip to Redis would.
-    const remote: LockStore = {
-      acquire: (...a) => inner.acquire(...a),
-      renew: (...a) => inner.renew(...a),
-      release: (...a) => inner.release(...a),
-      inspect: (...a) => inner.inspect(...a),
-      forceRelease: (...a) => inner.forceRelease(...a),
+    const remote = storeOver(inner, {
       onRelease: (...a) => inner.onRelease(...a),
       dequeue: (key, owner) => tick(20).then(() => inner.dequeue(key, owner)),
-    };
+    });
     const e = new LockEngine({ store: inner });
     engines.push(e);
     const other = new LockEngine({ store: remote });
@@ -150,14 +139,7 @@ describe('fair locks (engine, memory store)', () => {
   });
 
   it('refuses fair mode on a store without a queue', async () => {
-    const memory = new MemoryLockStore();
-    const plainStore: LockStore = {
-      acquire: (...a) => memory.acquire(...a),
-      renew: (...a) => memory.renew(...a),
-      release: (...a) => memory.release(...a),
-      inspect: (...a) => memory.inspect(...a),
-      forceRelease: (...a) => memory.forceRelease(...a),
-    };
+    const plainStore = storeOver(new MemoryLockStore());
     const e = new LockEngine({ store: plainStore });
     engines.push(e);
     await expect(e.acquire('k', { fair: true })).rejects.toThrow(

@@ -1,16 +1,12 @@
 import { LockEngine, LockStoreError, MemoryLockStore, type LockStore } from '../../../src';
-import { ScriptedStore } from '../../support/scripted-store';
+import { ScriptedStore, storeOver } from '../../support/scripted-store';
 
 /** A store whose acquire answers only after `delayMs` (as a stalled Redis connection would). */
 function slowAcquire(inner: MemoryLockStore, delayMs: number): LockStore {
-  return {
+  return storeOver(inner, {
     acquire: (...args) =>
       new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => inner.acquire(...args)),
-    renew: (...args) => inner.renew(...args),
-    release: (...args) => inner.release(...args),
-    inspect: (...args) => inner.inspect(...args),
-    forceRelease: (...args) => inner.forceRelease(...args),
-  };
+  });
 }
 
 describe('a store that does not answer', () => {

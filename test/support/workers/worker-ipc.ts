@@ -1,6 +1,6 @@
 /**
- * IPC plumbing shared by the engine workers: typed send, "wait for the parent's next message of
- * type X", and a runner that reports any failure as a `fatal` message instead of dying silently.
+ * IPC plumbing shared by the forked test workers: typed send, "the parent's next message of type
+ * X", and a runner that reports a failure as a `fatal` message instead of dying silently.
  */
 export interface ParentMessage {
   type: string;
@@ -8,11 +8,13 @@ export interface ParentMessage {
 }
 
 const inbox: ParentMessage[] = [];
-let wake: (() => void) | undefined;
+let wakers: Array<() => void> = [];
 
 process.on('message', (message: ParentMessage) => {
   inbox.push(message);
-  wake?.();
+  const woken = wakers;
+  wakers = [];
+  for (const wake of woken) wake();
 });
 // An orphaned worker must not outlive the test run.
 process.on('disconnect', () => process.exit(0));
@@ -21,14 +23,13 @@ export function send(message: ParentMessage): void {
   process.send?.(message);
 }
 
-/** The parent's next message of `type` (earlier messages of other types are kept). */
-export async function receive(type: string): Promise<ParentMessage> {
+/** The parent's next message of `type` (or of any of `type`); other messages are kept. */
+export async function receive(type: string | readonly string[]): Promise<ParentMessage> {
+  const types: readonly string[] = typeof type === 'string' ? [type] : type;
   for (;;) {
-    const index = inbox.findIndex((m) => m.type === type);
+    const index = inbox.findIndex((m) => types.includes(m.type));
     if (index >= 0) return inbox.splice(index, 1)[0]!;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
+    await new Promise<void>((resolve) => wakers.push(resolve));
   }
 }
 
