@@ -17,6 +17,11 @@ const shared = {
   // @nestjs/* 12 ship ESM only; let swc turn them into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   testEnvironment: 'node',
+  // Examples import the package by name; test them against src/, never a stale dist/.
+  moduleNameMapper: {
+    '^lockwarden$': '<rootDir>/src/index.ts',
+    '^lockwarden/(nestjs|testing)$': '<rootDir>/src/$1/index.ts',
+  },
 };
 
 /** @type {import('jest').Config} */
