@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LockEngine } from '../../src';
+import { type LockEngine } from '../../src';
 import { getLockEngineToken } from '../../src/nestjs';
 import { AppModule } from '../../examples/nestjs-config.module';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
