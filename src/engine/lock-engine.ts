@@ -89,6 +89,11 @@ function scopeOf(store: LockStore, prefix: string): object {
 
 const DEFAULT_METADATA = `${hostname()}:${process.pid}`;
 
+function closedEngineError(where?: string, key?: string): LockConfigError {
+  const message = 'LockEngine is closed; create a new engine to take locks.';
+  return new LockConfigError(where ? `${where}: ${message}` : message, { key });
+}
+
 /**
  * Takes, waits for, renews and releases locks in one {@link LockStore}. Policy lives here
  * (waiting, auto-extension, reentrancy, events); the store only answers atomic questions.
@@ -176,7 +181,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     };
     this.#scheduler = new RenewalScheduler(store, {
       renewalFailed: (lease, cause) =>
-        this.#emitError({
+        this.#emit('error', {
           key: lease.key,
           operation: 'renew',
           error: this.#storeError('renew', lease.key, cause),
@@ -288,11 +293,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     options: { ttl: number; metadata?: string },
   ): Promise<{ fence: number } | null> {
     const where = 'LockEngine.claim';
-    if (this.#closed) {
-      throw new LockConfigError(
-        `${where}: LockEngine is closed; create a new engine to take locks.`,
-      );
-    }
+    if (this.#closed) throw closedEngineError(where);
     validateKey(where, key);
     validateAcquireOptions(`${where}("${key}")`, options ?? {});
     const { ttl, metadata = DEFAULT_METADATA } = options;
@@ -346,9 +347,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const closedError = new LockConfigError(
-      'LockEngine is closed; create a new engine to take locks.',
-    );
+    const closedError = closedEngineError();
     for (const waiters of this.#waiters.values()) {
       for (const waiter of waiters.queue) waiter.fail(closedError);
       for (const waiter of waiters.fair.values()) waiter.fail(closedError);
@@ -367,11 +366,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     options: WithLockOptions,
     busyPolicies?: readonly string[],
   ): [string, ResolvedAcquireOptions] {
-    if (this.#closed) {
-      throw new LockConfigError(
-        `${where}: LockEngine is closed; create a new engine to take locks.`,
-      );
-    }
+    if (this.#closed) throw closedEngineError(where);
     validateKey(where, key);
     if (typeof options !== 'object' || options === null) {
       throw new LockConfigError(`${where}("${key}"): options must be an object.`);
@@ -401,7 +396,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   #reenter(storeKey: string): Lock | undefined {
     const lock = findHeldInContext(this.#scope, storeKey);
     const lease = lock && leaseOf(lock);
-    if (!lock || lease?.state !== 'held') return undefined;
+    if (!lease) return undefined;
     lease.holds += 1;
     return lock;
   }
@@ -417,7 +412,11 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     } finally {
       await lock.release().catch((error: unknown) => {
         // The work is done; an unreleased lock expires by itself within its ttl.
-        this.#emitError({ key: lock.key, operation: 'release', error: error as LockStoreError });
+        this.#emit('error', {
+          key: lock.key,
+          operation: 'release',
+          error: error as LockStoreError,
+        });
       });
     }
   }
@@ -526,13 +525,18 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
             { key },
           );
         }
+        // Only a waiter that may attempt has a reason to wake before its deadline: at the
+        // holder's expiry, and on its backoff (plain) or queue refresh (fair, well before the
+        // store forgets it).
+        const mayAttempt = fair || waiters.head === waiter;
         let sleep = deadline - now;
-        if (fair) {
-          // Refresh our place well before the store forgets us (DEFAULT_WAITER_TTL).
-          sleep = Math.min(sleep, FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2));
-          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
-        } else if (waiters.head === waiter) {
-          sleep = Math.min(sleep, backoffDelay(o.retryDelay, Math.max(1, attempts)));
+        if (mayAttempt) {
+          sleep = Math.min(
+            sleep,
+            fair
+              ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
+              : backoffDelay(o.retryDelay, Math.max(1, attempts)),
+          );
           if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
         }
         await waiter.sleep(sleep);
@@ -587,9 +591,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       // Nothing may stay locked on the way out.
       await lease.release().catch(() => false);
       if (o.signal?.aborted) throw o.signal.reason;
-      throw new LockConfigError('LockEngine is closed; create a new engine to take locks.', {
-        key,
-      });
+      throw closedEngineError(undefined, key);
     }
     this.#emit('acquired', {
       key,
@@ -681,7 +683,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         },
         (cause: unknown) => {
           // Without notifications waiters still wake on the holder's ttl and the backoff.
-          this.#emitError({
+          this.#emit('error', {
             key,
             operation: 'subscribe',
             error: this.#storeError('subscribe', key, cause),
@@ -703,7 +705,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     const leave = this.store.dequeue(storeKey, token).then(
       () => undefined,
       (cause: unknown) =>
-        this.#emitError({
+        this.#emit('error', {
           key,
           operation: 'dequeue',
           error: this.#storeError('dequeue', key, cause),
@@ -757,9 +759,16 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     waiters.head?.wake();
   }
 
-  #leaseEnded(lease: LockLease, released: boolean): void {
+  /** A lease ended (released or lost): stop tracking it and let the next local waiter try. */
+  #forget(lease: LockLease): void {
     if (this.#held.get(lease.storeKey) === lease) this.#held.delete(lease.storeKey);
     this.#scheduler.delete(lease);
+    // In-process hand-off: no need to wait for the pub/sub echo of our own release.
+    this.#wakeHead(lease.storeKey);
+  }
+
+  #leaseEnded(lease: LockLease, released: boolean): void {
+    this.#forget(lease);
     if (released) {
       this.#emit('released', {
         key: lease.key,
@@ -767,15 +776,11 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         heldMs: Date.now() - lease.acquiredAt,
       });
     }
-    // In-process hand-off: no need to wait for the pub/sub echo of our own release.
-    this.#wakeHead(lease.storeKey);
   }
 
   #leaseLost(lease: LockLease, error: LockLostError): void {
-    if (this.#held.get(lease.storeKey) === lease) this.#held.delete(lease.storeKey);
-    this.#scheduler.delete(lease);
+    this.#forget(lease);
     this.#emit('lost', { key: lease.key, fence: lease.fence, error });
-    this.#wakeHead(lease.storeKey);
   }
 
   #storeError(operation: LockErrorEvent['operation'], key: string, cause: unknown): LockStoreError {
@@ -787,31 +792,19 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     });
   }
 
-  #emit<E extends Exclude<keyof LockEngineEvents, 'error'>>(
-    event: E,
-    payload: LockEngineEvents[E][0],
-  ): void {
+  #emit<E extends keyof LockEngineEvents>(event: E, payload: LockEngineEvents[E][0]): void {
     const channel = diagnosticsChannels[event];
     if (channel.hasSubscribers) channel.publish(payload);
-    if (this.listenerCount(event) === 0) return;
+    if (this.listenerCount(event) === 0) {
+      // An unlistened 'error' would crash the process; it goes to the logger instead.
+      if (event === 'error')
+        this.#logger.warn(`lockwarden: ${(payload as LockErrorEvent).error.message}`);
+      return;
+    }
     try {
       (this.emit as (event: string, payload: unknown) => boolean)(event, payload);
     } catch (error) {
       this.#logger.error(`lockwarden: a "${event}" listener threw`, error);
-    }
-  }
-
-  #emitError(payload: LockErrorEvent): void {
-    const channel = diagnosticsChannels.error;
-    if (channel.hasSubscribers) channel.publish(payload);
-    if (this.listenerCount('error') === 0) {
-      this.#logger.warn(`lockwarden: ${payload.error.message}`);
-      return;
-    }
-    try {
-      this.emit('error', payload);
-    } catch (error) {
-      this.#logger.error('lockwarden: an "error" listener threw', error);
     }
   }
 }
