@@ -28,7 +28,22 @@ export interface StoreContractOptions {
    * @default 100
    */
   shortTtl?: number;
+  /**
+   * The optional parts of `LockStore` your store implements. Each one claimed is tested (and
+   * fails if its method is missing); each one disclaimed is left out of the suite.
+   * @default { renewMany: true, onRelease: true, fair: true } (`fair` means `dequeue` and the
+   * fair-queue rules of `acquire`)
+   */
+  supports?: Partial<Record<Capability, boolean>>;
 }
+
+/** Optional store capabilities, by the method that provides them. */
+type Capability = 'renewMany' | 'onRelease' | 'fair';
+const CAPABILITY_METHOD = {
+  renewMany: 'renewMany',
+  onRelease: 'onRelease',
+  fair: 'dequeue',
+} as const;
 
 const token = (): string => randomBytes(16).toString('base64url');
 
@@ -47,6 +62,7 @@ export function describeLockStoreContract(
 ): void {
   const api = options.api ?? runnerGlobals();
   const shortTtl = options.shortTtl ?? 100;
+  const supports = { renewMany: true, onRelease: true, fair: true, ...options.supports };
   let store: LockStore;
   let cleanup: (() => Promise<void>) | undefined;
   let key: string;
@@ -59,6 +75,21 @@ export function describeLockStoreContract(
     });
     api.afterEach(async () => {
       await cleanup?.();
+    });
+  };
+  /** Register a test that needs `capabilities`, if the store claims them all. */
+  const itNeeds = (capabilities: Capability[], title: string, fn: () => Promise<void>): void => {
+    if (!capabilities.every((capability) => supports[capability])) return;
+    api.it(title, async () => {
+      for (const capability of capabilities) {
+        const method = CAPABILITY_METHOD[capability];
+        assert.equal(
+          typeof store[method],
+          'function',
+          `the store has no ${method}() although the suite was told it supports "${capability}" (pass supports: { ${capability}: false } if it does not)`,
+        );
+      }
+      await fn();
     });
   };
 
@@ -181,11 +212,10 @@ export function describeLockStoreContract(
       assert.equal(results.filter((r) => r.acquired).length, 1);
     });
 
-    api.it('renews a batch with one result per entry', async () => {
-      if (!store.renewMany) return;
+    itNeeds(['renewMany'], 'renews a batch with one result per entry', async () => {
       const owner = token();
       await store.acquire(`${key}:a`, owner, 10_000);
-      const results = await store.renewMany([
+      const results = await store.renewMany!([
         { key: `${key}:a`, owner, ttl: 20_000 },
         { key: `${key}:b`, owner, ttl: 20_000 },
         { key: `${key}:a`, owner: token(), ttl: 20_000 },
@@ -193,66 +223,71 @@ export function describeLockStoreContract(
       assert.deepEqual(results, [true, false, false]);
     });
 
-    api.it('notifies release listeners on release and force-release only', async () => {
-      if (!store.onRelease) return;
-      let calls = 0;
-      const unsubscribe = await store.onRelease(key, () => {
-        calls += 1;
-      });
-      const owner = token();
-      await store.acquire(key, owner, 10_000);
-      await store.release(key, token());
-      await store.release(key, owner);
-      await waitFor(() => calls === 1);
-      await store.acquire(key, token(), 10_000);
-      await store.forceRelease(key);
-      await waitFor(() => calls === 2);
-      unsubscribe();
-      await store.acquire(key, owner, 10_000);
-      await store.release(key, owner);
-      await sleep(50);
-      assert.equal(calls, 2);
-    });
+    itNeeds(
+      ['onRelease'],
+      'notifies release listeners on release and force-release only',
+      async () => {
+        let calls = 0;
+        const unsubscribe = await store.onRelease!(key, () => {
+          calls += 1;
+        });
+        const owner = token();
+        await store.acquire(key, owner, 10_000);
+        await store.release(key, token());
+        await store.release(key, owner);
+        await waitFor(() => calls === 1);
+        await store.acquire(key, token(), 10_000);
+        await store.forceRelease(key);
+        await waitFor(() => calls === 2);
+        unsubscribe();
+        await store.acquire(key, owner, 10_000);
+        await store.release(key, owner);
+        await sleep(50);
+        assert.equal(calls, 2);
+      },
+    );
   });
 
+  if (!supports.fair) return;
   api.describe(`LockStore fairness contract: ${name}`, () => {
     freshStorePerTest();
 
     const fair = { fair: true } as const;
-    const supported = (): boolean => typeof store.dequeue === 'function';
 
-    api.it('gives a free lock to the head of the fair queue, in arrival order', async () => {
-      if (!supported()) return;
-      const holder = token();
-      const [b, c, d] = [token(), token(), token()];
-      await store.acquire(key, holder, 10_000);
-      for (const waiter of [b, c, d]) {
-        const result = await store.acquire(key, waiter, 10_000, fair);
-        assert.ok(
-          !result.acquired && result.queued === true && result.ttl > 0,
-          JSON.stringify(result),
-        );
-      }
-      await store.release(key, holder);
-      assert.deepEqual(await store.acquire(key, c, 10_000, fair), {
-        acquired: false,
-        ttl: -1,
-        queued: true,
-      });
-      const first = await store.acquire(key, b, 10_000, fair);
-      assert.ok(first.acquired && first.ticket !== undefined, JSON.stringify(first));
-      await store.release(key, b);
-      assert.equal((await store.acquire(key, d, 10_000, fair)).acquired, false);
-      const second = await store.acquire(key, c, 10_000, fair);
-      assert.ok(second.acquired && second.ticket !== undefined && second.ticket > first.ticket);
-      await store.release(key, c);
-      const third = await store.acquire(key, d, 10_000, fair);
-      assert.ok(third.acquired && third.ticket! > second.ticket);
-      assert.ok(third.fence > second.fence && second.fence > first.fence);
-    });
+    itNeeds(
+      ['fair'],
+      'gives a free lock to the head of the fair queue, in arrival order',
+      async () => {
+        const holder = token();
+        const [b, c, d] = [token(), token(), token()];
+        await store.acquire(key, holder, 10_000);
+        for (const waiter of [b, c, d]) {
+          const result = await store.acquire(key, waiter, 10_000, fair);
+          assert.ok(
+            !result.acquired && result.queued === true && result.ttl > 0,
+            JSON.stringify(result),
+          );
+        }
+        await store.release(key, holder);
+        assert.deepEqual(await store.acquire(key, c, 10_000, fair), {
+          acquired: false,
+          ttl: -1,
+          queued: true,
+        });
+        const first = await store.acquire(key, b, 10_000, fair);
+        assert.ok(first.acquired && first.ticket !== undefined, JSON.stringify(first));
+        await store.release(key, b);
+        assert.equal((await store.acquire(key, d, 10_000, fair)).acquired, false);
+        const second = await store.acquire(key, c, 10_000, fair);
+        assert.ok(second.acquired && second.ticket !== undefined && second.ticket > first.ticket);
+        await store.release(key, c);
+        const third = await store.acquire(key, d, 10_000, fair);
+        assert.ok(third.acquired && third.ticket! > second.ticket);
+        assert.ok(third.fence > second.fence && second.fence > first.fence);
+      },
+    );
 
-    api.it('makes plain callers join an existing queue instead of barging', async () => {
-      if (!supported()) return;
+    itNeeds(['fair'], 'makes plain callers join an existing queue instead of barging', async () => {
       const [holder, b, plain] = [token(), token(), token()];
       await store.acquire(key, holder, 10_000);
       await store.acquire(key, b, 10_000, fair);
@@ -267,50 +302,56 @@ export function describeLockStoreContract(
       assert.equal((await store.acquire(key, plain, 10_000)).acquired, true);
     });
 
-    api.it('never queues a plain caller when there is no queue, nor a single attempt', async () => {
-      if (!supported()) return;
-      const [holder, b, plain, once] = [token(), token(), token(), token()];
-      await store.acquire(key, holder, 10_000);
-      const plainResult = await store.acquire(key, plain, 10_000);
-      assert.ok(!plainResult.acquired && plainResult.ttl > 0 && !plainResult.queued);
-      await store.acquire(key, b, 10_000, fair);
-      const single = await store.acquire(key, once, 10_000, { fair: true, once: true });
-      assert.equal(single.acquired, false);
-      assert.ok(!single.acquired && !single.queued);
-      await store.release(key, holder);
-      assert.equal((await store.acquire(key, b, 10_000, fair)).acquired, true);
-      await store.release(key, b);
-      // Nobody else is queued: the single attempt left no trace, the plain caller never queued.
-      assert.equal((await store.acquire(key, token(), 10_000)).acquired, true);
-    });
+    itNeeds(
+      ['fair'],
+      'never queues a plain caller when there is no queue, nor a single attempt',
+      async () => {
+        const [holder, b, plain, once] = [token(), token(), token(), token()];
+        await store.acquire(key, holder, 10_000);
+        const plainResult = await store.acquire(key, plain, 10_000);
+        assert.ok(!plainResult.acquired && plainResult.ttl > 0 && !plainResult.queued);
+        await store.acquire(key, b, 10_000, fair);
+        const single = await store.acquire(key, once, 10_000, { fair: true, once: true });
+        assert.equal(single.acquired, false);
+        assert.ok(!single.acquired && !single.queued);
+        await store.release(key, holder);
+        assert.equal((await store.acquire(key, b, 10_000, fair)).acquired, true);
+        await store.release(key, b);
+        // Nobody else is queued: the single attempt left no trace, the plain caller never queued.
+        assert.equal((await store.acquire(key, token(), 10_000)).acquired, true);
+      },
+    );
 
-    api.it('names the next waiter in the release notification', async () => {
-      if (!supported() || !store.onRelease) return;
-      const nexts: Array<string | undefined> = [];
-      const unsubscribe = await store.onRelease(key, (next) => nexts.push(next));
-      const [holder, b] = [token(), token()];
-      await store.acquire(key, holder, 10_000);
-      await store.release(key, holder);
-      await waitFor(() => nexts.length === 1);
-      await store.acquire(key, holder, 10_000);
-      await store.acquire(key, b, 10_000, fair);
-      await store.release(key, holder);
-      await waitFor(() => nexts.length === 2);
-      unsubscribe();
-      assert.deepEqual(nexts, [undefined, b]);
-    });
+    itNeeds(
+      ['fair', 'onRelease'],
+      'names the next waiter in the release notification',
+      async () => {
+        const nexts: Array<string | undefined> = [];
+        const unsubscribe = await store.onRelease!(key, (next) => nexts.push(next));
+        const [holder, b] = [token(), token()];
+        await store.acquire(key, holder, 10_000);
+        await store.release(key, holder);
+        await waitFor(() => nexts.length === 1);
+        await store.acquire(key, holder, 10_000);
+        await store.acquire(key, b, 10_000, fair);
+        await store.release(key, holder);
+        await waitFor(() => nexts.length === 2);
+        unsubscribe();
+        assert.deepEqual(nexts, [undefined, b]);
+      },
+    );
 
-    api.it(
+    itNeeds(
+      ['fair', 'onRelease'],
       'lets a waiter that gives up leave, and wakes the next one if the lock is free',
       async () => {
-        if (!supported() || !store.onRelease) return;
         const [holder, b, c] = [token(), token(), token()];
         await store.acquire(key, holder, 10_000);
         await store.acquire(key, b, 10_000, fair);
         await store.acquire(key, c, 10_000, fair);
         await store.release(key, holder);
         const nexts: Array<string | undefined> = [];
-        const unsubscribe = await store.onRelease(key, (next) => nexts.push(next));
+        const unsubscribe = await store.onRelease!(key, (next) => nexts.push(next));
         assert.equal(await store.dequeue!(key, b), true);
         assert.equal(await store.dequeue!(key, b), false);
         await waitFor(() => nexts.length === 1);
@@ -320,8 +361,7 @@ export function describeLockStoreContract(
       },
     );
 
-    api.it('drops a waiter that stops refreshing after its waiter ttl', async () => {
-      if (!supported()) return;
+    itNeeds(['fair'], 'drops a waiter that stops refreshing after its waiter ttl', async () => {
       const [holder, dead, alive] = [token(), token(), token()];
       await store.acquire(key, holder, 10_000);
       await store.acquire(key, dead, 10_000, { fair: true, waiterTtl: shortTtl });

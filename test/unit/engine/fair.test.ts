@@ -61,17 +61,25 @@ describe('fair locks (engine, memory store)', () => {
     expect(tickets.every((t) => t > 0)).toBe(true);
   });
 
-  it('orders fair waiters of one engine by arrival as well', async () => {
-    const e = engine();
-    const holder = await e.acquire('k');
-    const order: number[] = [];
-    const waiting = [1, 2, 3, 4].map((i) =>
-      e.withLock('k', () => void order.push(i), { fair: true }),
-    );
-    await tick(20);
+  it('interleaves the waiters of two engines in the order they queued', async () => {
+    const holder = await engine().acquire('k');
+    const [a, b] = [engine(), engine()];
+    const order: string[] = [];
+    const waiting: Array<Promise<void>> = [];
+    // Each engine's local queue alone would run a1, a2 together; the store's queue must not.
+    for (const [name, e] of [
+      ['a1', a],
+      ['b1', b],
+      ['a2', a],
+      ['b2', b],
+    ] as const) {
+      const queued = contended(e);
+      waiting.push(e.withLock('k', () => void order.push(name), { fair: true }));
+      await queued;
+    }
     await holder.release();
     await Promise.all(waiting);
-    expect(order).toEqual([1, 2, 3, 4]);
+    expect(order).toEqual(['a1', 'b1', 'a2', 'b2']);
   });
 
   it('a waiter that times out leaves the queue at once, so the next one is not held up', async () => {
