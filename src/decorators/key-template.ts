@@ -1,5 +1,5 @@
+import { describeValue } from '../engine/options';
 import { LockConfigError, LockKeyError } from '../engine/errors';
-import { describeValue } from './describe-value';
 import { escapeKeyValue, isKeySeparator } from './key-escape';
 
 /** One `{index.path}` of a template. */
@@ -95,7 +95,6 @@ export function parseKeyTemplate(
     source: template,
     constant,
     render(args, where) {
-      if (constant !== undefined) return constant;
       let key = '';
       for (const part of parts) {
         key +=

@@ -4,8 +4,8 @@ import {
   validateAcquireOptions,
   validateKey,
   type WithLockOptions,
+  describeValue,
 } from '../engine/options';
-import { describeValue } from './describe-value';
 import { DEFAULT_ENGINE_NAME } from './engine-registry';
 import { parseKeyTemplate, type KeyTemplate } from './key-template';
 
@@ -77,8 +77,7 @@ function isKeyFunction(value: unknown): value is LockKeyFunction {
  * option. `parameterCount` is the method's `Function.length`.
  */
 export function planLocked(where: string, options: unknown, parameterCount: number): LockedPlan {
-  if (options === undefined)
-    return { key: undefined, engine: DEFAULT_ENGINE_NAME, lockOptions: {} };
+  if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new LockConfigError(
       `${where}: the options must be an object, got ${describeValue(options)}.`,

@@ -1,6 +1,6 @@
+import { describeValue, validateKey } from '../engine/options';
 import { LockConfigError, LockKeyError } from '../engine/errors';
 import { copyOwnMetadata } from './copy-metadata';
-import { describeValue } from './describe-value';
 import { getLockEngine } from './engine-registry';
 import {
   planLocked,
@@ -171,7 +171,9 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
     try {
       if (site.className === undefined) site.locate(this, wrapper);
       const engine = getLockEngine(engineName, site.where);
-      return engine.withLock(keyOf(args), () => original.apply(this, args), lockOptions);
+      const key = keyOf(args);
+      validateKey(site.where, key, LockKeyError);
+      return engine.withLock(key, () => original.apply(this, args), lockOptions);
     } catch (error) {
       // A Promise-returning method reports every failure through its promise, as thrown.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -186,11 +188,7 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
 }
 
 function keyResolver(key: LockedPlan['key'], site: MethodSite): (args: unknown[]) => string {
-  if (key === undefined) {
-    if (site.className === undefined) return () => site.defaultKey;
-    const defaultKey = site.defaultKey;
-    return () => defaultKey;
-  }
+  if (key === undefined) return () => site.defaultKey;
   if (typeof key === 'function') return (args) => callKeyFunction(key, args, site.where);
   const { constant } = key;
   if (constant !== undefined) return () => constant;

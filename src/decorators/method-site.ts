@@ -29,10 +29,8 @@ export class MethodSite {
   constructor(
     readonly name: string,
     readonly isStatic: boolean,
-    className?: string,
   ) {
     this.where = `@Locked on ${isStatic ? 'static ' : ''}method ${name}`;
-    if (className !== undefined) this.setClass(className);
   }
 
   /** `Class.method`, the key of a `@Locked` method without a `key` option. */
@@ -46,7 +44,7 @@ export class MethodSite {
   }
 
   setClass(value: unknown): void {
-    const name = typeof value === 'string' ? value : classNameOf(value);
+    const name = classNameOf(value);
     this.className = name;
     this.where = `@Locked on ${name}.${this.name}`;
     this.#defaultKey = `${name}.${this.name}`;

@@ -1,4 +1,4 @@
-import { LockConfigError } from './errors';
+import { LockConfigError, type LockKeyError } from './errors';
 
 /** How a caller reacts when the lock is held by someone else. */
 export type BusyPolicy = 'wait' | 'throw';
@@ -231,15 +231,21 @@ export function validateAcquireOptions(
 }
 
 /** Check a lock key: a non-empty string of at most {@link MAX_KEY_BYTES} bytes. */
-export function validateKey(where: string, key: unknown): asserts key is string {
+export function validateKey(
+  where: string,
+  key: unknown,
+  ErrorClass: typeof LockConfigError | typeof LockKeyError = LockConfigError,
+): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new LockConfigError(
+    throw new ErrorClass(
       `${where}: the lock key must be a non-empty string, got ${describeValue(key)}.`,
     );
   }
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short keys need no byte count.
+  if (key.length * 3 <= MAX_KEY_BYTES) return;
   const bytes = Buffer.byteLength(key);
   if (bytes > MAX_KEY_BYTES) {
-    throw new LockConfigError(
+    throw new ErrorClass(
       `${where}: the lock key "${key.slice(0, 40)}…" is ${bytes} bytes; keys are limited to ${MAX_KEY_BYTES} bytes (hash long identifiers into the key).`,
     );
   }

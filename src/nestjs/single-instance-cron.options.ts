@@ -1,4 +1,3 @@
-import { describeValue } from '../decorators/describe-value';
 import { LockConfigError } from '../engine/errors';
 import {
   optionError,
@@ -6,6 +5,7 @@ import {
   validateKey,
   type StoreErrorPolicy,
   type WithLockOptions,
+  describeValue,
 } from '../engine/options';
 import { CronTicks } from './cron-ticks';
 import { DEFAULT_LOCK_NAME } from './lock.constants';

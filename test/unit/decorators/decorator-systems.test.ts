@@ -85,7 +85,7 @@ describe('@Locked compiled by tsc in both decorator systems', () => {
       badOption:
         'LockConfigError: @Locked on method read: option "ttl" must be a positive integer number of milliseconds, got -1.',
       privateKey: 'Vault.#unlock',
-      unboundStaticKey: 'Accounts.nightly',
+      unboundStaticKey: 'Reports.daily',
       getterError:
         'LockConfigError: @Locked on total: @Locked can only decorate methods, not a getter.',
     });

@@ -1,4 +1,12 @@
-import { Locked, LockConfigError, type LockedOptions } from '../../../src';
+import {
+  configureLocks,
+  Locked,
+  LockConfigError,
+  LockEngine,
+  MemoryLockStore,
+  unregisterLockEngine,
+  type LockedOptions,
+} from '../../../src';
 
 /** The error `define` throws; fails the test if it does not throw. */
 function thrownBy(define: () => unknown): Error {
@@ -234,7 +242,7 @@ describe('@Locked options are checked when the class is defined', () => {
     );
   });
 
-  it('reads the options once, when the class is defined, and copies them', () => {
+  it('reads the options once, when the class is defined, and copies them', async () => {
     let reads = 0;
     const options = {
       key: 'invoice:{0.id}',
@@ -252,7 +260,17 @@ describe('@Locked options are checked when the class is defined', () => {
     expect(reads).toBeGreaterThan(0);
     const afterDefinition = reads;
     options.key = 'changed:{0.id}';
-    expect(new Billing()).toBeInstanceOf(Billing);
+    const engine = new LockEngine({ store: new MemoryLockStore() });
+    configureLocks(engine);
+    const keys: string[] = [];
+    engine.on('acquired', (event) => keys.push(event.key));
+    try {
+      expect(await new Billing().charge({ id: '1' })).toBe('1');
+    } finally {
+      unregisterLockEngine('default', engine);
+      await engine.close();
+    }
+    expect(keys).toEqual(['invoice:1']);
     expect(reads).toBe(afterDefinition);
   });
 

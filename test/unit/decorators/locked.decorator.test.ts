@@ -147,6 +147,29 @@ describe('@Locked keys', () => {
     expect(engine.heldCount).toBe(0);
   });
 
+  it('rejects with LockKeyError naming the method when a template renders an empty or long key', async () => {
+    let ran = false;
+    class Files {
+      @Locked({ key: '{0}' })
+      async open(name: string): Promise<void> {
+        ran = true;
+        void name;
+      }
+    }
+    const files = new Files();
+    const empty = await files.open('').catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(LockKeyError);
+    expect((empty as Error).message).toBe(
+      '@Locked on Files.open: the lock key must be a non-empty string, got "".',
+    );
+    const long = await files.open('x'.repeat(1100)).catch((e: unknown) => e);
+    expect(long).toBeInstanceOf(LockKeyError);
+    expect((long as Error).message).toBe(
+      `@Locked on Files.open: the lock key "${'x'.repeat(40)}…" is 1100 bytes; keys are limited to 1024 bytes (hash long identifiers into the key).`,
+    );
+    expect(ran).toBe(false);
+  });
+
   it('rejects with LockKeyError when the key function returns no key or throws', async () => {
     let ran = false;
     const missingId = new RangeError('the order has no id');
