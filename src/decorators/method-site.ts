@@ -2,7 +2,8 @@ import { LockConfigError } from '../engine/errors';
 
 const ANONYMOUS_CLASS = '(anonymous class)';
 
-function classNameOf(value: unknown): string {
+/** A class's name for keys and messages; `(anonymous class)` when it has none. */
+export function classNameOf(value: unknown): string {
   const name: unknown = typeof value === 'function' ? value.name : undefined;
   return typeof name === 'string' && name.length > 0 ? name : ANONYMOUS_CLASS;
 }

@@ -18,6 +18,7 @@ import {
   optionError,
   resolveAcquireOptions,
   validateAcquireOptions,
+  validateEngineSettings,
   validateKey,
   type AcquireOptions,
   type ResolvedAcquireOptions,
@@ -133,31 +134,8 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       onStoreError = 'throw',
       logger = console,
     } = options;
-    for (const method of ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const) {
-      if (typeof store?.[method] !== 'function') {
-        throw optionError(
-          where,
-          'store',
-          'a LockStore (a RedisLockStore, a MemoryLockStore, or an object with acquire, renew, release, inspect and forceRelease)',
-          store,
-        );
-      }
-    }
-    if (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128) {
-      throw optionError(
-        where,
-        'prefix',
-        'a string of at most 128 bytes without "{" or "}"',
-        prefix,
-      );
-    }
-    if (typeof defaults !== 'object' || defaults === null) {
-      throw optionError(where, 'defaults', 'an object of acquire options', defaults);
-    }
-    validateAcquireOptions(`${where} defaults`, defaults as Record<string, unknown>);
-    if (onStoreError !== 'throw' && onStoreError !== 'run') {
-      throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
-    }
+    // The store is required here (a module may give a Redis connection instead).
+    validateEngineSettings(where, { store, prefix, defaults, onStoreError }, true);
     this.store = store;
     this.prefix = prefix;
     this.#defaults = defaults;

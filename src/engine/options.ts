@@ -230,6 +230,50 @@ export function validateAcquireOptions(
   }
 }
 
+const STORE_METHODS = ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const;
+
+/**
+ * Check the engine settings shared by `new LockEngine()` and `LockModule`, each one only when
+ * given (`store` always with `requireStore`): `store`, `prefix`, `defaults` and `onStoreError`.
+ */
+export function validateEngineSettings(
+  where: string,
+  settings: { store?: unknown; prefix?: unknown; defaults?: unknown; onStoreError?: unknown },
+  requireStore = false,
+): void {
+  const { store, prefix, defaults, onStoreError } = settings;
+  if (store !== undefined || requireStore) {
+    const s = store as Record<string, unknown> | null;
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      STORE_METHODS.some((m) => typeof s[m] !== 'function')
+    ) {
+      throw optionError(
+        where,
+        'store',
+        'a LockStore (a RedisLockStore, a MemoryLockStore, or an object with acquire, renew, release, inspect and forceRelease)',
+        store,
+      );
+    }
+  }
+  if (
+    prefix !== undefined &&
+    (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128)
+  ) {
+    throw optionError(where, 'prefix', 'a string of at most 128 bytes without "{" or "}"', prefix);
+  }
+  if (defaults !== undefined) {
+    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
+      throw optionError(where, 'defaults', 'an object of acquire options', defaults);
+    }
+    validateAcquireOptions(`${where} defaults`, defaults as Record<string, unknown>);
+  }
+  if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
+    throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
+  }
+}
+
 /** Check a lock key: a non-empty string of at most {@link MAX_KEY_BYTES} bytes. */
 export function validateKey(
   where: string,
@@ -278,7 +322,8 @@ export function resolveAcquireOptions(
   };
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** A copy of `value` without its `undefined` properties, so they do not override defaults. */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;

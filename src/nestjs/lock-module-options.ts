@@ -1,5 +1,5 @@
 import { LockConfigError } from '../engine/errors';
-import { optionError, validateAcquireOptions } from '../engine/options';
+import { optionError, stripUndefined, validateEngineSettings } from '../engine/options';
 import { DEFAULT_LOCK_NAME } from './lock.constants';
 import { isRedisClient } from './lock-connection';
 import type {
@@ -18,7 +18,6 @@ const MODULE_OPTION_NAMES = [
   'clock',
 ] as const;
 const REGISTRATION_OPTION_NAMES = ['name', 'inherit', 'isGlobal'] as const;
-const STORE_METHODS = ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const;
 
 /** How an error message names a registration: `LockModule.forRoot({ name: "reports" })`. */
 export function describeRegistration(method: string, name: string): string {
@@ -87,36 +86,7 @@ export function validateModuleOptions(
     );
   }
   if (redis !== undefined) validateRedis(where, redis);
-  if (store !== undefined) {
-    const s = store as Record<string, unknown> | null;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      STORE_METHODS.some((m) => typeof s[m] !== 'function')
-    ) {
-      throw optionError(
-        where,
-        'store',
-        'a LockStore (an object with acquire, renew, release, inspect and forceRelease)',
-        store,
-      );
-    }
-  }
-  if (
-    prefix !== undefined &&
-    (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128)
-  ) {
-    throw optionError(where, 'prefix', 'a string of at most 128 bytes without "{" or "}"', prefix);
-  }
-  if (defaults !== undefined) {
-    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
-      throw optionError(where, 'defaults', 'an object of acquire options', defaults);
-    }
-    validateAcquireOptions(`${where} defaults`, defaults as Record<string, unknown>);
-  }
-  if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
-    throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
-  }
+  validateEngineSettings(where, { store, prefix, defaults, onStoreError });
   if (
     shutdownTimeout !== undefined &&
     !(
@@ -192,14 +162,6 @@ export function inheritOptions(
     merged.defaults = { ...parent.defaults, ...child.defaults };
   }
   return merged;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
 }
 
 /** Split `forRoot` options into the registration part and the module options. */

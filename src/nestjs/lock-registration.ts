@@ -1,23 +1,18 @@
-import { hostname } from 'node:os';
 import { inspect } from 'node:util';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { configureLocks, unregisterLockEngine } from '../decorators/engine-registry';
 import { LockConfigError } from '../engine/errors';
 import type { LockLogger } from '../engine/lock-engine';
-import { validateKey } from '../engine/options';
 import { DEFAULT_LOCK_NAME, DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
 import type { LockClock, LockModuleOptions } from './lock.interfaces';
 import { LockConnection } from './lock-connection';
 import { inheritOptions } from './lock-module-options';
 import { ManagedLockEngine } from './managed-lock-engine';
-import { registerLockRegistration, unregisterLockRegistration } from './registration-registry';
-
-const DEFAULT_METADATA = `${hostname()}:${process.pid}`;
 
 /**
  * The runtime of one `LockModule` registration: its engine, its connection, the clock
- * `@SingleInstanceCron` reads, and the shutdown sequence. Registered by name so that `@Locked`
- * and `@SingleInstanceCron` methods find it without injection.
+ * `@SingleInstanceCron` reads, and the shutdown sequence. Its engine is registered by name (and
+ * points back here), so `@Locked` and `@SingleInstanceCron` methods find both without injection.
  */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
   readonly logger: Logger;
@@ -82,25 +77,14 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     }
     const registration = new LockRegistration(name, options, engine, connection, logger);
     // Registered at creation, before any onModuleInit, so providers may take locks from there.
+    engine.registration = registration;
     configureLocks(engine, { name });
-    registerLockRegistration(registration);
     return registration;
   }
 
   /** Set once the application starts shutting down: scheduled runs stop being accepted. */
   get closing(): boolean {
     return this.#closing;
-  }
-
-  /**
-   * Claim `key` for `ttl` ms, once: resolves whether this call got it. The claim is not tracked
-   * as a held lock: it is never renewed, never released (not even by `close()`), and simply
-   * expires, so that a replica reaching the same tick later, or after this one shut down, still
-   * sees it.
-   */
-  async claim(key: string, ttl: number, metadata: string = DEFAULT_METADATA): Promise<boolean> {
-    validateKey('@SingleInstanceCron', key);
-    return (await this.engine.claim(key, { ttl, metadata })) !== null;
   }
 
   /**
@@ -137,7 +121,6 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
   async #shutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
     unregisterLockEngine(this.name, this.engine);
-    unregisterLockRegistration(this);
     try {
       await this.engine.close();
     } finally {

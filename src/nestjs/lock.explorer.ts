@@ -1,6 +1,7 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { getLockedPlan } from '../decorators/locked.decorator';
+import { DEFAULT_LOCK_NAME } from './lock.constants';
 import type { LockRegistration } from './lock-registration';
 import { getSingleInstanceJob } from './single-instance-cron.decorator';
 
@@ -60,7 +61,7 @@ export class LockExplorer implements OnModuleInit {
     for (const [key, owners] of jobsByKey) {
       if (owners.length < 2) continue;
       warnings.push(
-        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === 'default' ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
+        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_LOCK_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
       );
     }
     for (const warning of warnings) this.registration.logger.warn(warning);

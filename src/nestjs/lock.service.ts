@@ -1,7 +1,12 @@
 import { LockBusyError, LockConfigError, LockTimeoutError } from '../engine/errors';
 import type { Lock } from '../engine/lock';
 import type { LockEngine } from '../engine/lock-engine';
-import { validateAcquireOptions, validateKey, type AcquireOptions } from '../engine/options';
+import {
+  stripUndefined,
+  validateAcquireOptions,
+  validateKey,
+  type AcquireOptions,
+} from '../engine/options';
 import { LOCK_SERVICE_RETRY_DELAY } from './lock.constants';
 import type {
   CreateLockOptions,
@@ -77,11 +82,12 @@ export class LockService {
    * `LockStoreError` (Redis failed) without calling `fn`. The lock is auto-extended while `fn`
    * runs unless `autoExtend: false`.
    */
-  withLock<T>(
+  async withLock<T>(
     key: string,
     fn: (lock: Lock) => T | PromiseLike<T>,
     options: LockServiceWithLockOptions = {},
   ): Promise<T> {
+    // Rejects like every other bad option, rather than throwing before a promise exists.
     if ((options as { onBusy?: unknown } | undefined)?.onBusy === 'skip') {
       throw new LockConfigError(
         `LockService.withLock("${key}"): option "onBusy" must be 'wait' or 'throw'; use runWithLock to skip a busy lock.`,
@@ -135,12 +141,4 @@ export class LockService {
     if (!info) return { exists: false, ttl: null, fence: null, metadata: null };
     return { exists: true, ttl: info.ttl, fence: info.fence, metadata: info.metadata };
   }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
 }

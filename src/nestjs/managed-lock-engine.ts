@@ -1,7 +1,8 @@
-import { LockEngine, type LockEngineOptions } from '../engine/lock-engine';
+import { LockEngine } from '../engine/lock-engine';
 import type { Lock } from '../engine/lock';
 import type { WithLockOptions } from '../engine/options';
 import { InFlight } from './in-flight';
+import type { LockRegistration } from './lock-registration';
 
 /**
  * The engine `LockModule` creates: a `LockEngine` that also counts its running `withLock` calls
@@ -11,10 +12,11 @@ import { InFlight } from './in-flight';
 export class ManagedLockEngine extends LockEngine {
   /** The `withLock` calls running now. */
   readonly inFlight = new InFlight();
-
-  constructor(options: LockEngineOptions) {
-    super(options);
-  }
+  /**
+   * The `LockModule` registration that owns this engine; `@SingleInstanceCron` reaches it through
+   * the engine registry `@Locked` uses, so the two always agree on which engine a name means.
+   */
+  registration: LockRegistration | undefined;
 
   override withLock<T>(
     key: string,

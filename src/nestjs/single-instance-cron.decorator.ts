@@ -1,4 +1,6 @@
 import { Cron } from '@nestjs/schedule';
+import { copyOwnMetadata } from '../decorators/copy-metadata';
+import { classNameOf, memberName } from '../decorators/method-site';
 import { LockConfigError } from '../engine/errors';
 import { SINGLE_INSTANCE_CRON_METADATA } from './lock.constants';
 import { runScheduledTick } from './single-instance-cron.runner';
@@ -45,10 +47,9 @@ export function SingleInstanceCron(
     descriptor: TypedPropertyDescriptor<T>,
   ): TypedPropertyDescriptor<T> => {
     const isStatic = typeof target === 'function';
-    const className = isStatic
-      ? (target as { name: string }).name
-      : (target.constructor as { name: string }).name;
-    const methodName = String(propertyKey);
+    // Named as @Locked names them, so both show one method the same way.
+    const className = classNameOf(isStatic ? target : target.constructor);
+    const methodName = memberName(propertyKey);
     const where = `@SingleInstanceCron on ${className}.${methodName}`;
     const original = descriptor.value as unknown;
     if (typeof original !== 'function') {
@@ -70,9 +71,7 @@ export function SingleInstanceCron(
     };
     Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
     // Decorators applied before this one (below it) put their metadata on the original.
-    for (const key of Reflect.getOwnMetadataKeys(method) as unknown[]) {
-      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), wrapped);
-    }
+    copyOwnMetadata(method, wrapped);
     Reflect.defineMetadata(SINGLE_INSTANCE_CRON_METADATA, job, wrapped);
     descriptor.value = wrapped as T;
     Cron(cronTime, job.cronOptions)(target, propertyKey, descriptor);

@@ -1,6 +1,7 @@
 import { LockConfigError } from '../engine/errors';
 import {
   optionError,
+  stripUndefined,
   validateAcquireOptions,
   validateKey,
   type StoreErrorPolicy,
@@ -102,15 +103,12 @@ export interface SingleInstanceJob {
   /** `ClassName.methodName`, for messages. */
   readonly label: string;
   readonly className: string;
-  readonly methodName: string;
-  readonly cronTime: string;
   /** The run lock's key; tick claims are `${key}:tick:${scheduledTime}`. */
   readonly key: string;
   readonly engine: string;
   readonly overlap: 'skip' | 'allow';
   readonly lockAtLeastFor: number;
   readonly onStoreError: StoreErrorPolicy | undefined;
-  readonly metadata: string | undefined;
   /** Options of the run lock's `withLock` (besides `onBusy`). */
   readonly runOptions: WithLockOptions;
   readonly ticks: CronTicks;
@@ -181,8 +179,8 @@ export function planSingleInstanceCron(
     if (o[name] !== undefined) lockOptions[name] = o[name];
   }
   validateAcquireOptions(where, lockOptions);
-  // Accepted so a shared options object works, and ignored: there is no queue to be fair in,
-  // since every replica but the one that claims a tick skips it.
+  // `fair` is an acquire option everywhere (issue 5), so it is accepted here too; it has no
+  // effect, since every replica but the one that claims a tick skips it and nobody waits.
   if (o['fair'] !== undefined && typeof o['fair'] !== 'boolean') {
     throw optionError(where, 'fair', 'true or false (it is ignored: ticks never wait)', o['fair']);
   }
@@ -291,14 +289,11 @@ export function planSingleInstanceCron(
   return {
     label,
     className,
-    methodName,
-    cronTime,
     key: (key ?? name ?? label) as string,
     engine,
     overlap,
     lockAtLeastFor: lockAtLeastFor,
     onStoreError: o['onStoreError'] as StoreErrorPolicy | undefined,
-    metadata: o['metadata'] as string | undefined,
     runOptions,
     ticks,
     cronOptions,
@@ -311,10 +306,4 @@ function isMs(value: unknown, min: number): value is number {
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
-  return out as T;
 }

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { findLockEngine } from '../decorators/engine-registry';
 import { LockStoreError } from '../engine/errors';
+import { DEFAULT_LOCK_NAME } from './lock.constants';
 import type { LockRegistration } from './lock-registration';
-import { findLockRegistration } from './registration-registry';
+import { ManagedLockEngine } from './managed-lock-engine';
 import type { SingleInstanceJob } from './single-instance-cron.options';
 
 const logger = new Logger('SingleInstanceCron');
@@ -17,10 +19,11 @@ export function runScheduledTick(
   instance: unknown,
   args: unknown[],
 ): Promise<unknown> {
-  const registration = findLockRegistration(job.engine);
+  const engine = findLockEngine(job.engine);
+  const registration = engine instanceof ManagedLockEngine ? engine.registration : undefined;
   if (!registration) {
     logger.error(
-      `${job.label}: tick skipped: no LockModule registration named "${job.engine}" is running. Import LockModule.forRoot({ ${job.engine === 'default' ? '' : `name: "${job.engine}", `}redis: ... }).`,
+      `${job.label}: tick skipped: no LockModule registration named "${job.engine}" is running. Import LockModule.forRoot({ ${job.engine === DEFAULT_LOCK_NAME ? '' : `name: "${job.engine}", `}redis: ... }).`,
     );
     return Promise.resolve(undefined);
   }
@@ -47,11 +50,11 @@ async function runTick(
   // own claim), or lockAtLeastFor if longer.
   let claimed: boolean;
   try {
-    claimed = await registration.claim(
-      `${job.key}:tick:${tick.at}`,
-      Math.max(job.lockAtLeastFor, tick.interval),
-      job.metadata,
-    );
+    const claim = await registration.engine.claim(`${job.key}:tick:${tick.at}`, {
+      ttl: Math.max(job.lockAtLeastFor, tick.interval),
+      metadata: job.runOptions.metadata,
+    });
+    claimed = claim !== null;
   } catch (error) {
     if (!(error instanceof LockStoreError)) throw error;
     if (policy !== 'run') {

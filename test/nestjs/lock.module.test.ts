@@ -372,7 +372,7 @@ describeWithRedis('LockModule (real Redis)', () => {
       [
         'a store that is not one',
         () => LockModule.forRoot({ store: {} as MemoryLockStore }),
-        'LockModule.forRoot(): option "store" must be a LockStore (an object with acquire, renew, release, inspect and forceRelease), got an object.',
+        'LockModule.forRoot(): option "store" must be a LockStore (a RedisLockStore, a MemoryLockStore, or an object with acquire, renew, release, inspect and forceRelease), got an object.',
       ],
       [
         'sentinels without a master name',

@@ -218,7 +218,7 @@ describeWithRedis('LockService (real Redis)', () => {
       await expect(locks.withLock(key, fn, { waitTimeout: 200 })).rejects.toThrow(LockTimeoutError);
       await expect(locks.withLock(key, fn, { onBusy: 'throw' })).rejects.toThrow(LockBusyError);
       expect(fn).not.toHaveBeenCalled();
-      expect(() => locks.withLock(key, fn, { onBusy: 'skip' } as never)).toThrow(
+      await expect(locks.withLock(key, fn, { onBusy: 'skip' } as never)).rejects.toThrow(
         new LockConfigError(
           `LockService.withLock("${key}"): option "onBusy" must be 'wait' or 'throw'; use runWithLock to skip a busy lock.`,
         ),

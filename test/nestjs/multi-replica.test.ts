@@ -149,6 +149,10 @@ function expectNoOverlap(records: RunRecord[], prefix: string, killedReplica?: s
       open = undefined;
     }
   }
+  // Replicas shut down gracefully, so every run that was not killed has ended.
+  if (open && open.replica !== killedReplica) {
+    throw new Error(`the run started by ${open.replica} never ended (shutdown cut it off)`);
+  }
   return runs;
 }
 
@@ -196,6 +200,12 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     if (!result) throw new Error(`scenario ${name} did not run`);
     return result;
   };
+  it('no replica logs an error in any scenario (a job cut off by shutdown would)', () => {
+    for (const scenario of scenarios) {
+      expect(outcome(scenario.name).output).not.toMatch(/\bERROR\b/);
+    }
+  });
+
   const explain = (result: Outcome, bySecond: Map<number, RunRecord[]>) =>
     `${[...bySecond].map(([s, runs]) => `${s}: ${runs.map((r) => r.replica).join(',')}`).join('\n')}\n${result.output}`;
 
@@ -256,6 +266,7 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
     // Before the kill too.
     const before = secondsBetween(Math.max(...result.readyAt) + 500, killed.at - 1_000);
+    expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.map((s) => bySecond.get(s)?.length ?? 0)).toEqual(before.map(() => 1));
     expectNoOverlap(result.records, 'heartbeat', killed.replica);
   });

@@ -45,6 +45,17 @@ class Work {
   async tick(): Promise<void> {
     this.ticks += 1;
   }
+
+  runGate = deferred();
+  runStarted = false;
+  runDbOpenAtEnd: boolean | undefined;
+
+  @SingleInstanceCron('0 0 * * * *', { disabled: true, name: 'work.run' })
+  async run(): Promise<void> {
+    this.runStarted = true;
+    await this.runGate.promise;
+    this.runDbOpenAtEnd = this.db.open;
+  }
 }
 
 describeWithRedis('LockModule shutdown', () => {
@@ -100,6 +111,24 @@ describeWithRedis('LockModule shutdown', () => {
     expect(await admin.exists('lw:{work}')).toBe(0);
     expect(await admin.exists('lw:{held-by-hand}')).toBe(0);
     expect(await connectionNames(admin)).not.toContain('lw-shutdown');
+    expect(app.logs.messages('warn')).toEqual([]);
+  });
+
+  it('lets a running @SingleInstanceCron job finish before the application closes its resources', async () => {
+    const app = await start();
+    const work = app.get<Work>(Work);
+    // Called by hand, a scheduled method claims the nearest tick and runs under its run lock.
+    const run = work.run();
+    await eventually(() => work.runStarted);
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(work.runDbOpenAtEnd).toBeUndefined();
+    expect(await admin.exists('lw:{work.run}')).toBe(1);
+    work.runGate.resolve();
+    await run;
+    await closing;
+    expect(work.runDbOpenAtEnd).toBe(true);
+    expect(await admin.exists('lw:{work.run}')).toBe(0);
     expect(app.logs.messages('warn')).toEqual([]);
   });
 
