@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LockModule } from 'lockwarden/nestjs';
 import { BillingService } from './billing.service';
@@ -8,7 +8,8 @@ import { RunLog } from './run-log';
 
 @Module({})
 export class AppModule {
-  static register(config: ExampleConfig): DynamicModule {
+  /** The application; `extraProviders` (tests add jobs of their own) can inject `RunLog`. */
+  static register(config: ExampleConfig, extraProviders: Provider[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -17,13 +18,13 @@ export class AppModule {
         LockModule.forRootAsync({
           inject: [EXAMPLE_CONFIG],
           useFactory: (c: ExampleConfig) => ({
-            redis: c.redisUrl,
+            ...(c.store ? { store: c.store } : { redis: c.redisUrl }),
             prefix: c.prefix,
             clock: c.clock,
           }),
         }),
       ],
-      providers: [RunLog, HeartbeatJob, BillingService],
+      providers: [RunLog, HeartbeatJob, BillingService, ...extraProviders],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { INestApplicationContext, LogLevel } from '@nestjs/common';
+import type { INestApplicationContext, LoggerService, LogLevel, Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import type { ExampleConfig } from './config';
@@ -6,11 +6,13 @@ import type { ExampleConfig } from './config';
 /** Start one replica of the example application (no HTTP server: jobs and services only). */
 export async function bootstrap(
   config: ExampleConfig,
-  logLevels: LogLevel[] = ['log', 'warn', 'error'],
+  logger: LoggerService | LogLevel[] = ['log', 'warn', 'error'],
+  extraProviders: Provider[] = [],
 ): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), {
-    logger: logLevels,
-  });
+  const app = await NestFactory.createApplicationContext(
+    AppModule.register(config, extraProviders),
+    { logger },
+  );
   // SIGTERM/SIGINT run the shutdown hooks: in-flight runs finish, locks are released.
   app.enableShutdownHooks();
   return app;

@@ -1,19 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { LockStore } from 'lockwarden';
+import type { RunRecord } from './run-log';
 
 /** What the example application needs to know; from the environment in `main.ts`. */
 export interface ExampleConfig {
-  /** Where the locks (and the run log) live. */
-  redisUrl: string;
+  /**
+   * Where the locks and the run log live. Leave it out only when `store` is given: the locks then
+   * live in that store, and run records go to `onRecord` alone.
+   */
+  redisUrl?: string;
+  /** A lock store to use instead of Redis (the demo's single-process variant passes one). */
+  store?: LockStore;
   /** Key prefix of the locks, so several demos can share one Redis. */
   prefix: string;
   /** Names this replica in the run log. */
   replica: string;
   /** Redis list the heartbeat job and the billing service append their runs to. */
   runLogKey: string;
-  /** How long one heartbeat run takes, ms. */
+  /** How long one heartbeat run takes, ms (keep it below the 1 s interval). */
   jobDurationMs: number;
   /** This replica's clock (tests simulate skew with it); `Date.now` in production. */
   clock?: () => number;
+  /**
+   * Called with every run record once it is logged, with its 1-based position in the Redis list
+   * (`undefined` without Redis). The demo streams records to its parent this way.
+   */
+  onRecord?: (record: RunRecord, position: number | undefined) => void;
 }
 
 /** Injection token of the {@link ExampleConfig}. */

@@ -13,15 +13,18 @@ export class HeartbeatJob {
   ) {}
 
   /**
-   * Every second, on exactly one replica. A replica that dies mid-run blocks the next runs for at
-   * most `ttl` (the run lock is renewed while the run lasts).
+   * Every second, on exactly one replica. Each beat stands alone, so `overlap: 'allow'`: every
+   * tick takes its own run lock (`example.heartbeat:run:<scheduled ms>`), and a replica that dies
+   * mid-beat blocks no later beat. With the default `'skip'` its run lock would make the next
+   * ticks skip until its `ttl` lapsed. A beat is shorter than the interval, so beats do not
+   * overlap in practice either.
    */
-  @SingleInstanceCron('* * * * * *', { name: 'example.heartbeat', ttl: 1_500 })
+  @SingleInstanceCron('* * * * * *', { name: 'example.heartbeat', overlap: 'allow', ttl: 1_500 })
   async beat(): Promise<void> {
     const lock = currentLock();
-    await this.log.record('heartbeat:start', { fence: lock?.fence });
+    await this.log.record('heartbeat:start', { lock: lock?.key, fence: lock?.fence });
     // Stop working if the lock is ever lost (the signal aborts).
     await delay(this.config.jobDurationMs, undefined, { signal: lock?.signal });
-    await this.log.record('heartbeat:end');
+    await this.log.record('heartbeat:end', { lock: lock?.key, fence: lock?.fence });
   }
 }

@@ -9,24 +9,33 @@ export interface RunRecord {
   event: string;
   /** Wall-clock time of the event, epoch ms. */
   at: number;
+  /** The lock held while it happened (`currentLock().key`), if any. */
+  lock?: string;
+  /** That lock's fencing token. */
+  fence?: number;
   [detail: string]: unknown;
 }
 
-/** Appends what the replicas did to a Redis list, so a demo (or a test) can check it. */
+/**
+ * Appends what the replicas did to one Redis list, so a demo (or a test) can check it. The list
+ * is in Redis's own order: a record written inside a locked section lands after the records of
+ * the section before it, whichever process wrote them.
+ */
 @Injectable()
 export class RunLog implements OnApplicationShutdown {
-  readonly #redis: Redis;
+  readonly #redis: Redis | undefined;
 
   constructor(@Inject(EXAMPLE_CONFIG) private readonly config: ExampleConfig) {
-    this.#redis = new Redis(config.redisUrl);
+    this.#redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl);
   }
 
   async record(event: string, details: Record<string, unknown> = {}): Promise<void> {
     const record: RunRecord = { ...details, replica: this.config.replica, event, at: Date.now() };
-    await this.#redis.rpush(this.config.runLogKey, JSON.stringify(record));
+    const position = await this.#redis?.rpush(this.config.runLogKey, JSON.stringify(record));
+    this.config.onRecord?.(record, position);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.#redis.quit();
+    await this.#redis?.quit();
   }
 }

@@ -6,13 +6,14 @@ import type { RunRecord } from '../../examples/nestjs-app/run-log';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
 import type { CloseMessage, ReplicaMessage, ReplicaOptions } from '../support/workers/nest-replica';
 
-// Real processes: each replica is examples/nestjs-app with @SingleInstanceCron('* * * * * *'),
-// started by test/support/workers/nest-replica.ts. The four scenarios run at the same time
-// (one Redis, one key prefix each), so the whole file takes about one window.
+// Real processes: each replica is examples/nestjs-app with @SingleInstanceCron('* * * * * *')
+// (the heartbeat, overlap: 'allow'), started by test/support/workers/nest-replica.ts; some
+// scenarios add the test.sweep job (same schedule, overlap: 'skip'). The four scenarios run at
+// the same time (one Redis, one key prefix each), so the whole file takes about one window.
 
 const ROOT = join(__dirname, '../..');
 const WORKER = join(ROOT, 'test/support/workers/nest-replica.ts');
-/** The example job's run-lock ttl: how long a killed replica can block the next runs. */
+/** The sweep job's run-lock ttl: how long a killed replica can block its next runs. */
 const RUN_LOCK_TTL = 1_500;
 
 interface Scenario {
@@ -22,7 +23,9 @@ interface Scenario {
   /** How long all replicas stay up together before they are told to shut down. */
   windowMs: number;
   charges?: number;
-  /** SIGKILL a replica in the middle of a run, this long after all are up. */
+  /** Also run the test.sweep job (overlap: 'skip') with runs this long. */
+  sweepDurationMs?: number;
+  /** SIGKILL a replica in the middle of a sweep run, this long after all are up. */
   killAfterMs?: number;
 }
 
@@ -56,6 +59,7 @@ async function runScenario(
       skewMs,
       runForMs: 60_000,
       charges: scenario.charges ?? 0,
+      sweepDurationMs: scenario.sweepDurationMs,
     };
     const child = fork(WORKER, [JSON.stringify(options)], {
       cwd: ROOT,
@@ -85,13 +89,13 @@ async function runScenario(
   let killed: Outcome['killed'];
   if (scenario.killAfterMs !== undefined) {
     await sleep(scenario.killAfterMs);
-    // Kill whichever replica is running the job right now: a start without its end.
+    // Kill whichever replica is running the sweep right now: a start without its end.
     const giveUpAt = Date.now() + 5_000;
     for (;;) {
       if (Date.now() > giveUpAt) throw new Error(`no run started in 5 s\n${output}`);
       const records = await readRecords(redis, runLogKey);
-      const last = records.filter((r) => r.event.startsWith('heartbeat:')).at(-1);
-      if (last?.event === 'heartbeat:start') {
+      const last = records.filter((r) => r.event.startsWith('sweep:')).at(-1);
+      if (last?.event === 'sweep:start') {
         const victim = replicas.find((r) => r.replica === last.replica)!;
         victim.child.kill('SIGKILL');
         killed = { replica: victim.replica, at: Date.now() };
@@ -112,10 +116,10 @@ async function readRecords(redis: Redis, key: string): Promise<RunRecord[]> {
   return (await redis.lrange(key, 0, -1)).map((line) => JSON.parse(line) as RunRecord);
 }
 
-/** Heartbeat runs by scheduled second: a run starts a few ms after its tick (or before, if skewed). */
-function runsBySecond(records: RunRecord[]): Map<number, RunRecord[]> {
+/** Runs of `job` by scheduled second: a run starts a few ms after its tick (or before, if skewed). */
+function runsBySecond(records: RunRecord[], job = 'heartbeat'): Map<number, RunRecord[]> {
   const bySecond = new Map<number, RunRecord[]>();
-  for (const record of records.filter((r) => r.event === 'heartbeat:start')) {
+  for (const record of records.filter((r) => r.event === `${job}:start`)) {
     const second = Math.round(record.at / 1_000);
     bySecond.set(second, [...(bySecond.get(second) ?? []), record]);
   }
@@ -130,30 +134,49 @@ function secondsBetween(from: number, to: number): number[] {
 }
 
 /**
- * In the run log's own order (RPUSH order, no clocks involved), runs of `prefix` never overlap:
- * each start is followed by the end of the same replica before the next start. A run whose
- * replica was killed has no end.
+ * In the run log's own order (RPUSH order, no clocks involved), sections of `prefix` under one
+ * lock never overlap: each start is followed by the end of the same replica before the next start
+ * under that lock. A run whose replica was killed has no end.
  */
 function expectNoOverlap(records: RunRecord[], prefix: string, killedReplica?: string): number {
-  let open: RunRecord | undefined;
+  const open = new Map<string, RunRecord>();
   let runs = 0;
   for (const record of records.filter((r) => r.event.startsWith(`${prefix}:`))) {
+    const lock = record.lock ?? prefix;
+    const inside = open.get(lock);
     if (record.event === `${prefix}:start`) {
-      if (open && open.replica !== killedReplica) {
-        throw new Error(`${record.replica} started while ${open.replica} was still running`);
+      if (inside && inside.replica !== killedReplica) {
+        throw new Error(`${record.replica} entered ${lock} while ${inside.replica} was inside`);
       }
-      open = record;
+      open.set(lock, record);
       runs += 1;
     } else {
-      expect(open?.replica).toBe(record.replica);
-      open = undefined;
+      expect(inside?.replica).toBe(record.replica);
+      open.delete(lock);
     }
   }
   // Replicas shut down gracefully, so every run that was not killed has ended.
-  if (open && open.replica !== killedReplica) {
-    throw new Error(`the run started by ${open.replica} never ended (shutdown cut it off)`);
+  for (const inside of open.values()) {
+    if (inside.replica !== killedReplica) {
+      throw new Error(`the run started by ${inside.replica} never ended (shutdown cut it off)`);
+    }
   }
   return runs;
+}
+
+/** Whether some run of `prefix` started while another replica's run was still going. */
+function someRunsOverlapped(records: RunRecord[], prefix: string): boolean {
+  const running = new Set<string>();
+  for (const record of records.filter((r) => r.event.startsWith(`${prefix}:`))) {
+    const run = `${record.replica} ${record.lock}`;
+    if (record.event === `${prefix}:start`) {
+      if ([...running].some((other) => !other.startsWith(`${record.replica} `))) return true;
+      running.add(run);
+    } else {
+      running.delete(run);
+    }
+  }
+  return false;
 }
 
 describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nestjs-app)', () => {
@@ -163,8 +186,21 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
   const scenarios: Scenario[] = [
     { name: 'steady', skews: [0, 0, 0], jobDurationMs: 200, windowMs: 6_000, charges: 3 },
     { name: 'skew', skews: [300, 0, 0], jobDurationMs: 200, windowMs: 6_000 },
-    { name: 'kill', skews: [0, 0, 0], jobDurationMs: 400, windowMs: 7_000, killAfterMs: 2_000 },
-    { name: 'overlap', skews: [0, 0, 0], jobDurationMs: 2_500, windowMs: 6_000 },
+    {
+      name: 'kill',
+      skews: [0, 0, 0],
+      jobDurationMs: 400,
+      sweepDurationMs: 400,
+      windowMs: 7_000,
+      killAfterMs: 2_000,
+    },
+    {
+      name: 'overlap',
+      skews: [0, 0, 0],
+      jobDurationMs: 2_500,
+      sweepDurationMs: 2_500,
+      windowMs: 6_000,
+    },
   ];
 
   beforeAll(async () => {
@@ -251,31 +287,59 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     const result = outcome('kill');
     const killed = result.killed!;
     expect(killed).toBeDefined();
-    const bySecond = runsBySecond(result.records);
-    expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
     expect(result.records.filter((r) => r.replica === killed.replica && r.at > killed.at)).toEqual(
       [],
     );
-    // The killed run's lock lapses within its ttl; from then on every tick runs again.
-    const after = secondsBetween(
-      killed.at + RUN_LOCK_TTL + 1_000,
-      Math.min(...result.closingAt.values()) - 500,
-    );
+    const closing = Math.min(...result.closingAt.values()) - 500;
+    const sweeps = runsBySecond(result.records, 'sweep');
+    expect([...sweeps.values()].every((runs) => runs.length === 1)).toBe(true);
+    // overlap: 'skip': the killed run's lock lapses within its ttl; from then on every tick runs
+    // again.
+    const after = secondsBetween(killed.at + RUN_LOCK_TTL + 1_000, closing);
     expect(after.length).toBeGreaterThanOrEqual(2);
-    const counts = after.map((s) => bySecond.get(s)?.length ?? 0);
-    if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
+    const counts = after.map((s) => sweeps.get(s)?.length ?? 0);
+    if (counts.some((c) => c !== 1)) throw new Error(explain(result, sweeps));
     // Before the kill too.
     const before = secondsBetween(Math.max(...result.readyAt) + 500, killed.at - 1_000);
     expect(before.length).toBeGreaterThanOrEqual(1);
-    expect(before.map((s) => bySecond.get(s)?.length ?? 0)).toEqual(before.map(() => 1));
+    expect(before.map((s) => sweeps.get(s)?.length ?? 0)).toEqual(before.map(() => 1));
+    expectNoOverlap(result.records, 'sweep', killed.replica);
+
+    // overlap: 'allow' (the heartbeat): no gap at all. Only the tick of the second the replica
+    // died in may have been claimed by it and never run (a tick runs at most once).
+    const beats = runsBySecond(result.records);
+    expect([...beats.values()].every((runs) => runs.length === 1)).toBe(true);
+    const killSecond = Math.round(killed.at / 1_000);
+    const window = secondsBetween(Math.max(...result.readyAt) + 500, closing).filter(
+      (s) => s !== killSecond,
+    );
+    expect(window.length).toBeGreaterThanOrEqual(4);
+    if (window.some((s) => beats.get(s)?.length !== 1)) throw new Error(explain(result, beats));
     expectNoOverlap(result.records, 'heartbeat', killed.replica);
   });
 
   it('never runs a 2.5 s job twice at once on a 1 s schedule (ticks during a run are skipped)', () => {
     const result = outcome('overlap');
-    const runs = expectNoOverlap(result.records, 'heartbeat');
+    const runs = expectNoOverlap(result.records, 'sweep');
     expect(runs).toBeGreaterThanOrEqual(2);
-    const bySecond = runsBySecond(result.records);
+    const bySecond = runsBySecond(result.records, 'sweep');
     expect([...bySecond.values()].every((r) => r.length === 1)).toBe(true);
+  });
+
+  it("with overlap: 'allow', a 2.5 s job still runs each tick exactly once, beside earlier runs", () => {
+    const result = outcome('overlap');
+    const bySecond = runsBySecond(result.records);
+    const window = secondsBetween(
+      Math.max(...result.readyAt) + 500,
+      Math.min(...result.closingAt.values()) - 500,
+    );
+    expect(window.length).toBeGreaterThanOrEqual(4);
+    if (window.some((s) => bySecond.get(s)?.length !== 1)) {
+      throw new Error(explain(result, bySecond));
+    }
+    expect([...bySecond.values()].every((r) => r.length === 1)).toBe(true);
+    expect(someRunsOverlapped(result.records, 'heartbeat')).toBe(true);
+    // Each tick has its own run lock, so no lock ever had two replicas inside.
+    expectNoOverlap(result.records, 'heartbeat');
   });
 });

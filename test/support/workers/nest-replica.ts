@@ -11,6 +11,7 @@ import { Settings } from 'luxon';
 import { BillingService } from '../../../examples/nestjs-app/billing.service';
 import { bootstrap } from '../../../examples/nestjs-app/bootstrap';
 import type { ExampleConfig } from '../../../examples/nestjs-app/config';
+import { skippingJobProviders } from './skipping-job';
 
 /** What the test tells a replica. */
 export interface ReplicaOptions extends Omit<ExampleConfig, 'clock'> {
@@ -20,6 +21,8 @@ export interface ReplicaOptions extends Omit<ExampleConfig, 'clock'> {
   runForMs: number;
   /** Call the `@Locked` BillingService.charge this many times right after start-up. */
   charges: number;
+  /** Also run the `test.sweep` job (overlap: 'skip'), each run taking this long. */
+  sweepDurationMs?: number;
 }
 
 /** What the test tells a running replica: shut down gracefully now. */
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
     clock = () => Date.now() + skew;
     Settings.now = clock;
   }
-  const app = await bootstrap({ ...options, clock }, ['warn', 'error']);
+  const extra =
+    options.sweepDurationMs === undefined ? [] : skippingJobProviders(options.sweepDurationMs);
+  const app = await bootstrap({ ...options, clock }, ['warn', 'error'], extra);
   send({ type: 'ready', at: Date.now() });
   const billing = app.get(BillingService);
   await Promise.all(Array.from({ length: options.charges }, () => billing.charge('inv-42')));

@@ -1,0 +1,32 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Inject, Injectable, type Provider } from '@nestjs/common';
+import { currentLock } from '../../../src';
+import { SingleInstanceCron } from '../../../src/nestjs';
+import { RunLog } from '../../../examples/nestjs-app/run-log';
+
+// The example's heartbeat uses overlap: 'allow'. This job keeps the default, 'skip', so the
+// multi-replica test also shows across processes that a run in progress (or a dead replica's run
+// lock, until its ttl lapses) makes the next ticks skip.
+
+const SWEEP_DURATION_MS = 'SWEEP_DURATION_MS';
+
+@Injectable()
+class SkippingJob {
+  constructor(
+    @Inject(SWEEP_DURATION_MS) private readonly durationMs: number,
+    private readonly log: RunLog,
+  ) {}
+
+  @SingleInstanceCron('* * * * * *', { name: 'test.sweep', ttl: 1_500 })
+  async sweep(): Promise<void> {
+    const lock = currentLock();
+    await this.log.record('sweep:start', { lock: lock?.key, fence: lock?.fence });
+    await delay(this.durationMs, undefined, { signal: lock?.signal });
+    await this.log.record('sweep:end', { lock: lock?.key, fence: lock?.fence });
+  }
+}
+
+/** Providers that add the `test.sweep` job (overlap: 'skip', ttl 1.5 s) to the example app. */
+export function skippingJobProviders(durationMs: number): Provider[] {
+  return [{ provide: SWEEP_DURATION_MS, useValue: durationMs }, SkippingJob];
+}
