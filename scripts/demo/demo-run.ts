@@ -237,6 +237,7 @@ async function conclude(
   const crossCheck = redisList && crossCheckRunLog(seen.records, redisList, kill?.replica);
   return summarize({
     backend: backend.kind,
+    intervalMs: settings.intervalMs,
     ledger,
     redis: crossCheck && { crossCheck, ledger: read(crossCheck.redisRecords) },
     traffic: seen.traffic,
@@ -267,10 +268,14 @@ async function reportDeadLocks(
     // Same fence: the lock in the store is still the one the dead replica took.
     const held = info && info.fence === logged.record.fence;
     const isRun = logged.record.event.startsWith(`${job}:`);
+    // overlap: 'allow' names the run lock after its tick; one shared run lock means 'skip'.
+    const perTick = /:run:\d+$/.test(lock);
     const what = isRun ? `its run lock of tick ${clock(tickOf(logged.record, intervalMs))}` : lock;
-    const why = isRun
-      ? 'it blocks no later tick: each tick takes its own run lock'
-      : 'callers of that invoice wait until then';
+    const why = !isRun
+      ? 'callers of that invoice wait until then'
+      : perTick
+        ? 'it blocks no later tick: each tick takes its own run lock'
+        : 'later ticks are skipped until then (overlap: skip)';
     view.event(
       'info',
       held

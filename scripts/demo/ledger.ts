@@ -239,13 +239,15 @@ export function readLedger(input: LedgerInput): Ledger {
 }
 
 /**
- * The tick a run belongs to. With `overlap: 'allow'` the run lock is `<job>:run:<scheduled ms>`,
- * which names it exactly; otherwise the nearest scheduled time to the start.
+ * The tick a run belongs to: the scheduled time nearest to the one its run lock names (with
+ * `overlap: 'allow'` the run lock is `<job>:run:<scheduled ms>`), else nearest to its start.
+ * Rounding what the lock names changes nothing when the library names ticks right, and shows a
+ * library that names them wrong as several runs of one tick rather than as ticks nobody ran.
  */
 export function tickOf(record: RunRecord, intervalMs: number): number {
   const named = /:run:(\d+)$/.exec(record.lock ?? '');
-  if (named) return Number(named[1]);
-  return Math.round(record.at / intervalMs) * intervalMs;
+  const at = named ? Number(named[1]) : record.at;
+  return Math.round(at / intervalMs) * intervalMs;
 }
 
 function splitEvent(event: string): [string, string] {

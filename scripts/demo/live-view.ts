@@ -106,6 +106,8 @@ export class LiveView {
       `${clock(row.at)}  ${ran}${' '.repeat(Math.max(1, 8 - ranWidth))}${skipped.padEnd(13)}` +
         `${String(row.sections).padStart(8)}  ${String(row.waited).padStart(6)}  ${String(row.handoffsAcross).padStart(6)}`,
     );
+    // Events of the next second were waiting for this row.
+    this.#flushEvents(second + 1);
   }
 
   /** Something that happened (the kill, the takeover, a replica's warning). */
@@ -197,11 +199,21 @@ export class LiveView {
         2,
       ),
     );
-    if (report.takeover?.ms != null) {
+    const { takeover } = report;
+    if (
+      takeover?.ms != null &&
+      takeover.takerTick !== null &&
+      takeover.cutOffTick !== null &&
+      report.window
+    ) {
+      const ticksLater = Math.round(
+        (takeover.takerTick - takeover.cutOffTick) / report.window.intervalMs,
+      );
+      const which =
+        ticksLater === 1 ? 'the very next tick' : `${ticksLater} ticks after the one cut off`;
       this.line(
         this.#paint(
-          `  takeover time: ${seconds(report.takeover.ms)} from the kill to the next run on another replica ` +
-            '(the next tick: no lock had to lapse first)',
+          `  takeover time: ${seconds(takeover.ms)} from the kill to the next run on another replica (${which})`,
           2,
         ),
       );

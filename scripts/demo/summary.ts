@@ -18,6 +18,8 @@ export interface TrafficTotals {
 
 export interface SummaryInput {
   backend: 'redis' | 'memory';
+  /** The job's schedule interval, ms. */
+  intervalMs: number;
   ledger: Ledger;
   /** The same reading of Redis's own list, when there is Redis. */
   redis?: { crossCheck: CrossCheck; ledger: Ledger };
@@ -33,7 +35,8 @@ export interface DemoReport {
   backend: 'redis' | 'memory';
   passed: boolean;
   checks: Check[];
-  window: { first: number; last: number } | null;
+  /** First and last tick held to "exactly once", and the interval between ticks (ms). */
+  window: { first: number; last: number; intervalMs: number } | null;
   ticks: {
     seen: number;
     exactlyOnce: number;
@@ -208,7 +211,7 @@ export function summarize(input: SummaryInput): DemoReport {
     backend: input.backend,
     passed: checks.every((c) => c.ok),
     checks,
-    window: first && last ? { first: first.at, last: last.at } : null,
+    window: first && last ? { first: first.at, last: last.at, intervalMs: input.intervalMs } : null,
     ticks: { seen: ticks.length, exactlyOnce, missed: ledger.missed, twice: ledger.twice, cutOff },
     overlaps,
     takeover,

@@ -66,7 +66,7 @@ function expectHonestSummary({ code, output, report }: DemoOutcome): void {
   expect(takeover.takerTick).toBeGreaterThan(takeover.cutOffTick!);
   expect(takeover.ms).toBeGreaterThan(0);
   // A plain log: no colours, no redrawn status line.
-  expect(output).not.toMatch(/\x1b\[/);
+  expect(output).not.toContain('\u001b[');
   expect(output).toMatch(/took over: it runs tick \d\d:\d\d:\d\d/);
 }
 
@@ -95,7 +95,7 @@ describeWithRedis('npm run demo on Redis (REDIS_URL)', () => {
 
 describe('npm run demo without Redis', () => {
   it('says so plainly and runs the single-process variant on MemoryLockStore, which passes too', async () => {
-    const env = { ...process.env, PATH: mkdtempSync(join(scratch, 'bin-')) };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: mkdtempSync(join(scratch, 'bin-')) };
     delete env['REDIS_URL'];
     const outcome = await runDemo('memory', env);
     expectHonestSummary(outcome);

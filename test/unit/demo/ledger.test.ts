@@ -180,6 +180,10 @@ describe('demo ledger: reading the run log in its own order', () => {
     expect(
       tickOf({ replica: 'a', event: 'heartbeat:start', at: T + 4_700, lock: run(T) }, 1_000),
     ).toBe(T);
+    // A lock named after the firing time, not the scheduled one, still counts for its tick.
+    expect(tickOf({ replica: 'a', event: 'heartbeat:start', at: T, lock: run(T + 7) }, 1_000)).toBe(
+      T,
+    );
     expect(tickOf({ replica: 'a', event: 'heartbeat:start', at: T + 4_400 }, 1_000)).toBe(
       T + 4_000,
     );

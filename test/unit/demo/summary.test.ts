@@ -30,6 +30,7 @@ function input(records = RECORDS, extra: Partial<SummaryInput> = {}): SummaryInp
   });
   return {
     backend: 'redis',
+    intervalMs: 1_000,
     ledger,
     traffic: { waited: 3, waitedMs: [10, 20, 30], errors: 0 },
     kill,
