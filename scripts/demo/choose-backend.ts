@@ -30,7 +30,7 @@ export async function chooseBackend(
     const problem = await pingOnce(redisUrl);
     if (problem) {
       throw new Error(
-        `REDIS_URL=${redisUrl} did not answer PING within ${PING_TIMEOUT_MS / 1_000} s (${problem}). Start that server, fix REDIS_URL, or unset it to let the demo start its own redis-server.`,
+        `REDIS_URL=${redisUrl} does not answer PING (${problem}). Start that server, fix REDIS_URL, or unset it to let the demo start its own redis-server.`,
       );
     }
     return new RedisBackend(
@@ -61,15 +61,15 @@ export async function chooseBackend(
   }
 }
 
-/** `undefined` if the server answers PING in time, else what went wrong. */
+/** `undefined` if the server answers PING in time, else what went wrong first. */
 async function pingOnce(url: string): Promise<string | undefined> {
   const client = new Redis(url, {
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
   });
-  let lastError = 'no answer';
-  client.on('error', (error: Error) => (lastError = error.message));
+  let firstError: string | undefined;
+  client.on('error', (error: Error) => (firstError ??= error.message));
   const ac = new AbortController();
   try {
     const answered = await Promise.race([
@@ -79,13 +79,13 @@ async function pingOnce(url: string): Promise<string | undefined> {
         .then(
           () => true,
           (error: Error) => {
-            lastError = error.message;
+            firstError ??= error.message;
             return false;
           },
         ),
       delay(PING_TIMEOUT_MS, false, { signal: ac.signal }),
     ]);
-    return answered ? undefined : lastError;
+    return answered ? undefined : (firstError ?? `no answer within ${PING_TIMEOUT_MS / 1_000} s`);
   } finally {
     ac.abort();
     client.disconnect();

@@ -63,9 +63,12 @@ async function main(): Promise<number> {
     return report.passed ? 0 : 1;
   } catch (error) {
     view.close();
-    const message = error instanceof Error ? error.message : String(error);
-    view.line(ac.signal.aborted ? `stopped: ${message}` : `demo failed: ${message}`);
-    return ac.signal.aborted ? 130 : 1;
+    if (ac.signal.aborted) {
+      view.line(`stopped (${String((ac.signal.reason as Error).message)}): no summary`);
+      return 130;
+    }
+    view.line(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   } finally {
     await backend?.close();
   }
