@@ -116,11 +116,21 @@ async function readRecords(redis: Redis, key: string): Promise<RunRecord[]> {
   return (await redis.lrange(key, 0, -1)).map((line) => JSON.parse(line) as RunRecord);
 }
 
-/** Runs of `job` by scheduled second: a run starts a few ms after its tick (or before, if skewed). */
+/**
+ * Runs of `job` by scheduled second, as the library named their ticks: with overlap: 'allow' the
+ * run lock does (`<name>:run:<scheduled ms>`), the sweep job records it; otherwise the second
+ * nearest to the run's start.
+ */
 function runsBySecond(records: RunRecord[], job = 'heartbeat'): Map<number, RunRecord[]> {
   const bySecond = new Map<number, RunRecord[]>();
   for (const record of records.filter((r) => r.event === `${job}:start`)) {
-    const second = Math.round(record.at / 1_000);
+    const named = /:run:(\d+)$/.exec(record.lock ?? '');
+    const tick = named
+      ? Number(named[1])
+      : typeof record['tick'] === 'number'
+        ? record['tick']
+        : record.at;
+    const second = Math.round(tick / 1_000);
     bySecond.set(second, [...(bySecond.get(second) ?? []), record]);
   }
   return bySecond;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, type Provider } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { currentLock } from '../../../src';
 import { SingleInstanceCron } from '../../../src/nestjs';
 import { RunLog } from '../../../examples/nestjs-app/run-log';
@@ -15,12 +16,17 @@ class SkippingJob {
   constructor(
     @Inject(SWEEP_DURATION_MS) private readonly durationMs: number,
     private readonly log: RunLog,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   @SingleInstanceCron('* * * * * *', { name: 'test.sweep', ttl: 1_500 })
   async sweep(): Promise<void> {
     const lock = currentLock();
-    await this.log.record('sweep:start', { lock: lock?.key, fence: lock?.fence });
+    // The run lock of overlap: 'skip' does not name the tick; the scheduler's firing time does,
+    // as the library names it (nearest scheduled second), however late the run itself starts.
+    const firedAt = this.scheduler.getCronJob('test.sweep').lastDate()?.getTime() ?? Date.now();
+    const tick = Math.round(firedAt / 1_000) * 1_000;
+    await this.log.record('sweep:start', { lock: lock?.key, fence: lock?.fence, tick });
     await delay(this.durationMs, undefined, { signal: lock?.signal });
     await this.log.record('sweep:end', { lock: lock?.key, fence: lock?.fence });
   }
