@@ -16,6 +16,8 @@ export interface Backend {
   readRunLog(): Promise<string[] | undefined>;
   /** The lock `key` (as the app names it) as the store sees it now, never its owner token. */
   inspect(key: string): Promise<LockInfo | null>;
+  /** What `close()` waits for, for the screen. */
+  readonly closing: string;
   /** Close what the demo opened; remove what it wrote to a Redis it does not own. */
   close(): Promise<void>;
   /** At once, without waiting: end any server the demo started (a second Ctrl-C). */

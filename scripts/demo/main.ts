@@ -47,6 +47,13 @@ async function main(): Promise<number> {
     killTimeoutMs: 3_000,
     shutdownTimeoutMs: 20_000,
   };
+  let closed = false;
+  const close = async (b: Backend): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    view.status(() => `closing ${b.closing}`);
+    await b.close();
+  };
   view.title(
     `lockwarden demo: ${settings.replicas.length} replicas of examples/nestjs-app, one lock store`,
   );
@@ -56,12 +63,14 @@ async function main(): Promise<number> {
     );
     describePlan(view, backend, settings);
     const report = await runDemo(backend, view, settings, ac.signal);
+    await close(backend);
     view.close();
     view.summary(report);
     if (options.reportFile)
       writeFileSync(options.reportFile, `${JSON.stringify(report, null, 2)}\n`);
     return report.passed ? 0 : 1;
   } catch (error) {
+    if (backend) await close(backend);
     view.close();
     if (ac.signal.aborted) {
       view.line(`stopped (${String((ac.signal.reason as Error).message)}): no summary`);
@@ -69,8 +78,6 @@ async function main(): Promise<number> {
     }
     view.line(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
-  } finally {
-    await backend?.close();
   }
 }
 

@@ -40,6 +40,8 @@ export class MemoryBackend implements Backend {
     return this.#engine.inspect(key);
   }
 
+  readonly closing = 'the MemoryLockStore';
+
   abandon(): void {
     // Threads end with the process.
   }

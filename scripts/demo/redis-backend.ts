@@ -44,6 +44,12 @@ export class RedisBackend implements Backend {
     return this.#engine.inspect(key);
   }
 
+  get closing(): string {
+    return this.server
+      ? `the Redis connection and stopping redis-server (pid ${this.server.pid}; up to 3 s, then SIGKILL)`
+      : `the Redis connection, after deleting this run's log (${this.runLogKey})`;
+  }
+
   abandon(): void {
     this.server?.kill();
   }
