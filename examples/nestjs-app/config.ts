@@ -7,9 +7,13 @@ export interface ExampleConfig {
   /**
    * Where the locks and the run log live. Leave it out only when `store` is given: the locks then
    * live in that store, and run records go to `onRecord` alone.
+   * @default undefined (`configFromEnv` reads REDIS_URL, default redis://127.0.0.1:6379)
    */
   redisUrl?: string;
-  /** A lock store to use instead of Redis (the demo's single-process variant passes one). */
+  /**
+   * A lock store to use instead of Redis (the demo's single-process variant passes one).
+   * @default undefined (a RedisLockStore on `redisUrl`)
+   */
   store?: LockStore;
   /** Key prefix of the locks, so several demos can share one Redis. */
   prefix: string;
@@ -19,11 +23,15 @@ export interface ExampleConfig {
   runLogKey: string;
   /** How long one heartbeat run takes, ms (keep it below the 1 s interval). */
   jobDurationMs: number;
-  /** This replica's clock (tests simulate skew with it); `Date.now` in production. */
+  /**
+   * This replica's clock (tests simulate skew with it).
+   * @default Date.now
+   */
   clock?: () => number;
   /**
    * Called with every run record once it is logged, with its 1-based position in the Redis list
    * (`undefined` without Redis). The demo streams records to its parent this way.
+   * @default undefined (records only go to Redis)
    */
   onRecord?: (record: RunRecord, position: number | undefined) => void;
 }

@@ -2,11 +2,20 @@ import { LockConfigError } from 'lockwarden';
 
 /** What `npm run demo` reads from the environment. */
 export interface DemoOptions {
-  /** `REDIS_URL`: use this Redis instead of starting one. */
+  /**
+   * `REDIS_URL`: use this Redis instead of starting one.
+   * @default undefined (a throwaway redis-server from PATH, else the single-process variant)
+   */
   redisUrl: string | undefined;
-  /** `DEMO_SECONDS`: how long the replicas run together (the kill is halfway). */
+  /**
+   * `DEMO_SECONDS`: how long the replicas run together (the kill is halfway), 6 to 600.
+   * @default 16
+   */
   seconds: number;
-  /** `DEMO_REPORT_FILE`: also write the summary there as JSON (tests read it). */
+  /**
+   * `DEMO_REPORT_FILE`: also write the summary there as JSON (tests read it).
+   * @default undefined (no file)
+   */
   reportFile: string | undefined;
 }
 
