@@ -136,8 +136,9 @@ export async function runDemo(
       view.status(running);
       await sleepUntil(killFrom, signal);
 
-      // The victim: the replica whose heartbeat run start arrives next. It is killed from the
-      // event handler itself, so the run (400 ms) is surely still going.
+      // The victim: the replica whose heartbeat run start arrives next, killed from the event
+      // handler itself so that its 400 ms run is still going. The log then shows it: a start
+      // without an end (the summary checks that rather than trusting the timing).
       let victim: { replica: ReplicaHandle; logged: LoggedRecord } | undefined;
       seen.onRecord((logged) => {
         if (victim || logged.record.event !== `${settings.job}:start`) return;
