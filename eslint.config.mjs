@@ -10,6 +10,8 @@ export default tseslint.config(
       'reports/**',
       'node_modules/**',
       '.tmp/**',
+      '.cache/**',
+      'docs/api/**',
       '**/*.js',
       '**/*.mjs',
     ],
