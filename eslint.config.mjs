@@ -12,6 +12,8 @@ export default tseslint.config(
       '.tmp/**',
       '.cache/**',
       'docs/api/**',
+      // Consumer projects: type-checked with their own tsconfig against the packed library.
+      'test/package/fixtures/**',
       '**/*.js',
       '**/*.mjs',
     ],
