@@ -1,6 +1,6 @@
 import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
 import { installConsumer, type ConsumerProject } from '../support/consumer-project';
-import { expectNestAppRan } from '../support/nest-app';
+import { expectNestAppRan, expectOneCron } from '../support/nest-app';
 import { packedLibrary } from '../support/packed-library';
 
 // Every Nest and @nestjs/schedule major that the peer ranges in package.json admit, besides
@@ -36,6 +36,7 @@ describeWithRedis('the NestJS app on other supported Nest versions', () => {
     afterAll(() => project?.remove());
 
     it('type-checks, starts, takes locks, runs a single-instance cron tick and exits', async () => {
+      await expectOneCron(project);
       await server.client().flushall();
       project.addFixture('nest-app');
       await project.tsc('nest-app');

@@ -4,7 +4,7 @@ import { describeWithRedis, startRedis, type RedisServer } from '../../support/r
 import { recordCases } from '../fixtures/shared/case-recorder';
 import { runBundled } from '../support/bundle';
 import { installConsumer, type ConsumerProject } from '../support/consumer-project';
-import { expectNestAppRan, NEST_LAZY_PACKAGES } from '../support/nest-app';
+import { expectNestAppRan, expectOneCron, NEST_LAZY_PACKAGES } from '../support/nest-app';
 import { packedLibrary } from '../support/packed-library';
 
 const LOCK_REPORT = {
@@ -83,6 +83,7 @@ describeWithRedis(
     });
 
     it('a NestJS app bundled with esbuild starts, takes locks, runs a single-instance cron tick and exits', async () => {
+      await expectOneCron(project);
       project.addFixture('nest-app');
       await project.tsc('nest-app');
       const stdout = await runBundled(project, 'nest-app/out/main.js', env, NEST_LAZY_PACKAGES);

@@ -57,7 +57,7 @@ function exec(command: string, args: string[], cwd: string, options: RunOptions)
 
 /**
  * Creates a project in a temporary folder and runs `npm install` there once with `dependencies`
- * (npm's own cache makes repeated installs cheap).
+ * (npm's own cache makes repeated installs cheap), then checks that every peer range is met.
  */
 export async function installConsumer(
   name: string,
@@ -87,5 +87,8 @@ export async function installConsumer(
   await project.run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
     timeout: 600_000,
   });
+  // npm installs a peer whose range is not met without a word (as a transitive dependency,
+  // e.g. the `cron` that @nestjs/schedule pins); `npm ls` reports it as invalid.
+  await project.run('npm', ['ls', '--all']);
   return project;
 }
