@@ -10,6 +10,10 @@ export default tseslint.config(
       'reports/**',
       'node_modules/**',
       '.tmp/**',
+      '.cache/**',
+      'docs/api/**',
+      // Consumer projects: type-checked with their own tsconfig against the packed library.
+      'test/package/fixtures/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -35,6 +35,9 @@ module.exports = {
       slowTestThreshold: 30,
     },
     { ...shared, displayName: 'nestjs', testMatch: ['<rootDir>/test/nestjs/**/*.test.ts'] },
+    // Fast checks of the package's own machinery; the pack-and-install tests under
+    // test/package/consumers run separately (`npm run test:package`).
+    { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/*.test.ts'] },
   ],
   testTimeout: 30_000,
 };

@@ -45,6 +45,7 @@ describe('public surface', () => {
       '@nestjs/core',
       '@nestjs/schedule',
       'cron',
+      'reflect-metadata',
     ]);
   });
 

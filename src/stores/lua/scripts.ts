@@ -1,16 +1,50 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { LUA_SOURCES } from './lua-sources.generated';
 
-function load(name: string): string {
-  return readFileSync(join(__dirname, `${name}.lua`), 'utf8');
+// The .lua files are the source of truth, but they are inlined at build time
+// (scripts/lua-sources.js) rather than read from disk: a bundled application has no .lua files
+// next to its code.
+
+const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
+
+/**
+ * The script in `file` (a path relative to src/stores/lua), assembled from its parts: each
+ * `--- @include "include/name"` line is removed and the file it names (`include/name.lua`) is
+ * prepended, once per script however often it is included, includes of includes first. This is
+ * how shared Lua (a clock read, a clean-up step) is written once, as BullMQ does.
+ */
+export function assembleScript(
+  file: string,
+  sources: Readonly<Record<string, string>> = LUA_SOURCES,
+): string {
+  const prepended: string[] = [];
+  const seen = new Set<string>([file]);
+  const expand = (path: string, chain: readonly string[]): string => {
+    const text = sources[path];
+    if (text === undefined) {
+      throw new Error(`Lua script ${chain.join(' includes ')} does not exist`);
+    }
+    return text.replace(INCLUDE, (_line, name: string) => {
+      const included = `${name}.lua`;
+      if (chain.includes(included)) {
+        throw new Error(`Lua include cycle: ${[...chain, included].join(' includes ')}`);
+      }
+      if (!seen.has(included)) {
+        seen.add(included);
+        prepended.push(expand(included, [...chain, included]));
+      }
+      return '';
+    });
+  };
+  const body = expand(file, [file]);
+  return [...prepended, body].join('\n');
 }
 
-/** The Lua source of every store script, read once when the module loads. */
+/** The Lua source of every store script, assembled once when the module loads. */
 export const LUA = {
-  acquire: load('acquire'),
-  renew: load('renew'),
-  release: load('release'),
-  inspect: load('inspect'),
-  forceRelease: load('force-release'),
-  dequeue: load('dequeue'),
+  acquire: assembleScript('acquire.lua'),
+  renew: assembleScript('renew.lua'),
+  release: assembleScript('release.lua'),
+  inspect: assembleScript('inspect.lua'),
+  forceRelease: assembleScript('force-release.lua'),
+  dequeue: assembleScript('dequeue.lua'),
 } as const;

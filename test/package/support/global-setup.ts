@@ -1,0 +1,3 @@
+import { packLibrary } from './packed-library';
+
+export default packLibrary;

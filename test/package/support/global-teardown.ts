@@ -1,0 +1,3 @@
+import { removePackedLibrary } from './packed-library';
+
+export default removePackedLibrary;
