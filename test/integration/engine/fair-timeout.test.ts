@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { LockTimeoutError, RedisLockStore, type LockEngine } from '../../../src';
+import type { AcquireOptions } from '../../../src';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
 import { useRedisServer } from '../../support/redis/use-redis-server';
@@ -52,6 +53,14 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     return { engine, client, store };
   }
 
+  /** How T (and N) wait: fairly, and long enough that only the test ends the wait. */
+  const fairWait = (options: AcquireOptions = {}): AcquireOptions => ({
+    fair: true,
+    ttl: 5_000,
+    waitTimeout: 15_000,
+    ...options,
+  });
+
   /** T queues first, then N (the forked worker) behind it; returns both entries. */
   async function queueTwo(
     key: string,
@@ -65,7 +74,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
       const entries = await queueEntries(redis.raw, key);
       return entries.length === 1 && entries;
     });
-    next.send({ type: 'acquire', key, fair: true, ttl: 5_000, waitTimeout: 15_000 });
+    next.send({ type: 'acquire', key, ...fairWait() });
     const entries = await waitUntil('N in the fair queue behind T', async () => {
       const now = await queueEntries(redis.raw, key);
       return now.length === 2 && now;
@@ -139,7 +148,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const { engine, client } = waiterEngine();
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, { fair: true, ttl: 5_000, waitTimeout: 1_200 }),
+      engine.acquire(key, fairWait({ waitTimeout: 1_200 })),
     );
     const deadlineT = await lastDeadlineUntil(key, t[0], settled);
     const error = await settled;
@@ -157,12 +166,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const reason = new Error('caller gave up');
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, {
-        fair: true,
-        ttl: 5_000,
-        waitTimeout: 15_000,
-        signal: controller.signal,
-      }),
+      engine.acquire(key, fairWait({ signal: controller.signal })),
     );
     // Let T refresh its place at least once, then abort.
     await sleep(600);
@@ -182,9 +186,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const held = await holder.acquire(key, { ttl: 10_000 });
     const { engine, client } = waiterEngine();
 
-    const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, { fair: true, ttl: 5_000, waitTimeout: 15_000 }),
-    );
+    const { t, n, settled } = await queueTwo(key, () => engine.acquire(key, fairWait()));
     const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
     await sleep(30);
     await engine.close();
@@ -205,12 +207,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const reason = new Error('caller gave up');
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, {
-        fair: true,
-        ttl: 5_000,
-        waitTimeout: 15_000,
-        signal: controller.signal,
-      }),
+      engine.acquire(key, fairWait({ signal: controller.signal })),
     );
     const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
     // T's attempts stop getting through; then the holder releases. The release names T (the

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
+import { waitUntil } from '../wait-until';
 import { freePort } from './free-port';
 
 export const INSTALL_HINT =
@@ -28,8 +30,10 @@ export interface RedisProcess {
   readonly url: string;
   readonly pid: number | undefined;
   readonly running: boolean;
-  /** Send `signal` to the process (SIGSTOP / SIGCONT to pause and resume it). */
-  signal(signal: NodeJS.Signals): void;
+  /** SIGSTOP the process and wait until it is stopped: it keeps its sockets, answers nothing. */
+  pause(): Promise<void>;
+  /** SIGCONT a paused process and wait until it runs again. */
+  resume(): Promise<void>;
   /** Send `signal` (default SIGKILL) and wait until the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Start it again on the same port with the same arguments. */
@@ -61,6 +65,17 @@ export async function spawnRedis(options: RedisProcessOptions = {}): Promise<Red
   }
 }
 
+/**
+ * Whether the kernel has `pid` stopped (state T in /proc/<pid>/stat). Where there is no /proc,
+ * the signal is trusted to have landed.
+ */
+async function isStopped(pid: number): Promise<boolean | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // The state follows the command name, which is in parentheses and may hold spaces.
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+}
+
 /** The process exited before answering: most likely its port was taken in the meantime. */
 class ExitedEarly extends Error {}
 
@@ -85,8 +100,28 @@ class Instance implements RedisProcess {
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
-  signal(signal: NodeJS.Signals): void {
-    if (this.running) this.#child!.kill(signal);
+  async pause(): Promise<void> {
+    await this.#signalUntil('SIGSTOP', true);
+  }
+
+  async resume(): Promise<void> {
+    await this.#signalUntil('SIGCONT', false);
+  }
+
+  /** Send `signal`, then wait until the kernel reports the process (not) stopped. */
+  async #signalUntil(signal: NodeJS.Signals, stopped: boolean): Promise<void> {
+    if (!this.running) throw new Error(`redis on port ${this.port} is not running`);
+    const pid = this.#child!.pid!;
+    this.#child!.kill(signal);
+    await waitUntil(
+      `redis on port ${this.port} (pid ${pid}) to be ${stopped ? 'stopped' : 'running'}`,
+      async () => {
+        const state = await isStopped(pid);
+        return state === undefined || state === stopped;
+      },
+      5_000,
+      2,
+    );
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

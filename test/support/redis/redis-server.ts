@@ -1,29 +1,40 @@
 import { spawnSync } from 'node:child_process';
 import Redis, { type RedisOptions } from 'ioredis';
+import { defer } from '../cleanup';
 import { ClientPool } from './client-pool';
-import { INSTALL_HINT, spawnRedis, type RedisProcess } from './redis-process';
+import {
+  INSTALL_HINT,
+  spawnRedis,
+  type RedisProcess,
+  type RedisProcessOptions,
+} from './redis-process';
 
 /** A standalone redis-server this test file started, on a free loopback port. */
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
   readonly pid: number | undefined;
+  /** Whether the process is alive (killed and stopped servers are not; REDIS_URL always is). */
+  readonly running: boolean;
   /** A new client; closed by `stop()`. */
   client(options?: RedisOptions): Redis;
   /** Stop the server (by PID) without closing clients. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** SIGSTOP the server: it keeps its connections but answers nothing until `resume()`. */
-  pause(): void;
+  /** SIGSTOP the server (by PID): it keeps its connections but answers nothing until `resume()`. */
+  pause(): Promise<void>;
   /** SIGCONT a paused server. */
-  resume(): void;
+  resume(): Promise<void>;
   /** Start the server again on the same port (empty: nothing is persisted). */
   restart(): Promise<void>;
   /** Close every client made by `client()` and stop the server. */
   stop(): Promise<void>;
 }
 
-/** Nothing is written to disk: a restarted server starts empty. */
-const EPHEMERAL = ['--save', '', '--appendonly', 'no'];
+/**
+ * Nothing is written to disk (a restarted server starts empty), and a replica's first sync
+ * starts at once instead of after the default 5 s wait for more replicas.
+ */
+const EPHEMERAL = ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
 let binaryFound: boolean | undefined;
 
@@ -36,19 +47,31 @@ export function hasRedisServer(): boolean {
 /**
  * Start `redis-server` on a free loopback port and wait until it answers PING. Without the
  * binary, fall back to the server at REDIS_URL (it must be disposable: tests write to it, and
- * `kill`/`pause`/`restart` are refused).
+ * `kill`/`pause`/`restart` are refused). Stopped after the test (or file) that started it.
  */
 export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const external = process.env['REDIS_URL'];
-  if (!hasRedisServer() && external) return useExternalRedis(external);
-  return startLocalRedis(extraArgs);
+  if (!hasRedisServer() && external) {
+    const server = useExternalRedis(external);
+    defer(() => server.stop());
+    return server;
+  }
+  return startLocalRedis({ args: extraArgs });
 }
 
-/** Start `redis-server` from PATH (never REDIS_URL): for fixtures that stop or pause servers. */
-export async function startLocalRedis(extraArgs: readonly string[] = []): Promise<RedisServer> {
+/**
+ * Start `redis-server` from PATH, never REDIS_URL: for fixtures that stop or pause servers.
+ * Stopped after the test (or file) that started it.
+ */
+export async function startLocalRedis(
+  options: Pick<RedisProcessOptions, 'args' | 'pickPort'> = {},
+): Promise<RedisServer> {
   if (!hasRedisServer()) throw new Error(`redis-server was not found on PATH. ${INSTALL_HINT}`);
-  const server = await spawnRedis({ args: [...EPHEMERAL, ...extraArgs] });
-  return localServer(server);
+  const server = localServer(
+    await spawnRedis({ ...options, args: [...EPHEMERAL, ...(options.args ?? [])] }),
+  );
+  defer(() => server.stop());
+  return server;
 }
 
 function localServer(server: RedisProcess): RedisServer {
@@ -59,11 +82,14 @@ function localServer(server: RedisProcess): RedisServer {
     get pid() {
       return server.pid;
     },
+    get running() {
+      return server.running;
+    },
     client: (options = {}) =>
       clients.add(new Redis({ port: server.port, host: '127.0.0.1', ...options })),
     kill: (signal) => server.kill(signal),
-    pause: () => server.signal('SIGSTOP'),
-    resume: () => server.signal('SIGCONT'),
+    pause: () => server.pause(),
+    resume: () => server.resume(),
     restart: () => server.restart(),
     stop: async () => {
       clients.disconnectAll();
@@ -82,14 +108,11 @@ function useExternalRedis(url: string): RedisServer {
     port: Number(new URL(url).port || 6379),
     url,
     pid: undefined,
+    running: true,
     client: (options = {}) => clients.add(new Redis(url, options)),
     kill: () => Promise.reject(refusal('kill()')),
-    pause: () => {
-      throw refusal('pause()');
-    },
-    resume: () => {
-      throw refusal('resume()');
-    },
+    pause: () => Promise.reject(refusal('pause()')),
+    resume: () => Promise.reject(refusal('resume()')),
     restart: () => Promise.reject(refusal('restart()')),
     stop: () => {
       clients.disconnectAll();

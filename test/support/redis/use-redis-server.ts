@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { defer } from '../cleanup';
 import { startLocalRedis, startRedis, type RedisServer } from './redis-server';
 
@@ -38,10 +37,8 @@ export function useRedisServer(use: RedisServerUse = {}): RedisHandle {
   let raw: Redis | undefined;
 
   const start = async (): Promise<void> => {
-    const started = use.perTest ? await startLocalRedis(use.args) : await startRedis(use.args);
-    server = started;
+    server = use.perTest ? await startLocalRedis({ args: use.args }) : await startRedis(use.args);
     raw = undefined;
-    defer(() => started.stop());
   };
   if (use.perTest) beforeEach(start, 30_000);
   else beforeAll(start, 30_000);
