@@ -6,7 +6,7 @@ import { hasRedisServer } from './redis-server';
  * for it to list those suites after Jest's summary, where nobody can miss them (Jest prints no
  * console output of a file whose tests were all skipped).
  */
-export const SKIPPED_WITHOUT_REDIS = '[skipped: no redis-server]';
+const SKIPPED_WITHOUT_REDIS = '[skipped: no redis-server]';
 
 /**
  * `describe` for suites that need a real Redis: the `redis-server` binary, or REDIS_URL. Without

@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { defer } from '../cleanup';
@@ -78,24 +75,19 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const primaries = options.primaries ?? 3;
   const nodeTimeout = options.nodeTimeout ?? 1_000;
   const pool = new ClientPool();
-  const dirs: string[] = [];
   const nodes: ClusterNode[] = [];
   const stop = async (): Promise<void> => {
     pool.disconnectAll();
+    // Each node removes its own directory, nodes.conf included.
     await Promise.all(nodes.map((node) => node.stop()));
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
   defer(stop);
 
   const started = await Promise.allSettled(
     Array.from({ length: 2 * primaries }, async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'lockwarden-cluster-'));
-      dirs.push(dir);
       const node = await startLocalRedis({
         pickPort: freeClusterPort,
         args: [
-          '--dir',
-          dir,
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
@@ -208,7 +200,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const startupNodes = nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
   return {
     nodes,
-    dirs,
+    dirs: nodes.map((node) => node.dir!),
     startupNodes,
     client: (clientOptions) => pool.add(new Cluster(startupNodes, clientOptions)),
     slotOf,

@@ -50,7 +50,10 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Start a Redis process on a free loopback port and wait until it answers PING. */
+/**
+ * Start a Redis process on a free loopback port and wait until it answers, as itself (INFO
+ * names its PID).
+ */
 export async function spawnRedis(options: RedisProcessOptions = {}): Promise<RedisProcess> {
   const pickPort = options.pickPort ?? freePort;
   for (let attempt = 1; ; attempt++) {
@@ -188,8 +191,10 @@ class Instance implements RedisProcess {
       for (;;) {
         try {
           await probe.connect();
-          await probe.ping();
-          return;
+          // Another test run's server may hold the port while ours fails to bind it.
+          const pid = /process_id:(\d+)/.exec(await probe.info('server'))?.[1];
+          if (pid === String(this.pid)) return;
+          throw new Error(`port ${this.port} is answered by process ${pid}, not ${this.pid}`);
         } catch {
           if (!this.running) throw new ExitedEarly(`exited on port ${this.port}:\n${this.#output}`);
           if (Date.now() > until) {

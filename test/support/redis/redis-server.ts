@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis, { type RedisOptions } from 'ioredis';
 import { defer } from '../cleanup';
 import { ClientPool } from './client-pool';
@@ -14,6 +17,11 @@ export interface RedisServer {
   readonly port: number;
   readonly url: string;
   readonly pid: number | undefined;
+  /**
+   * The server's own working directory (a replica's RDB, a cluster node's nodes.conf), removed
+   * by `stop()`; none for REDIS_URL.
+   */
+  readonly dir: string | undefined;
   /** Whether the process is alive (killed and stopped servers are not; REDIS_URL always is). */
   readonly running: boolean;
   /** A new client; closed by `stop()`. */
@@ -60,25 +68,37 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
 }
 
 /**
- * Start `redis-server` from PATH, never REDIS_URL: for fixtures that stop or pause servers.
- * Stopped after the test (or file) that started it.
+ * Start `redis-server` from PATH, never REDIS_URL: for fixtures that stop or pause servers. It
+ * runs in a new temporary directory: a server started where an RDB file lies (a replica's full
+ * sync writes one) would load it and start with another test's data. Stopped after the test (or
+ * file) that started it.
  */
 export async function startLocalRedis(
   options: Pick<RedisProcessOptions, 'args' | 'pickPort'> = {},
 ): Promise<RedisServer> {
   if (!hasRedisServer()) throw new Error(`redis-server was not found on PATH. ${INSTALL_HINT}`);
-  const server = localServer(
-    await spawnRedis({ ...options, args: [...EPHEMERAL, ...(options.args ?? [])] }),
-  );
+  const dir = await mkdtemp(join(tmpdir(), 'lockwarden-redis-'));
+  const removeDir = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  defer(removeDir);
+  const spawned = await spawnRedis({
+    ...options,
+    args: ['--dir', dir, ...EPHEMERAL, ...(options.args ?? [])],
+  });
+  const server = localServer(spawned, dir, removeDir);
   defer(() => server.stop());
   return server;
 }
 
-function localServer(server: RedisProcess): RedisServer {
+function localServer(
+  server: RedisProcess,
+  dir: string,
+  removeDir: () => Promise<void>,
+): RedisServer {
   const clients = new ClientPool();
   return {
     port: server.port,
     url: server.url,
+    dir,
     get pid() {
       return server.pid;
     },
@@ -94,6 +114,7 @@ function localServer(server: RedisProcess): RedisServer {
     stop: async () => {
       clients.disconnectAll();
       await server.kill();
+      await removeDir();
     },
   };
 }
@@ -108,6 +129,7 @@ function useExternalRedis(url: string): RedisServer {
     port: Number(new URL(url).port || 6379),
     url,
     pid: undefined,
+    dir: undefined,
     running: true,
     client: (options = {}) => clients.add(new Redis(url, options)),
     kill: () => Promise.reject(refusal('kill()')),
