@@ -32,7 +32,7 @@ export interface RedisServer {
   pause(): Promise<void>;
   /** SIGCONT a paused server. */
   resume(): Promise<void>;
-  /** Start the server again on the same port (empty: nothing is persisted). */
+  /** Start the server again on the same port, empty (nothing is saved; only a replica's sync writes an RDB). */
   restart(): Promise<void>;
   /** Close every client made by `client()` and stop the server. */
   stop(): Promise<void>;
@@ -53,7 +53,7 @@ export function hasRedisServer(): boolean {
 }
 
 /**
- * Start `redis-server` on a free loopback port and wait until it answers PING. Without the
+ * Start `redis-server` on a free loopback port and wait until it answers. Without the
  * binary, fall back to the server at REDIS_URL (it must be disposable: tests write to it, and
  * `kill`/`pause`/`restart` are refused). Stopped after the test (or file) that started it.
  */
