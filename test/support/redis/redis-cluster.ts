@@ -81,7 +81,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     // Each node removes its own directory, nodes.conf included.
     await Promise.all(nodes.map((node) => node.stop()));
   };
-  defer(stop);
 
   const started = await Promise.allSettled(
     Array.from({ length: 2 * primaries }, async () => {
@@ -109,6 +108,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       return node;
     }),
   );
+  // Nodes that did start stop themselves; deferred after them, this runs first and closes the
+  // clients before their nodes go.
+  defer(stop);
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
   nodes.sort((a, b) => a.port - b.port);

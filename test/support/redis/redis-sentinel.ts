@@ -93,12 +93,14 @@ export async function startRedisSentinel(
     await Promise.all(servers.map((server) => server.stop()));
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
-  defer(stop);
 
   const first = await startLocalRedis();
   servers.push(first);
   const second = await startLocalRedis({ args: ['--replicaof', '127.0.0.1', String(first.port)] });
   servers.push(second);
+  // Deferred after the servers, so it runs before their own stops: sentinels go first, never
+  // outliving the servers they watch (they would reconfigure whatever takes over those ports).
+  defer(stop);
   const data: [RedisServer, RedisServer] = [first, second];
   const ask = (port: number, ...command: [string, ...string[]]): Promise<unknown> =>
     pool.admin(port).call(...command);
