@@ -40,4 +40,6 @@ module.exports = {
     { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/*.test.ts'] },
   ],
   testTimeout: 30_000,
+  // Lists, after the summary, the suites skipped for want of a redis-server.
+  reporters: ['default', '<rootDir>/test/support/redis/skipped-suites-reporter.js'],
 };

@@ -2,7 +2,7 @@ import { Injectable, Scope } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Locked, MemoryLockStore } from '../../src';
 import { LockModule, SingleInstanceCron } from '../../src/nestjs';
-import { startApp } from './nest-harness';
+import { startApp } from '../support/nest/test-app';
 
 @Injectable({ scope: Scope.REQUEST })
 class PerRequest {
@@ -47,46 +47,30 @@ describe('LockExplorer (start-up warnings through Logger)', () => {
 
   it('warns about @SingleInstanceCron on a request-scoped provider', async () => {
     const app = await start([PerRequest]);
-    try {
-      expect(app.logs.messages('warn', 'LockModule')).toContain(
-        '@SingleInstanceCron on PerRequest.nightly: "PerRequest" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.',
-      );
-    } finally {
-      await app.close();
-    }
+    expect(app.logs.messages('warn', 'LockModule')).toContain(
+      '@SingleInstanceCron on PerRequest.nightly: "PerRequest" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.',
+    );
   });
 
   it('warns about @Locked on a request-scoped provider', async () => {
     const app = await start([PerRequest]);
-    try {
-      expect(app.logs.messages('warn', 'LockModule')).toContain(
-        '@Locked on PerRequest.guarded: "PerRequest" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.',
-      );
-    } finally {
-      await app.close();
-    }
+    expect(app.logs.messages('warn', 'LockModule')).toContain(
+      '@Locked on PerRequest.guarded: "PerRequest" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.',
+    );
   });
 
   it('warns when two jobs share a lock key, on the engine they use', async () => {
     const app = await start([Billing, Invoices, Solo, { provide: 'SoloAgain', useClass: Solo }]);
-    try {
-      expect(app.logs.messages('warn', 'LockModule').sort()).toEqual([
-        '@SingleInstanceCron jobs Billing.sweep and Invoices.sweep share the lock key "sweep": each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").',
-        '@SingleInstanceCron jobs Solo.run and Solo.run (provider "SoloAgain") share the lock key "Solo.run": each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").',
-      ]);
-      // Billing.report uses the "reports" engine alone: nothing to say there.
-      expect(app.logs.messages('warn', 'LockModule:reports')).toEqual([]);
-    } finally {
-      await app.close();
-    }
+    expect(app.logs.messages('warn', 'LockModule').sort()).toEqual([
+      '@SingleInstanceCron jobs Billing.sweep and Invoices.sweep share the lock key "sweep": each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").',
+      '@SingleInstanceCron jobs Solo.run and Solo.run (provider "SoloAgain") share the lock key "Solo.run": each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").',
+    ]);
+    // Billing.report uses the "reports" engine alone: nothing to say there.
+    expect(app.logs.messages('warn', 'LockModule:reports')).toEqual([]);
   });
 
   it('says nothing about a healthy application', async () => {
     const app = await start([Billing, Solo]);
-    try {
-      expect(app.logs.messages('warn')).toEqual([]);
-    } finally {
-      await app.close();
-    }
+    expect(app.logs.messages('warn')).toEqual([]);
   });
 });

@@ -11,10 +11,12 @@ import {
   type LockModuleOptions,
   type LockOptionsFactory,
 } from '../../src/nestjs';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
 import { getLockRegistrationToken } from '../../src/nestjs/lock.constants';
 import type { LockRegistration } from '../../src/nestjs/lock-registration';
-import { connectionNames, startApp, type TestApp } from './nest-harness';
+import { startApp } from '../support/nest/test-app';
+import { connectionNames } from '../support/redis/connection-names';
+import { describeWithRedis } from '../support/redis/describe-with-redis';
+import { useRedisServer } from '../support/redis/use-redis-server';
 
 /** Stands in for @nestjs/config's ConfigService (not installed): options from a provider. */
 @Injectable()
@@ -23,27 +25,9 @@ class AppConfig {
 }
 
 describeWithRedis('LockModule (real Redis)', () => {
-  let server: RedisServer;
-  let admin: Redis;
-  let apps: TestApp[] = [];
-
-  beforeAll(async () => {
-    server = await startRedis();
-    admin = server.client({ connectionName: 'test-admin' });
-  });
-  afterEach(async () => {
-    for (const app of apps) await app.close();
-    apps = [];
-    await admin.flushall();
-  });
-  afterAll(() => server.stop());
-
-  const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
-    const app = await startApp(...args);
-    apps.push(app);
-    return app;
-  };
-  const url = (name: string) => `${server.url}?connectionName=${name}`;
+  // Applications started in a test are closed after it, then Redis is flushed.
+  const redis = useRedisServer({ flushAfterEach: true });
+  const url = (name: string) => `${redis.url}?connectionName=${name}`;
 
   @Module({
     providers: [AppConfig, { provide: 'REDIS_URL', useFactory: () => url('from-config') }],
@@ -53,64 +37,65 @@ describeWithRedis('LockModule (real Redis)', () => {
 
   describe('forRoot', () => {
     it('opens its own connection from a redis:// URL, takes locks in Redis, and closes it on shutdown', async () => {
-      const app = await start({ imports: [LockModule.forRoot({ redis: url('lw-url') })] });
+      const app = await startApp({ imports: [LockModule.forRoot({ redis: url('lw-url') })] });
       const service = app.get<LockService>(LockService);
       const engine = app.get<LockEngine>(LockEngine);
       expect(service.engine).toBe(engine);
       expect(app.get(getLockEngineToken())).toBe(engine);
 
       await service.withLock('orders:42', async () => {
-        expect(await admin.hget('lw:{orders:42}', 'f')).toMatch(/^\d+$/);
+        expect(await redis.raw.hget('lw:{orders:42}', 'f')).toMatch(/^\d+$/);
       });
-      expect(await admin.exists('lw:{orders:42}')).toBe(0);
-      expect(await connectionNames(admin)).toContain('lw-url');
+      expect(await redis.raw.exists('lw:{orders:42}')).toBe(0);
+      expect(await connectionNames(redis.raw)).toContain('lw-url');
 
       await app.close();
-      apps = [];
-      expect(await connectionNames(admin)).not.toContain('lw-url');
+      expect(await connectionNames(redis.raw)).not.toContain('lw-url');
     });
 
     it('accepts ioredis options and an ioredis client; never closes the client it was given', async () => {
-      const fromOptions = await start({
+      const fromOptions = await startApp({
         imports: [
           LockModule.forRoot({
-            redis: { host: '127.0.0.1', port: server.port, connectionName: 'lw-options' },
+            redis: { host: '127.0.0.1', port: redis.port, connectionName: 'lw-options' },
             prefix: 'opts',
           }),
         ],
       });
       await fromOptions.get<LockService>(LockService).withLock('a', async () => {
-        expect(await admin.exists('opts:{a}')).toBe(1);
+        expect(await redis.raw.exists('opts:{a}')).toBe(1);
       });
       await fromOptions.close();
-      apps = [];
-      expect(await connectionNames(admin)).not.toContain('lw-options');
+      expect(await connectionNames(redis.raw)).not.toContain('lw-options');
 
       const userClient = new Redis(url('user-client'));
       try {
-        const app = await start({ imports: [LockModule.forRoot({ redis: userClient })] });
+        const app = await startApp({ imports: [LockModule.forRoot({ redis: userClient })] });
         const service = app.get<LockService>(LockService);
         // A second waiter makes the store open its subscriber (a duplicate of the user's client).
         const first = service.createLock('busy', { ttl: 5_000 });
         expect(await first.acquire()).toBe(true);
         const waiting = service.createLock('busy', { waitTimeout: 5_000 }).acquire();
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect((await connectionNames(admin)).filter((n) => n === 'user-client')).toHaveLength(2);
+        expect((await connectionNames(redis.raw)).filter((n) => n === 'user-client')).toHaveLength(
+          2,
+        );
         await first.release();
         expect(await waiting).toBe(true);
 
         await app.close();
-        apps = [];
         expect(await userClient.ping()).toBe('PONG');
         // The store's own subscriber is gone; the user's connection is not.
-        expect((await connectionNames(admin)).filter((n) => n === 'user-client')).toHaveLength(1);
+        expect((await connectionNames(redis.raw)).filter((n) => n === 'user-client')).toHaveLength(
+          1,
+        );
       } finally {
         userClient.disconnect();
       }
     });
 
     it('builds a Cluster from { cluster } and a Sentinel client from { sentinels, name }, and closes them without waiting for Redis', async () => {
-      const app = await start({
+      const app = await startApp({
         imports: [
           LockModule.forRoot({
             redis: { cluster: [{ host: '127.0.0.1', port: 1 }], options: { lazyConnect: true } },
@@ -135,14 +120,13 @@ describeWithRedis('LockModule (real Redis)', () => {
       ]);
       expect((sentinel.client as Redis).options.name).toBe('mymaster');
       await app.close();
-      apps = [];
       expect(cluster.client!.status).toBe('end');
       expect(sentinel.client!.status).toBe('end');
     });
 
     it('works with any LockStore', async () => {
       const store = new MemoryLockStore();
-      const app = await start({ imports: [LockModule.forRoot({ store })] });
+      const app = await startApp({ imports: [LockModule.forRoot({ store })] });
       const locks = app.get<LockService>(LockService);
       expect(await locks.withLock('m', () => locks.isLocked('m'))).toBe(true);
       expect(await locks.isLocked('m')).toBe(false);
@@ -153,26 +137,25 @@ describeWithRedis('LockModule (real Redis)', () => {
       class Orders {
         @Locked({ key: 'orders:{0}' })
         async process(id: string): Promise<string | undefined> {
-          expect(await admin.exists(`lw:{orders:${id}}`)).toBe(1);
+          expect(await redis.raw.exists(`lw:{orders:${id}}`)).toBe(1);
           return currentLock()?.key;
         }
       }
-      const app = await start({
-        imports: [LockModule.forRoot({ redis: server.url })],
+      const app = await startApp({
+        imports: [LockModule.forRoot({ redis: redis.url })],
         providers: [Orders],
       });
       const engine = app.get<LockEngine>(LockEngine);
       expect(findLockEngine('default')).toBe(engine);
       expect(await app.get<Orders>(Orders).process('7')).toBe('orders:7');
       await app.close();
-      apps = [];
       expect(findLockEngine('default')).toBeUndefined();
     });
   });
 
   describe('forRootAsync', () => {
     it('useFactory: options from injected providers', async () => {
-      const app = await start({
+      const app = await startApp({
         imports: [
           LockModule.forRootAsync({
             imports: [ConfigModule],
@@ -182,7 +165,7 @@ describeWithRedis('LockModule (real Redis)', () => {
         ],
       });
       await app.get<LockService>(LockService).withLock('f', async () => {
-        expect(await connectionNames(admin)).toContain('from-config');
+        expect(await connectionNames(redis.raw)).toContain('from-config');
       });
     });
 
@@ -194,11 +177,11 @@ describeWithRedis('LockModule (real Redis)', () => {
           return { redis: this.config.redisUrl, prefix: 'cls' };
         }
       }
-      const app = await start({
+      const app = await startApp({
         imports: [LockModule.forRootAsync({ imports: [ConfigModule], useClass: LockConfig })],
       });
       await app.get<LockService>(LockService).withLock('c', async () => {
-        expect(await admin.exists('cls:{c}')).toBe(1);
+        expect(await redis.raw.exists('cls:{c}')).toBe(1);
       });
     });
 
@@ -206,18 +189,18 @@ describeWithRedis('LockModule (real Redis)', () => {
       @Injectable()
       class SharedLockConfig implements LockOptionsFactory {
         createLockOptions(): Promise<LockModuleOptions> {
-          return Promise.resolve({ redis: server.url, prefix: 'existing' });
+          return Promise.resolve({ redis: redis.url, prefix: 'existing' });
         }
       }
       @Module({ providers: [SharedLockConfig], exports: [SharedLockConfig] })
       class SharedModule {}
-      const app = await start({
+      const app = await startApp({
         imports: [
           LockModule.forRootAsync({ imports: [SharedModule], useExisting: SharedLockConfig }),
         ],
       });
       await app.get<LockService>(LockService).withLock('e', async () => {
-        expect(await admin.exists('existing:{e}')).toBe(1);
+        expect(await redis.raw.exists('existing:{e}')).toBe(1);
       });
     });
 
@@ -226,7 +209,7 @@ describeWithRedis('LockModule (real Redis)', () => {
         startApp({
           imports: [
             LockModule.forRootAsync({
-              useFactory: () => ({ redis: server.url, ttl: 5 }) as LockModuleOptions,
+              useFactory: () => ({ redis: redis.url, ttl: 5 }) as LockModuleOptions,
             }),
           ],
         }),
@@ -260,12 +243,12 @@ describeWithRedis('LockModule (real Redis)', () => {
 
       @Locked({ engine: 'reports', key: 'monthly' })
       async monthly(): Promise<number> {
-        return admin.pttl('app:{monthly}');
+        return redis.raw.pttl('app:{monthly}');
       }
     }
 
     it('inherits the parent options with overrides, shares its connection, and serves @Locked({ engine })', async () => {
-      const app = await start({
+      const app = await startApp({
         imports: [
           LockModule.forRoot({ redis: url('parent'), prefix: 'app', defaults: { ttl: 10_000 } }),
           LockModule.forRoot({ name: 'reports', inherit: 'default', defaults: { ttl: 60_000 } }),
@@ -283,19 +266,18 @@ describeWithRedis('LockModule (real Redis)', () => {
       expect(pttl).toBeLessThanOrEqual(60_000);
       const parentPttl = await app
         .get<LockService>(LockService)
-        .withLock('p', () => admin.pttl('app:{p}'));
+        .withLock('p', () => redis.raw.pttl('app:{p}'));
       expect(parentPttl).toBeLessThanOrEqual(10_000);
       // One connection for both registrations.
-      expect((await connectionNames(admin)).filter((n) => n === 'parent')).toHaveLength(1);
+      expect((await connectionNames(redis.raw)).filter((n) => n === 'parent')).toHaveLength(1);
 
       await app.close();
-      apps = [];
-      expect(await connectionNames(admin)).not.toContain('parent');
+      expect(await connectionNames(redis.raw)).not.toContain('parent');
       expect(findLockEngine('reports')).toBeUndefined();
     });
 
     it('opens its own connection when it overrides redis, and inherits through forRootAsync', async () => {
-      const app = await start({
+      const app = await startApp({
         imports: [
           LockModule.forRoot({ redis: url('parent'), prefix: 'app' }),
           LockModule.forRootAsync({
@@ -307,12 +289,11 @@ describeWithRedis('LockModule (real Redis)', () => {
         providers: [Reports],
       });
       await app.get<Reports>(Reports).monthly();
-      const names = await connectionNames(admin);
+      const names = await connectionNames(redis.raw);
       expect(names).toContain('parent');
       expect(names).toContain('child');
       await app.close();
-      apps = [];
-      expect(await connectionNames(admin)).not.toContain('child');
+      expect(await connectionNames(redis.raw)).not.toContain('child');
     });
 
     it('fails at start-up, naming the missing registration, when inherit names none', async () => {

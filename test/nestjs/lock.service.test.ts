@@ -1,32 +1,24 @@
 import { hostname } from 'node:os';
-import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LockBusyError, LockConfigError, LockTimeoutError, currentLock } from '../../src';
 import { LockModule, LockService } from '../../src/nestjs';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
-import { startApp, type TestApp } from './nest-harness';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { startApp } from '../support/nest/test-app';
+import { describeWithRedis } from '../support/redis/describe-with-redis';
+import { useRedisServer } from '../support/redis/use-redis-server';
+import { waitUntil } from '../support/wait-until';
 
 describeWithRedis('LockService (real Redis)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: TestApp;
+  const redis = useRedisServer();
   let locks: LockService;
   let n = 0;
   let key: string;
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = server.client();
-    app = await startApp({ imports: [LockModule.forRoot({ redis: server.url })] });
+    const app = await startApp({ imports: [LockModule.forRoot({ redis: redis.url })] });
     locks = app.get<LockService>(LockService);
   });
   beforeEach(() => {
     key = `svc:${++n}`;
-  });
-  afterAll(async () => {
-    await app.close();
-    await server.stop();
   });
 
   const stored = (k: string) => `lw:{${k}}`;
@@ -37,15 +29,15 @@ describeWithRedis('LockService (real Redis)', () => {
       expect(handle.key).toBe(key);
       expect(handle.lock).toBeUndefined();
       expect(await handle.acquire()).toBe(true);
-      const pttl = await redis.pttl(stored(key));
+      const pttl = await redis.raw.pttl(stored(key));
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(5_000);
       const fence = handle.lock!.fence;
-      expect(await redis.hget(stored(key), 'f')).toBe(String(fence));
+      expect(await redis.raw.hget(stored(key), 'f')).toBe(String(fence));
       expect(await handle.acquire()).toBe(true);
       expect(handle.lock!.fence).toBe(fence);
       expect(await handle.release()).toBe(true);
-      expect(await redis.exists(stored(key))).toBe(0);
+      expect(await redis.raw.exists(stored(key))).toBe(0);
     });
 
     it('acquire() resolves false when the lock stays busy until waitTimeout or retryCount', async () => {
@@ -93,10 +85,13 @@ describeWithRedis('LockService (real Redis)', () => {
     });
 
     const waitForQueueLength = async (length: number): Promise<void> => {
-      for (let i = 0; i < 200 && (await redis.zcard(`${stored(key)}:q`)) < length; i++) {
-        await sleep(5);
-      }
-      expect(await redis.zcard(`${stored(key)}:q`)).toBe(length);
+      await waitUntil(
+        `${length} waiters in the queue`,
+        async () => (await redis.raw.zcard(`${stored(key)}:q`)) >= length,
+        1_000,
+        5,
+      ).catch(() => undefined);
+      expect(await redis.raw.zcard(`${stored(key)}:q`)).toBe(length);
     };
 
     it('acquireImmediately() makes one attempt', async () => {
@@ -116,7 +111,7 @@ describeWithRedis('LockService (real Redis)', () => {
       expect(await other.release()).toBe(false);
       await holder.acquire();
       expect(await other.release()).toBe(false);
-      expect(await redis.exists(stored(key))).toBe(1);
+      expect(await redis.raw.exists(stored(key))).toBe(1);
       expect(await holder.release()).toBe(true);
       expect(await holder.release()).toBe(false);
     });
@@ -126,7 +121,7 @@ describeWithRedis('LockService (real Redis)', () => {
       await holder.acquire();
       const signal = holder.lock!.signal;
       expect(await locks.createLock(key).forceRelease()).toBe(true);
-      expect(await redis.exists(stored(key))).toBe(0);
+      expect(await redis.raw.exists(stored(key))).toBe(0);
       expect(signal.aborted).toBe(true);
       expect(await holder.extend()).toBe(false);
       expect(await locks.createLock(key).forceRelease()).toBe(false);
@@ -155,7 +150,7 @@ describeWithRedis('LockService (real Redis)', () => {
       await sleep(450);
       expect(handle.isExpired()).toBe(true);
       expect(handle.getRemainingTime()).toBe(0);
-      expect(await redis.exists(stored(key))).toBe(0);
+      expect(await redis.raw.exists(stored(key))).toBe(0);
       expect(await handle.release()).toBe(false);
     });
 
@@ -163,10 +158,10 @@ describeWithRedis('LockService (real Redis)', () => {
       const handle = locks.createLock(key, { ttl: 1_000 });
       await handle.acquire();
       expect(await handle.extend(20_000)).toBe(true);
-      expect(await redis.pttl(stored(key))).toBeGreaterThan(1_000);
+      expect(await redis.raw.pttl(stored(key))).toBeGreaterThan(1_000);
       expect(handle.getRemainingTime()).toBeGreaterThan(1_000);
       expect(await handle.extend()).toBe(true);
-      expect(await redis.pttl(stored(key))).toBeGreaterThan(1_000);
+      expect(await redis.raw.pttl(stored(key))).toBeGreaterThan(1_000);
       await handle.release();
       expect(await handle.extend()).toBe(false);
       expect(await locks.createLock(key).extend()).toBe(false);
@@ -177,7 +172,7 @@ describeWithRedis('LockService (real Redis)', () => {
       await handle.acquire();
       await sleep(600);
       expect(handle.isExpired()).toBe(false);
-      expect(await redis.exists(stored(key))).toBe(1);
+      expect(await redis.raw.exists(stored(key))).toBe(1);
       await handle.release();
     });
 
@@ -204,11 +199,11 @@ describeWithRedis('LockService (real Redis)', () => {
     it('withLock returns the value, holds the lock meanwhile (currentLock inside) and releases it', async () => {
       const result = await locks.withLock(key, async (lock) => {
         expect(currentLock()).toBe(lock);
-        expect(await redis.exists(stored(key))).toBe(1);
+        expect(await redis.raw.exists(stored(key))).toBe(1);
         return 'done';
       });
       expect(result).toBe('done');
-      expect(await redis.exists(stored(key))).toBe(0);
+      expect(await redis.raw.exists(stored(key))).toBe(0);
     });
 
     it('withLock throws when it cannot acquire, without calling the function', async () => {
@@ -300,8 +295,8 @@ describeWithRedis('LockService (real Redis)', () => {
           autoExtend: false,
           onBusy: 'wait',
         });
-        expect(await redis.pttl(stored(key))).toBeGreaterThan(10_000);
-        expect(await redis.pttl(stored(key))).toBeLessThanOrEqual(30_000);
+        expect(await redis.raw.pttl(stored(key))).toBeGreaterThan(10_000);
+        expect(await redis.raw.pttl(stored(key))).toBeLessThanOrEqual(30_000);
         await handle.release();
         await locks.withLock(key, () => undefined, { ttl: 5_000 });
         expect(withLock).toHaveBeenLastCalledWith(key, expect.any(Function), {
@@ -316,16 +311,12 @@ describeWithRedis('LockService (real Redis)', () => {
 
     it("leaves retryDelay to the module's defaults when they set it", async () => {
       const other = await startApp({
-        imports: [LockModule.forRoot({ redis: server.url, defaults: { retryDelay: 40 } })],
+        imports: [LockModule.forRoot({ redis: redis.url, defaults: { retryDelay: 40 } })],
       });
-      try {
-        const service = other.get<LockService>(LockService);
-        const withLock = jest.spyOn(service.engine, 'withLock');
-        await service.withLock(key, () => undefined);
-        expect(withLock).toHaveBeenLastCalledWith(key, expect.any(Function), {});
-      } finally {
-        await other.close();
-      }
+      const service = other.get<LockService>(LockService);
+      const withLock = jest.spyOn(service.engine, 'withLock');
+      await service.withLock(key, () => undefined);
+      expect(withLock).toHaveBeenLastCalledWith(key, expect.any(Function), {});
     });
   });
 });

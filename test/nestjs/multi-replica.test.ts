@@ -1,18 +1,17 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import type { RunRecord } from '../../examples/nestjs-app/run-log';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
-import type { CloseMessage, ReplicaMessage, ReplicaOptions } from '../support/workers/nest-replica';
+import { describeWithRedis } from '../support/redis/describe-with-redis';
+import { useRedisServer } from '../support/redis/use-redis-server';
+import { waitUntil } from '../support/wait-until';
+import type { CloseMessage, ReplicaOptions } from '../support/workers/nest-replica';
+import { forkWorker } from '../support/workers/worker-process';
 
 // Real processes: each replica is examples/nestjs-app with @SingleInstanceCron('* * * * * *')
 // (the heartbeat, overlap: 'allow'), started by test/support/workers/nest-replica.ts; some
 // scenarios add the test.sweep job (same schedule, overlap: 'skip'). The four scenarios run at
 // the same time (one Redis, one key prefix each), so the whole file takes about one window.
 
-const ROOT = join(__dirname, '../..');
-const WORKER = join(ROOT, 'test/support/workers/nest-replica.ts');
 /** The sweep job's run-lock ttl: how long a killed replica can block its next runs. */
 const RUN_LOCK_TTL = 1_500;
 
@@ -37,21 +36,12 @@ interface Outcome {
   output: string;
 }
 
-const children = new Set<ChildProcess>();
-
-async function runScenario(
-  server: RedisServer,
-  redis: Redis,
-  scenario: Scenario,
-): Promise<Outcome> {
+async function runScenario(url: string, redis: Redis, scenario: Scenario): Promise<Outcome> {
   const runLogKey = `runs:${scenario.name}`;
-  const readyAt: number[] = [];
-  const closingAt = new Map<string, number>();
-  let output = '';
   const replicas = scenario.skews.map((skewMs, i) => {
     const replica = `${scenario.name}-${i}`;
     const options: ReplicaOptions = {
-      redisUrl: server.url,
+      redisUrl: url,
       prefix: scenario.name,
       replica,
       runLogKey,
@@ -61,55 +51,48 @@ async function runScenario(
       charges: scenario.charges ?? 0,
       sweepDurationMs: scenario.sweepDurationMs,
     };
-    const child = fork(WORKER, [JSON.stringify(options)], {
-      cwd: ROOT,
-      execArgv: ['-r', '@swc-node/register'],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const worker = forkWorker('nest-replica.ts', [JSON.stringify(options)], {
+      captureOutputAs: replica,
     });
-    children.add(child);
-    child.stdout?.on('data', (chunk: Buffer) => (output += `[${replica}] ${chunk.toString()}`));
-    child.stderr?.on('data', (chunk: Buffer) => (output += `[${replica}] ${chunk.toString()}`));
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (message: ReplicaMessage) => {
-        if (message.type === 'ready') {
-          readyAt.push(message.at);
-          resolve();
-        }
-        if (message.type === 'closing') closingAt.set(replica, message.at);
-      });
-      child.once('exit', (code) => reject(new Error(`${replica} exited (${code}) before ready`)));
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    exited.finally(() => children.delete(child)).catch(() => undefined);
-    return { replica, child, ready, exited };
+    return { replica, worker };
   });
-  await Promise.all(replicas.map((r) => r.ready));
+  const output = (): string => replicas.map((r) => r.worker.output).join('');
+  const ready = await Promise.all(replicas.map((r) => r.worker.next('ready', 60_000)));
+  const readyAt = ready.map((message) => message['at'] as number);
   const allUp = Date.now();
 
   let killed: Outcome['killed'];
   if (scenario.killAfterMs !== undefined) {
     await sleep(scenario.killAfterMs);
     // Kill whichever replica is running the sweep right now: a start without its end.
-    const giveUpAt = Date.now() + 5_000;
-    for (;;) {
-      if (Date.now() > giveUpAt) throw new Error(`no run started in 5 s\n${output}`);
+    const running = await waitUntil('a sweep run to start', async () => {
       const records = await readRecords(redis, runLogKey);
       const last = records.filter((r) => r.event.startsWith('sweep:')).at(-1);
-      if (last?.event === 'sweep:start') {
-        const victim = replicas.find((r) => r.replica === last.replica)!;
-        victim.child.kill('SIGKILL');
-        killed = { replica: victim.replica, at: Date.now() };
-        break;
-      }
-      await sleep(10);
-    }
+      return last?.event === 'sweep:start' && last;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${output()}`);
+    });
+    const victim = replicas.find((r) => r.replica === running.replica)!;
+    victim.worker.signal('SIGKILL');
+    killed = { replica: victim.replica, at: Date.now() };
   }
   await sleep(allUp + scenario.windowMs - Date.now());
-  for (const { child } of replicas) {
-    if (child.connected) child.send({ type: 'close' } satisfies CloseMessage);
+  for (const { worker } of replicas) {
+    if (worker.alive) worker.send({ type: 'close' } satisfies CloseMessage);
   }
-  await Promise.all(replicas.map((r) => r.exited));
-  return { records: await readRecords(redis, runLogKey), readyAt, closingAt, killed, output };
+  await Promise.all(replicas.map((r) => r.worker.exited));
+  const closingAt = new Map<string, number>();
+  for (const { replica, worker } of replicas) {
+    const closing = worker.messages.find((m) => m.type === 'closing');
+    if (closing) closingAt.set(replica, closing['at'] as number);
+  }
+  return {
+    records: await readRecords(redis, runLogKey),
+    readyAt,
+    closingAt,
+    killed,
+    output: output(),
+  };
 }
 
 async function readRecords(redis: Redis, key: string): Promise<RunRecord[]> {
@@ -190,8 +173,7 @@ function someRunsOverlapped(records: RunRecord[], prefix: string): boolean {
 }
 
 describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nestjs-app)', () => {
-  let server: RedisServer;
-  let redis: Redis;
+  const redis = useRedisServer();
   const outcomes = new Map<string, Outcome>();
   const scenarios: Scenario[] = [
     { name: 'steady', skews: [0, 0, 0], jobDurationMs: 200, windowMs: 6_000, charges: 3 },
@@ -214,9 +196,7 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
   ];
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = server.client();
-    const results = await Promise.all(scenarios.map((s) => runScenario(server, redis, s)));
+    const results = await Promise.all(scenarios.map((s) => runScenario(redis.url, redis.raw, s)));
     scenarios.forEach((s, i) => outcomes.set(s.name, results[i]!));
     // DEBUG_REPLICAS=1 prints each scenario's timeline (ms after the first replica was ready).
     if (process.env['DEBUG_REPLICAS']) {
@@ -236,11 +216,6 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     }
   }, 90_000);
 
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await server?.stop();
-  });
-
   const outcome = (name: string): Outcome => {
     const result = outcomes.get(name);
     if (!result) throw new Error(`scenario ${name} did not run`);
@@ -255,8 +230,8 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
   const explain = (result: Outcome, bySecond: Map<number, RunRecord[]>) =>
     `${[...bySecond].map(([s, runs]) => `${s}: ${runs.map((r) => r.replica).join(',')}`).join('\n')}\n${result.output}`;
 
-  it('runs every tick exactly once while all replicas are up', () => {
-    const result = outcome('steady');
+  /** Each tick while all replicas were up ran exactly once; no tick ever ran twice. */
+  const expectEveryTickOnce = (result: Outcome): void => {
     const bySecond = runsBySecond(result.records);
     const window = secondsBetween(
       Math.max(...result.readyAt) + 500,
@@ -267,6 +242,11 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
     // Never twice, even outside the window.
     expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
+  };
+
+  it('runs every tick exactly once while all replicas are up', () => {
+    const result = outcome('steady');
+    expectEveryTickOnce(result);
     expectNoOverlap(result.records, 'heartbeat');
   });
 
@@ -277,15 +257,7 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
 
   it('still runs each tick exactly once when one replica clock is 300 ms ahead', () => {
     const result = outcome('skew');
-    const bySecond = runsBySecond(result.records);
-    const window = secondsBetween(
-      Math.max(...result.readyAt) + 500,
-      Math.min(...result.closingAt.values()) - 500,
-    );
-    expect(window.length).toBeGreaterThanOrEqual(4);
-    const counts = window.map((s) => bySecond.get(s)?.length ?? 0);
-    if (counts.some((c) => c !== 1)) throw new Error(explain(result, bySecond));
-    expect([...bySecond.values()].every((runs) => runs.length === 1)).toBe(true);
+    expectEveryTickOnce(result);
     // The fast replica fires first, so it wins the ticks, and the others skip them after it
     // finished (the claim outlives the run).
     expect(

@@ -1,18 +1,13 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import type Redis from 'ioredis';
 import { currentLock, Locked, type Lock } from '../../src';
 import { LockModule, LockService, SingleInstanceCron } from '../../src/nestjs';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
-import { connectionNames, eventually, startApp, type TestApp } from './nest-harness';
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+import { deferred } from '../support/deferred';
+import { startApp, type TestApp } from '../support/nest/test-app';
+import { connectionNames } from '../support/redis/connection-names';
+import { describeWithRedis } from '../support/redis/describe-with-redis';
+import { useRedisServer } from '../support/redis/use-redis-server';
+import { waitUntil } from '../support/wait-until';
 
 /** Like a database client: closed in onApplicationShutdown, as Nest applications usually do. */
 @Injectable()
@@ -59,22 +54,14 @@ class Work {
 }
 
 describeWithRedis('LockModule shutdown', () => {
-  let server: RedisServer;
-  let admin: Redis;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    admin = server.client();
-  });
-  afterEach(() => admin.flushall());
-  afterAll(() => server.stop());
+  const redis = useRedisServer({ flushAfterEach: true });
 
   const start = (options: { shutdownTimeout?: number } = {}): Promise<TestApp> =>
     startApp({
       imports: [
         ScheduleModule.forRoot(),
         LockModule.forRoot({
-          redis: `${server.url}?connectionName=lw-shutdown`,
+          redis: `${redis.url}?connectionName=lw-shutdown`,
           ...options,
         }),
       ],
@@ -85,7 +72,7 @@ describeWithRedis('LockModule shutdown', () => {
     const app = await start();
     const work = app.get<Work>(Work);
     const call = work.slow();
-    await eventually(() => work.lock !== undefined);
+    await waitUntil('the locked call to start', () => work.lock !== undefined);
     const handle = app.get<LockService>(LockService).createLock('held-by-hand');
     expect(await handle.acquire()).toBe(true);
 
@@ -94,7 +81,7 @@ describeWithRedis('LockModule shutdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(work.finished).toBe(false);
     expect(work.lock!.signal.aborted).toBe(false);
-    expect(await admin.exists('lw:{work}')).toBe(1);
+    expect(await redis.raw.exists('lw:{work}')).toBe(1);
     // No new scheduled runs once shutdown has started.
     await work.tick();
     expect(work.ticks).toBe(0);
@@ -108,9 +95,9 @@ describeWithRedis('LockModule shutdown', () => {
     expect(work.dbOpenAtEnd).toBe(true);
     await closing;
     expect(work.db.open).toBe(false);
-    expect(await admin.exists('lw:{work}')).toBe(0);
-    expect(await admin.exists('lw:{held-by-hand}')).toBe(0);
-    expect(await connectionNames(admin)).not.toContain('lw-shutdown');
+    expect(await redis.raw.exists('lw:{work}')).toBe(0);
+    expect(await redis.raw.exists('lw:{held-by-hand}')).toBe(0);
+    expect(await connectionNames(redis.raw)).not.toContain('lw-shutdown');
     expect(app.logs.messages('warn')).toEqual([]);
   });
 
@@ -119,16 +106,16 @@ describeWithRedis('LockModule shutdown', () => {
     const work = app.get<Work>(Work);
     // Called by hand, a scheduled method claims the nearest tick and runs under its run lock.
     const run = work.run();
-    await eventually(() => work.runStarted);
+    await waitUntil('the job to start', () => work.runStarted);
     const closing = app.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(work.runDbOpenAtEnd).toBeUndefined();
-    expect(await admin.exists('lw:{work.run}')).toBe(1);
+    expect(await redis.raw.exists('lw:{work.run}')).toBe(1);
     work.runGate.resolve();
     await run;
     await closing;
     expect(work.runDbOpenAtEnd).toBe(true);
-    expect(await admin.exists('lw:{work.run}')).toBe(0);
+    expect(await redis.raw.exists('lw:{work.run}')).toBe(0);
     expect(app.logs.messages('warn')).toEqual([]);
   });
 
@@ -136,16 +123,16 @@ describeWithRedis('LockModule shutdown', () => {
     const app = await start({ shutdownTimeout: 200 });
     const work = app.get<Work>(Work);
     const call = work.slow();
-    await eventually(() => work.lock !== undefined);
+    await waitUntil('the locked call to start', () => work.lock !== undefined);
     await app.close();
     expect(work.finished).toBe(false);
     expect(work.lock!.held).toBe(false);
     expect(work.lock!.signal.aborted).toBe(true);
-    expect(await admin.exists('lw:{work}')).toBe(0);
+    expect(await redis.raw.exists('lw:{work}')).toBe(0);
     expect(app.logs.messages('warn', 'LockModule')).toEqual([
       '1 of 1 locked call(s) still running after shutdownTimeout (200 ms); releasing their locks anyway.',
     ]);
-    expect(await connectionNames(admin)).not.toContain('lw-shutdown');
+    expect(await connectionNames(redis.raw)).not.toContain('lw-shutdown');
     work.gate.resolve();
     await call;
   });
@@ -153,9 +140,11 @@ describeWithRedis('LockModule shutdown', () => {
   it('leaves tick claims to expire: a replica reaching the tick after this one shut down still skips it', async () => {
     const app = await start();
     await app.get<Work>(Work).tick();
-    const claims = (await admin.keys('lw:{Work.tick:tick:*}')).filter((k) => !k.endsWith(':fence'));
+    const claims = (await redis.raw.keys('lw:{Work.tick:tick:*}')).filter(
+      (k) => !k.endsWith(':fence'),
+    );
     expect(claims).toHaveLength(1);
     await app.close();
-    expect(await admin.exists(claims[0]!)).toBe(1);
+    expect(await redis.raw.exists(claims[0]!)).toBe(1);
   });
 });

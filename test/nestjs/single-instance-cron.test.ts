@@ -1,7 +1,6 @@
 import { Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
-import type Redis from 'ioredis';
 import {
   LockConfigError,
   LockLostError,
@@ -12,51 +11,30 @@ import {
   type Lock,
 } from '../../src';
 import { LockModule, SingleInstanceCron } from '../../src/nestjs';
-import { describeWithRedis, startRedis, type RedisServer } from '../support/redis-server';
+import { deferred } from '../support/deferred';
+import { startApp, type TestApp } from '../support/nest/test-app';
+import { describeWithRedis } from '../support/redis/describe-with-redis';
+import { useRedisServer } from '../support/redis/use-redis-server';
 import { ScriptedStore } from '../support/scripted-store';
-import { eventually, startApp, type TestApp } from './nest-harness';
+import { waitUntil } from '../support/wait-until';
 
 const HOUR = 3_600_000;
 const T = Date.parse('2030-01-01T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A promise the test settles by hand. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
 describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () => {
-  let server: RedisServer;
-  let redis: Redis;
+  // Applications started in a test are closed after it, then Redis is flushed.
+  const redis = useRedisServer({ flushAfterEach: true });
   let now = T;
-  let apps: TestApp[] = [];
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = server.client();
-  });
-  afterEach(async () => {
-    for (const app of apps) await app.close();
-    apps = [];
-    await redis.flushall();
-  });
-  afterAll(() => server.stop());
-
-  const start = async (providers: unknown[], lockOptions: object = {}): Promise<TestApp> => {
-    const app = await startApp({
+  const start = (providers: unknown[], lockOptions: object = {}): Promise<TestApp> =>
+    startApp({
       imports: [
         ScheduleModule.forRoot(),
-        LockModule.forRoot({ redis: server.url, clock: () => now, ...lockOptions }),
+        LockModule.forRoot({ redis: redis.url, clock: () => now, ...lockOptions }),
       ],
       providers: providers as never[],
     });
-    apps.push(app);
-    return app;
-  };
 
   describe('ticks, claims and the run lock (the scheduler is disabled; the test fires ticks)', () => {
     @Injectable()
@@ -67,7 +45,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       @SingleInstanceCron('0 0 * * * *', { disabled: true })
       async report(): Promise<string> {
         this.runs.push({ at: now, lock: currentLock() });
-        expect(await redis.exists('lw:{Hourly.report}')).toBe(1);
+        expect(await redis.raw.exists('lw:{Hourly.report}')).toBe(1);
         await this.gate;
         return 'ran';
       }
@@ -79,11 +57,11 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       now = T + 7;
       expect(await job.report()).toBe('ran');
       expect(job.runs).toHaveLength(1);
-      const claimTtl = await redis.pttl(`lw:{Hourly.report:tick:${T}}`);
+      const claimTtl = await redis.raw.pttl(`lw:{Hourly.report:tick:${T}}`);
       expect(claimTtl).toBeGreaterThan(HOUR - 60_000);
       expect(claimTtl).toBeLessThanOrEqual(HOUR);
       // The run lock is released when the run ends; the claim is not.
-      expect(await redis.exists('lw:{Hourly.report}')).toBe(0);
+      expect(await redis.raw.exists('lw:{Hourly.report}')).toBe(0);
     });
 
     it('skips a tick another replica already ran, however late or early this replica fires', async () => {
@@ -116,7 +94,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       job.gate = gate.promise;
       now = T;
       const first = job.report();
-      await eventually(() => job.runs.length === 1);
+      await waitUntil('the first run to start', () => job.runs.length === 1);
       now = T + HOUR;
       expect(await job.report()).toBeUndefined();
       expect(app.logs.messages('debug', 'SingleInstanceCron')).toContain(
@@ -149,7 +127,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
         @SingleInstanceCron('0 0 * * * *', { ttl: 300, disabled: true })
         async run(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 700));
-          this.stillHeld.push(currentLock()!.held, (await redis.exists('lw:{Long.run}')) === 1);
+          this.stillHeld.push(currentLock()!.held, (await redis.raw.exists('lw:{Long.run}')) === 1);
         }
       }
       const app = await start([Long]);
@@ -175,7 +153,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       const first = job.run();
       now = T + HOUR;
       const second = job.run();
-      await eventually(() => job.started.length === 2);
+      await waitUntil('both runs to start', () => job.started.length === 2);
       expect(job.started).toEqual([`Overlapping.run:run:${T}`, `Overlapping.run:run:${T + HOUR}`]);
       job.gate.resolve();
       await Promise.all([first, second]);
@@ -189,7 +167,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
         @SingleInstanceCron('0 0 * * * *', { lockAtMostFor: 300, disabled: true })
         async run(): Promise<void> {
           const signal = currentLock()!.signal;
-          this.ttl = await redis.pttl('lw:{Bounded.run}');
+          this.ttl = await redis.raw.pttl('lw:{Bounded.run}');
           await new Promise((resolve) => signal.addEventListener('abort', resolve));
           this.reason = signal.reason;
         }
@@ -224,9 +202,9 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       const job = app.get<Named>(Named);
       now = T;
       expect(await job.sweep()).toBe('billing.sweep');
-      expect(await redis.pttl(`lw:{billing.sweep:tick:${T}}`)).toBeGreaterThan(2 * HOUR);
+      expect(await redis.raw.pttl(`lw:{billing.sweep:tick:${T}}`)).toBeGreaterThan(2 * HOUR);
       expect(await job.other()).toBe('shared-key');
-      expect(await redis.exists(`lw:{shared-key:tick:${T}}`)).toBe(1);
+      expect(await redis.raw.exists(`lw:{shared-key:tick:${T}}`)).toBe(1);
       // `name` is also the cron job's name in @nestjs/schedule's registry.
       expect(
         app.get<SchedulerRegistry>(SchedulerRegistry).getCronJob('billing.sweep'),
@@ -258,7 +236,7 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
     });
 
     it("onStoreError: 'run' runs the tick anyway and says so", async () => {
-      const store = new ScriptedStore(new RedisLockStore(server.client()));
+      const store = new ScriptedStore(new RedisLockStore(redis.client()));
       const app = await start([Fragile], { redis: undefined, store, onStoreError: 'run' });
       const job = app.get<Fragile>(Fragile);
       store.fail('acquire', new Error('connection reset'));
@@ -320,7 +298,11 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
       const reflector = new Reflector();
       expect(reflector.get<string>('role', Ticking.prototype.tickBelow)).toBe('below');
       expect(reflector.get<string>('role', Ticking.prototype.tickAbove)).toBe('above');
-      await eventually(() => job.below.length >= 2 && job.above.length >= 2, 10_000);
+      await waitUntil(
+        'two ticks of each job',
+        () => job.below.length >= 2 && job.above.length >= 2,
+        10_000,
+      );
       // Decorators apply bottom-up: the one nearest the method wraps it innermost, so
       // currentLock() is the run lock when @SingleInstanceCron is nearest, else @Locked's lock.
       expect(new Set(job.below)).toEqual(new Set(['ticking.below']));

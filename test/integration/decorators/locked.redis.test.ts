@@ -1,47 +1,39 @@
 import Redis from 'ioredis';
 import {
-  configureLocks,
   currentLock,
   Locked,
   LockBusyError,
-  LockEngine,
   LockStoreError,
   RedisLockStore,
-  unregisterLockEngine,
+  type LockEngine,
 } from '../../../src';
-import {
-  freePort,
-  describeWithRedis,
-  startRedis,
-  type RedisServer,
-} from '../../support/redis-server';
-import { recordingLogger } from '../../support/engine-harness';
+import { defer } from '../../support/cleanup';
+import { recordingLogger } from '../../support/recording-logger';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { freePort } from '../../support/redis/free-port';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engine: LockEngine;
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
   let other: LockEngine;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-    engine = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
+  beforeAll(() => {
+    engines.create({ register: 'default' });
     // A second engine on its own connection: another owner, as another replica would be.
-    other = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
-    configureLocks(engine);
-  });
-  afterAll(async () => {
-    unregisterLockEngine('default', engine);
-    await Promise.all([engine.close(), other.close()]);
-    await server.stop();
+    other = engines.create();
   });
 
   class Invoices {
     @Locked({ key: 'invoice:{0.id}', ttl: 5_000, metadata: 'api-1' })
     async send(invoice: { id: string }): Promise<[number, string | null, number | undefined]> {
       const storeKey = `lw:{invoice:${invoice.id.replace(':', '%3A')}}`;
-      return [await raw.pttl(storeKey), await raw.hget(storeKey, 'm'), currentLock()?.fence];
+      return [
+        await redis.raw.pttl(storeKey),
+        await redis.raw.hget(storeKey, 'm'),
+        currentLock()?.fence,
+      ];
     }
 
     @Locked({ key: 'invoice:{0}', onBusy: 'skip' })
@@ -67,7 +59,7 @@ describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
     expect(pttl).toBeLessThanOrEqual(5_000);
     expect(metadata).toBe('api-1');
     expect(fence).toEqual(expect.any(Number));
-    expect(await raw.exists('lw:{invoice:a%3Ab}')).toBe(0);
+    expect(await redis.raw.exists('lw:{invoice:a%3Ab}')).toBe(0);
   });
 
   it('skips or throws while another owner holds the key, and runs once it is free', async () => {
@@ -82,7 +74,7 @@ describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
 
   it('is reentrant for the same key within one call chain', async () => {
     expect(await new Invoices().close('9')).toBe('99');
-    expect(await raw.exists('lw:{invoice:9}')).toBe(0);
+    expect(await redis.raw.exists('lw:{invoice:9}')).toBe(0);
   });
 
   it("fails closed when Redis is unreachable, or runs unlocked with onStoreError: 'run'", async () => {
@@ -94,9 +86,9 @@ describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
       retryStrategy: () => null,
     });
     down.on('error', () => undefined);
+    defer(() => down.disconnect());
     const logger = recordingLogger();
-    const unreachable = new LockEngine({ store: new RedisLockStore(down), logger });
-    configureLocks(unreachable, { name: 'down' });
+    engines.create({ store: new RedisLockStore(down), logger, register: 'down' });
     const ran: string[] = [];
     class Reports {
       @Locked({ engine: 'down' })
@@ -109,15 +101,9 @@ describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
         ran.push('lenient');
       }
     }
-    try {
-      await expect(new Reports().strict()).rejects.toBeInstanceOf(LockStoreError);
-      await new Reports().lenient();
-      expect(ran).toEqual(['lenient']);
-      expect(logger.lines).toEqual([expect.stringContaining('WITHOUT a lock')]);
-    } finally {
-      unregisterLockEngine('down', unreachable);
-      await unreachable.close();
-      down.disconnect();
-    }
+    await expect(new Reports().strict()).rejects.toBeInstanceOf(LockStoreError);
+    await new Reports().lenient();
+    expect(ran).toEqual(['lenient']);
+    expect(logger.lines).toEqual([expect.stringContaining('WITHOUT a lock')]);
   });
 });

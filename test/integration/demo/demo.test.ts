@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DemoReport } from '../../../scripts/demo/summary';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { startRedis, type RedisServer } from '../../support/redis/redis-server';
 
 // The real runner, as `npm run demo` starts it, in a shorter run (DEMO_SECONDS): three replicas
 // of examples/nestjs-app, the mid-run kill, the summary and the exit code. Its JSON report

@@ -1,14 +1,11 @@
 import { once } from 'node:events';
-import type Redis from 'ioredis';
-import {
-  LockBusyError,
-  LockEngine,
-  LockStoreError,
-  LockTimeoutError,
-  RedisLockStore,
-} from '../../../src';
-import { forkWorker, killWorkers, nextEvent, recordingLogger } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { LockBusyError, LockStoreError, LockTimeoutError, RedisLockStore } from '../../../src';
+import { nextEvent } from '../../support/next-event';
+import { recordingLogger } from '../../support/recording-logger';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
+import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
 
 /** The worker's report of what happened to its lock after the disruption. */
 interface Outcome {
@@ -22,27 +19,27 @@ interface Outcome {
   timeline: string[];
 }
 
-describeWithRedis('connection failures mid-hold (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-
+describeWithLocalRedis('connection failures mid-hold (real redis-server)', () => {
   // A server per test: one of them restarts it, one kills it.
-  beforeEach(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await killWorkers();
-    await server.stop();
-  });
+  const redis = useRedisServer({ perTest: true });
+  const engines = useEngines(redis);
 
   async function killConnection(clientId: unknown): Promise<void> {
-    expect(await raw.client('KILL', 'ID', String(clientId))).toBe(1);
+    expect(await redis.raw.client('KILL', 'ID', String(clientId))).toBe(1);
+  }
+
+  /** Let the worker finish: it releases (or re-acquires and releases) and reports. */
+  async function finish(worker: WorkerProcess): Promise<Record<string, unknown>> {
+    worker.send({ type: 'finish' });
+    const report = await worker.next('report');
+    expect(report['released']).toBe(true);
+    expect(report['unhandled']).toEqual([]);
+    return report;
   }
 
   it('CLIENT KILL with a reconnect slower than the ttl: lost is reported, then the engine works again', async () => {
     const key = 'conn:slow';
-    const worker = forkWorker('engine-connection.ts', [server.url, 'slow-reconnect', key, '600']);
+    const worker = forkWorker('engine-connection.ts', [redis.url, 'slow-reconnect', key, '600']);
     const held = await worker.next('held', 20_000);
 
     await killConnection(held['clientId']);
@@ -60,17 +57,14 @@ describeWithRedis('connection failures mid-hold (real redis-server)', () => {
     expect(outcome.lost).toHaveLength(1);
     expect(outcome.lost[0]).toMatchObject({ errorName: 'LockLostError', isLockLostError: true });
 
-    worker.send({ type: 'finish' });
-    const report = await worker.next('report');
+    const report = await finish(worker);
     expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
-    expect(report['released']).toBe(true);
-    expect(report['unhandled']).toEqual([]);
-    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
   });
 
   it('CLIENT KILL with an immediate reconnect: the lock survives and renewals resume', async () => {
     const key = 'conn:fast';
-    const worker = forkWorker('engine-connection.ts', [server.url, 'fast-reconnect', key, '900']);
+    const worker = forkWorker('engine-connection.ts', [redis.url, 'fast-reconnect', key, '900']);
     const held = await worker.next('held', 20_000);
 
     await killConnection(held['clientId']);
@@ -83,24 +77,21 @@ describeWithRedis('connection failures mid-hold (real redis-server)', () => {
     expect(outcome.timeline.slice(reconnected).filter((e) => e === 'extended').length).toBe(2);
 
     // Still ours in Redis, and still expiring (renewed, not orphaned).
-    expect(await raw.hget(`lw:{${key}}`, 'o')).toBe(held['token']);
-    expect(await raw.pttl(`lw:{${key}}`)).toBeGreaterThan(0);
+    expect(await redis.raw.hget(`lw:{${key}}`, 'o')).toBe(held['token']);
+    expect(await redis.raw.pttl(`lw:{${key}}`)).toBeGreaterThan(0);
 
-    worker.send({ type: 'finish' });
-    const report = await worker.next('report');
-    expect(report['released']).toBe(true);
-    expect(report['unhandled']).toEqual([]);
-    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+    await finish(worker);
+    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
   });
 
   it('server restarted mid-hold: the lock is reported lost, then acquire and release work again', async () => {
     const key = 'conn:restart';
-    const worker = forkWorker('engine-connection.ts', [server.url, 'restart', key, '900']);
+    const worker = forkWorker('engine-connection.ts', [redis.url, 'restart', key, '900']);
     const held = await worker.next('held', 20_000);
 
-    await server.restart();
+    await redis.server.restart();
     // Nothing was persisted: the restarted server has no lock.
-    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
     worker.send({ type: 'disrupted' });
     const outcome = (await worker.next('outcome')) as unknown as Outcome;
     expect(outcome).toMatchObject({
@@ -112,13 +103,10 @@ describeWithRedis('connection failures mid-hold (real redis-server)', () => {
     });
     expect(outcome.lost).toHaveLength(1);
 
-    worker.send({ type: 'finish' });
-    const report = await worker.next('report');
+    const report = await finish(worker);
     // The restart lost the remembered fence; the server clock alone still moved it forward.
     expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
-    expect(report['released']).toBe(true);
-    expect(report['unhandled']).toEqual([]);
-    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
+    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
   });
 
   it('Redis down during acquire: LockStoreError with a cause, never busy or timeout', async () => {
@@ -129,59 +117,47 @@ describeWithRedis('connection failures mid-hold (real redis-server)', () => {
       retryStrategy: () => 200,
     };
     const logger = recordingLogger();
-    const holderClient = server.client(failFast);
-    const waiterClient = server.client(failFast);
+    const holderClient = redis.client(failFast);
+    const waiterClient = redis.client(failFast);
     // Without an offline queue a command sent before the connection is up fails too.
     await Promise.all([holderClient, waiterClient].map((c) => once(c, 'ready')));
-    const holderEngine = new LockEngine({
-      store: new RedisLockStore(holderClient),
-      prefix: 'lw',
-      logger,
-    });
-    const engine = new LockEngine({
-      store: new RedisLockStore(waiterClient),
-      prefix: 'lw',
-      logger,
-    });
-    try {
-      const holderLock = await holderEngine.acquire('down:busy', { ttl: 30_000 });
-      expect(holderLock.held).toBe(true);
+    const holderEngine = engines.create({ store: new RedisLockStore(holderClient), logger });
+    const engine = engines.create({ store: new RedisLockStore(waiterClient), logger });
+    const holderLock = await holderEngine.acquire('down:busy', { ttl: 30_000 });
+    expect(holderLock.held).toBe(true);
 
-      // A waiter is already waiting on the busy lock when Redis goes away.
-      const contended = nextEvent(engine, 'contended');
-      const waiting = engine.acquire('down:busy', { waitTimeout: 20_000, retryDelay: 50 }).then(
-        () => 'acquired',
-        (error: unknown) => error,
+    // A waiter is already waiting on the busy lock when Redis goes away.
+    const contended = nextEvent(engine, 'contended');
+    const waiting = engine.acquire('down:busy', { waitTimeout: 20_000, retryDelay: 50 }).then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
+    await contended;
+    await redis.server.kill();
+
+    const waitError = await waiting;
+    expect(waitError).toBeInstanceOf(LockStoreError);
+    expect(waitError).not.toBeInstanceOf(LockTimeoutError);
+    expect(waitError).not.toBeInstanceOf(LockBusyError);
+    expect((waitError as LockStoreError).code).toBe('LOCK_STORE');
+    expect((waitError as LockStoreError).cause).toBeInstanceOf(Error);
+    expect((waitError as LockStoreError).message).toMatch(/acquire of "down:busy"/);
+
+    // Fresh calls while Redis is down fail the same way, and withLock never runs the function.
+    let ran = false;
+    const calls: Array<[string, Promise<unknown>]> = [
+      ['acquire', engine.acquire('down:free', { waitTimeout: 5_000 })],
+      ['tryAcquire', engine.tryAcquire('down:free')],
+      ['withLock', engine.withLock('down:free', () => (ran = true), { waitTimeout: 5_000 })],
+    ];
+    for (const [name, call] of calls) {
+      const error = await call.then(
+        () => new Error(`${name} resolved`),
+        (e: unknown) => e,
       );
-      await contended;
-      await server.kill();
-
-      const waitError = await waiting;
-      expect(waitError).toBeInstanceOf(LockStoreError);
-      expect(waitError).not.toBeInstanceOf(LockTimeoutError);
-      expect(waitError).not.toBeInstanceOf(LockBusyError);
-      expect((waitError as LockStoreError).code).toBe('LOCK_STORE');
-      expect((waitError as LockStoreError).cause).toBeInstanceOf(Error);
-      expect((waitError as LockStoreError).message).toMatch(/acquire of "down:busy"/);
-
-      // Fresh calls while Redis is down fail the same way, and withLock never runs the function.
-      let ran = false;
-      const calls: Array<[string, Promise<unknown>]> = [
-        ['acquire', engine.acquire('down:free', { waitTimeout: 5_000 })],
-        ['tryAcquire', engine.tryAcquire('down:free')],
-        ['withLock', engine.withLock('down:free', () => (ran = true), { waitTimeout: 5_000 })],
-      ];
-      for (const [name, call] of calls) {
-        const error = await call.then(
-          () => new Error(`${name} resolved`),
-          (e: unknown) => e,
-        );
-        expect([name, error]).toEqual([name, expect.any(LockStoreError)]);
-        expect((error as LockStoreError).cause).toBeInstanceOf(Error);
-      }
-      expect(ran).toBe(false);
-    } finally {
-      await Promise.all([holderEngine.close(), engine.close()]);
+      expect([name, error]).toEqual([name, expect.any(LockStoreError)]);
+      expect((error as LockStoreError).cause).toBeInstanceOf(Error);
     }
+    expect(ran).toBe(false);
   });
 });

@@ -1,45 +1,30 @@
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore, type Lock } from '../../../src';
-import { sleep } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LockEngine, Lock } from '../../../src';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 const ENGINES = 5;
 const CALLERS = 50;
 
 describeWithRedis('exactly one of many concurrent callers wins (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engines: LockEngine[] = [];
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
+  let pool: LockEngine[] = [];
 
   beforeEach(async () => {
     // One client (one connection) per engine, so the attempts really race inside Redis.
-    engines = Array.from(
-      { length: ENGINES },
-      () => new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' }),
-    );
-    await Promise.all(engines.map((engine) => engine.isLocked('warm-up')));
-  });
-  afterEach(async () => {
-    await Promise.all(engines.map((engine) => engine.close()));
+    pool = Array.from({ length: ENGINES }, () => engines.create());
+    await Promise.all(pool.map((engine) => engine.isLocked('warm-up')));
   });
 
   it('50 concurrent tryAcquire calls: exactly one Lock, 49 null, and Redis names the winner', async () => {
     const ttl = 10_000;
     let contended = 0;
-    for (const engine of engines) engine.on('contended', () => (contended += 1));
+    for (const engine of pool) engine.on('contended', () => (contended += 1));
 
     const results = await Promise.all(
-      Array.from({ length: CALLERS }, (_, i) =>
-        engines[i % ENGINES]!.tryAcquire('race:one', { ttl }),
-      ),
+      Array.from({ length: CALLERS }, (_, i) => pool[i % ENGINES]!.tryAcquire('race:one', { ttl })),
     );
 
     const winners = results.filter((r): r is Lock => r !== null);
@@ -49,37 +34,37 @@ describeWithRedis('exactly one of many concurrent callers wins (real redis-serve
     const winner = winners[0]!;
 
     const [owner, pttl] = await Promise.all([
-      raw.hget('lw:{race:one}', 'o'),
-      raw.pttl('lw:{race:one}'),
+      redis.raw.hget('lw:{race:one}', 'o'),
+      redis.raw.pttl('lw:{race:one}'),
     ]);
     expect(owner).toBe(winner.token);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(ttl);
-    expect((await engines[0]!.inspect('race:one'))?.fence).toBe(winner.fence);
+    expect((await pool[0]!.inspect('race:one'))?.fence).toBe(winner.fence);
 
     await expect(winner.release()).resolves.toBe(true);
-    expect(await raw.exists('lw:{race:one}')).toBe(0);
+    expect(await redis.raw.exists('lw:{race:one}')).toBe(0);
   });
 
   it('50 concurrent waiting withLock calls all run, one at a time, with increasing fences', async () => {
     const counterKey = 'race:counter';
-    await raw.set(counterKey, '0');
+    await redis.raw.set(counterKey, '0');
     let active = 0;
     let maxActive = 0;
     const fencesInRunOrder: number[] = [];
 
     const runs = await Promise.all(
       Array.from({ length: CALLERS }, (_, i) =>
-        engines[i % ENGINES]!.withLock(
+        pool[i % ENGINES]!.withLock(
           'race:section',
           async (lock) => {
             active += 1;
             maxActive = Math.max(maxActive, active);
             fencesInRunOrder.push(lock.fence);
             // Non-atomic read-modify-write: only the lock keeps increments from being lost.
-            const value = Number(await raw.get(counterKey));
+            const value = Number(await redis.raw.get(counterKey));
             await sleep(1);
-            await raw.set(counterKey, String(value + 1));
+            await redis.raw.set(counterKey, String(value + 1));
             active -= 1;
             return i;
           },
@@ -90,11 +75,11 @@ describeWithRedis('exactly one of many concurrent callers wins (real redis-serve
 
     expect(runs).toEqual(Array.from({ length: CALLERS }, (_, i) => i));
     expect(maxActive).toBe(1);
-    expect(await raw.get(counterKey)).toBe(String(CALLERS));
+    expect(await redis.raw.get(counterKey)).toBe(String(CALLERS));
     expect(fencesInRunOrder).toHaveLength(CALLERS);
     for (let i = 1; i < fencesInRunOrder.length; i++) {
       expect(fencesInRunOrder[i]).toBeGreaterThan(fencesInRunOrder[i - 1]!);
     }
-    expect(await raw.exists('lw:{race:section}')).toBe(0);
+    expect(await redis.raw.exists('lw:{race:section}')).toBe(0);
   });
 });

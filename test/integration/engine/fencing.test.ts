@@ -1,38 +1,26 @@
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
-import { waitUntil } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import type { LockEngine } from '../../../src';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
 
 /** An hour of server clock, in fence units (µs). */
 const HOUR_US = 3_600 * 1_000_000;
 
 describeWithRedis('fencing tokens (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engines: LockEngine[] = [];
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
 
   function newEngine(db = 0, fenceGrace?: number): LockEngine {
-    const client = server.client({ db });
-    const store = new RedisLockStore(client, fenceGrace === undefined ? {} : { fenceGrace });
-    const engine = new LockEngine({ store, prefix: 'lw' });
-    engines.push(engine);
-    return engine;
+    const storeOptions = fenceGrace === undefined ? {} : { fenceGrace };
+    return engines.create({ client: { db }, storeOptions });
   }
 
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await Promise.all(engines.map((engine) => engine.close()));
-    engines = [];
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
-
   async function expired(key: string): Promise<void> {
-    await waitUntil(`lw:{${key}} to expire`, async () => (await raw.exists(`lw:{${key}}`)) === 0);
+    await waitUntil(
+      `lw:{${key}} to expire`,
+      async () => (await redis.raw.exists(`lw:{${key}}`)) === 0,
+    );
   }
 
   it('strictly increase across release, expiry and forceRelease, whichever engine takes the lock', async () => {
@@ -59,9 +47,9 @@ describeWithRedis('fencing tokens (real redis-server)', () => {
     for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]!);
     fences.forEach((fence) => expect(Number.isSafeInteger(fence)).toBe(true));
     // The last issued fence outlives the lock, so the next holder can be fenced past it.
-    expect(await raw.exists(`lw:{${key}}`)).toBe(0);
-    expect(await raw.get(`lw:{${key}}:fence`)).toBe(String(fourth.fence));
-    expect(await raw.pttl(`lw:{${key}}:fence`)).toBeGreaterThan(0);
+    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
+    expect(await redis.raw.get(`lw:{${key}}:fence`)).toBe(String(fourth.fence));
+    expect(await redis.raw.pttl(`lw:{${key}}:fence`)).toBeGreaterThan(0);
   });
 
   it('stay increasing when the server clock is behind the last fence (after release, expiry, forceRelease)', async () => {
@@ -80,7 +68,7 @@ describeWithRedis('fencing tokens (real redis-server)', () => {
       const lock = await engine.acquire(key, { ttl: 150, autoExtend: false });
       expect([ending, lock.fence > previous]).toEqual([ending, true]);
       const ahead = lock.fence + HOUR_US;
-      expect(await raw.set(fenceKey, String(ahead), 'KEEPTTL')).toBe('OK');
+      expect(await redis.raw.set(fenceKey, String(ahead), 'KEEPTTL')).toBe('OK');
       await end(lock);
 
       const next = await engine.acquire(key, { ttl: 150, autoExtend: false });
@@ -95,7 +83,7 @@ describeWithRedis('fencing tokens (real redis-server)', () => {
     const DB = 1;
     const ENTITIES = 120;
     const grace = 200;
-    const db = server.client({ db: DB });
+    const db = redis.client({ db: DB });
     expect(await db.dbsize()).toBe(0);
     const engine = newEngine(DB, grace);
 

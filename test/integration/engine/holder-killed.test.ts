@@ -1,7 +1,10 @@
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
-import { forkWorker, killWorkers, nextEvent, sleep, waitUntil } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nextEvent } from '../../support/next-event';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
+import { forkWorker } from '../../support/workers/worker-process';
 
 interface Sample {
   /** Server clock (µs), the same clock fences are made of. */
@@ -11,25 +14,11 @@ interface Sample {
 }
 
 describeWithRedis('a SIGKILLed holder (real redis-server, forked holder)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engine: LockEngine | undefined;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await killWorkers();
-    await engine?.close();
-    engine = undefined;
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
 
   async function sample(lockKey: string): Promise<Sample> {
-    const replies = await raw.multi().time().hget(lockKey, 'o').pttl(lockKey).exec();
+    const replies = await redis.raw.multi().time().hget(lockKey, 'o').pttl(lockKey).exec();
     const [time, owner, pttl] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;
       return value;
@@ -44,12 +33,12 @@ describeWithRedis('a SIGKILLed holder (real redis-server, forked holder)', () =>
     // A backoff this long cannot be what wakes the waiter: only the holder's remaining ttl can.
     const retryDelay = 10_000;
 
-    const holder = forkWorker('engine-holder.ts', [server.url, key, String(holderTtl)]);
+    const holder = forkWorker('engine-holder.ts', [redis.url, key, String(holderTtl)]);
     const locked = await holder.next('locked', 20_000);
     const holderFence = locked['fence'] as number;
     const holderToken = locked['token'] as string;
 
-    engine = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
+    const engine = engines.create();
     const contendedAt: number[] = [];
     engine.on('contended', () => contendedAt.push(Date.now()));
     let acquiredAt: number | undefined;
@@ -66,7 +55,7 @@ describeWithRedis('a SIGKILLed holder (real redis-server, forked holder)', () =>
     // While the holder lives it keeps the lock past its ttl (auto-extension), so the waiter waits.
     await sleep(holderTtl + 200);
     expect(acquiredAt).toBeUndefined();
-    expect(await raw.hget(lockKey, 'o')).toBe(holderToken);
+    expect(await redis.raw.hget(lockKey, 'o')).toBe(holderToken);
 
     holder.signal('SIGKILL');
     await holder.exited;
@@ -91,7 +80,7 @@ describeWithRedis('a SIGKILLed holder (real redis-server, forked holder)', () =>
     const lock = await waiting;
 
     expect(lock.fence).toBeGreaterThan(holderFence);
-    expect(await raw.hget(lockKey, 'o')).toBe(lock.token);
+    expect(await redis.raw.hget(lockKey, 'o')).toBe(lock.token);
     // Fences are the server clock in µs: the waiter's acquisition happened after the last moment
     // the dead holder's key was seen, and not before that key's expiry (PTTL is whole ms).
     const holderExpiryUs = lastHolderSample.serverUs + lastHolderSample.pttl * 1_000;

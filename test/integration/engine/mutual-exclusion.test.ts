@@ -1,64 +1,22 @@
-import type Redis from 'ioredis';
-import { forkWorker, killWorkers, type WorkerProcess } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { sectionsFromLog } from '../../support/workers/section-log';
+import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
 
 const WORKERS = 4;
 const SECTIONS_PER_WORKER = 60;
 
-interface Section {
-  worker: string;
-  fence: number;
-}
-
-/** Parse the enter/exit log and fail on the first overlap: an enter must follow the previous exit. */
-function sectionsFromLog(events: string[]): Section[] {
-  const sections: Section[] = [];
-  let open: Section | undefined;
-  events.forEach((line, index) => {
-    const [kind, worker, fence] = line.split(' ');
-    const event = { worker: worker!, fence: Number(fence) };
-    if (kind === 'enter') {
-      if (open) {
-        throw new Error(
-          `overlap at event ${index}: ${worker} entered while ${open.worker} (fence ${open.fence}) was inside`,
-        );
-      }
-      open = event;
-      sections.push(event);
-    } else {
-      if (!open || open.worker !== event.worker || open.fence !== event.fence) {
-        throw new Error(`event ${index} "${line}" does not close the open section`);
-      }
-      open = undefined;
-    }
-  });
-  if (open) throw new Error(`section of ${open.worker} never exited`);
-  return sections;
-}
-
 describeWithRedis('mutual exclusion across forked processes (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await killWorkers();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
 
   it(`${WORKERS} processes × ${SECTIONS_PER_WORKER} non-atomic increments: exact count, no overlap, increasing fences`, async () => {
     const counterKey = 'mx:counter';
     const eventsKey = 'mx:events';
-    await raw.del(counterKey, eventsKey);
+    await redis.raw.del(counterKey, eventsKey);
 
     const workers: WorkerProcess[] = Array.from({ length: WORKERS }, (_, i) =>
       forkWorker('engine-mutex.ts', [
-        server.url,
+        redis.url,
         `w${i}`,
         String(SECTIONS_PER_WORKER),
         'counter',
@@ -73,9 +31,9 @@ describeWithRedis('mutual exclusion across forked processes (real redis-server)'
     expect(done.map((m) => m['sections'])).toEqual(Array(WORKERS).fill(SECTIONS_PER_WORKER));
 
     const total = WORKERS * SECTIONS_PER_WORKER;
-    expect(await raw.get(counterKey)).toBe(String(total));
+    expect(await redis.raw.get(counterKey)).toBe(String(total));
 
-    const sections = sectionsFromLog(await raw.lrange(eventsKey, 0, -1));
+    const sections = sectionsFromLog(await redis.raw.lrange(eventsKey, 0, -1));
     expect(sections).toHaveLength(total);
     for (let i = 0; i < WORKERS; i++) {
       expect(sections.filter((s) => s.worker === `w${i}`)).toHaveLength(SECTIONS_PER_WORKER);
@@ -87,6 +45,6 @@ describeWithRedis('mutual exclusion across forked processes (real redis-server)'
     // Several processes took turns (the lock was contended, not held by one after another).
     const handOffs = sections.filter((s, i) => i > 0 && s.worker !== sections[i - 1]!.worker);
     expect(handOffs.length).toBeGreaterThanOrEqual(WORKERS - 1);
-    expect(await raw.exists('lw:{counter}')).toBe(0);
+    expect(await redis.raw.exists('lw:{counter}')).toBe(0);
   }, 60_000);
 });

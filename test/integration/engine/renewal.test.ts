@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  LockEngine,
   LockLostError,
   LockNotHeldError,
   RedisLockStore,
@@ -8,30 +7,20 @@ import {
   type LockExtendedEvent,
   type LockLostEvent,
 } from '../../../src';
-import { CountingStore, nextEvent, sleep, waitUntil } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { nextEvent } from '../../support/next-event';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { ScriptedStore } from '../../support/scripted-store';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
 
 describeWithRedis('renewal (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engines: LockEngine[] = [];
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await Promise.all(engines.map((engine) => engine.close()));
-    engines = [];
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
 
   it('auto-extension keeps a ttl-600 lock alive for more than 3 × ttl', async () => {
     const ttl = 600;
-    const engine = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
-    engines.push(engine);
+    const engine = engines.create();
     const extended: LockExtendedEvent[] = [];
     engine.on('extended', (event) => extended.push(event));
     const lock = await engine.acquire('renew:alive', { ttl });
@@ -41,8 +30,8 @@ describeWithRedis('renewal (real redis-server)', () => {
     const until = Date.now() + 3.5 * ttl;
     while (Date.now() < until) {
       const [owner, pttl] = await Promise.all([
-        raw.hget('lw:{renew:alive}', 'o'),
-        raw.pttl('lw:{renew:alive}'),
+        redis.raw.hget('lw:{renew:alive}', 'o'),
+        redis.raw.pttl('lw:{renew:alive}'),
       ]);
       samples.push([owner, pttl]);
       await sleep(25);
@@ -65,7 +54,7 @@ describeWithRedis('renewal (real redis-server)', () => {
 
   it('renewals that fall due together share one renewMany call (one pipeline)', async () => {
     const LOCKS = 100;
-    const client = server.client();
+    const client = redis.client();
     // Count pipelines the store opens, to see one round trip per batch on the wire side too.
     let pipelines = 0;
     const pipeline = client.pipeline.bind(client);
@@ -73,9 +62,8 @@ describeWithRedis('renewal (real redis-server)', () => {
       pipelines += 1;
       return pipeline(...args);
     };
-    const store = new CountingStore(new RedisLockStore(client));
-    const engine = new LockEngine({ store, prefix: 'lw' });
-    engines.push(engine);
+    const store = new ScriptedStore(new RedisLockStore(client));
+    const engine = engines.create({ store });
 
     const locks = await Promise.all(
       Array.from({ length: LOCKS }, (_, i) => engine.tryAcquire(`batch:${i}`, { ttl: 900 })),
@@ -85,7 +73,7 @@ describeWithRedis('renewal (real redis-server)', () => {
     // Two rounds of renewals for every lock.
     await waitUntil('two renewal rounds', () => sum(store.batches) >= 2 * LOCKS, 5_000);
     const renewals = sum(store.batches);
-    expect(store.renews).toBe(0);
+    expect(store.calls.renew).toBe(0);
     expect(pipelines).toBe(store.batches.length);
     // Locks taken together renew together: a handful of big batches, not one call per lock.
     expect(Math.max(...store.batches)).toBeGreaterThanOrEqual(LOCKS / 2);
@@ -98,12 +86,8 @@ describeWithRedis('renewal (real redis-server)', () => {
   });
 
   it('a renewal that finds the lock taken over reports it lost, long before the local deadline', async () => {
-    const holderEngine = new LockEngine({
-      store: new RedisLockStore(server.client()),
-      prefix: 'lw',
-    });
-    const operator = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
-    engines.push(holderEngine, operator);
+    const holderEngine = engines.create();
+    const operator = engines.create();
     // A 30 s local deadline renewed every 100 ms: only a renewal's "not held" can end it soon.
     const lock = await holderEngine.acquire('renew:takeover', {
       ttl: 30_000,
@@ -121,21 +105,20 @@ describeWithRedis('renewal (real redis-server)', () => {
     expect(event.error.message).toMatch(/no longer held/);
     expect(lock.signal.reason).toBe(event.error);
     // The stale holder neither renewed nor deleted the usurper's lock.
-    expect(await raw.hget('lw:{renew:takeover}', 'o')).toBe(usurper.token);
+    expect(await redis.raw.hget('lw:{renew:takeover}', 'o')).toBe(usurper.token);
     await expect(lock.release()).resolves.toBe(false);
     await expect(usurper.release()).resolves.toBe(true);
   });
 
   it('lock.extend(ttl) sets the new ttl in Redis; extending a released lock throws LockNotHeldError', async () => {
-    const engine = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
-    engines.push(engine);
+    const engine = engines.create();
     const lock = await engine.acquire('renew:extend', { ttl: 1_000, autoExtend: false });
-    const before = await raw.pttl('lw:{renew:extend}');
+    const before = await redis.raw.pttl('lw:{renew:extend}');
     expect(before).toBeLessThanOrEqual(1_000);
     const expiresBefore = lock.expiresAt;
 
     await lock.extend(5_000);
-    const after = await raw.pttl('lw:{renew:extend}');
+    const after = await redis.raw.pttl('lw:{renew:extend}');
     expect(after).toBeGreaterThan(1_000);
     expect(after).toBeLessThanOrEqual(5_000);
     expect(lock.expiresAt).toBeGreaterThan(expiresBefore);
@@ -147,7 +130,7 @@ describeWithRedis('renewal (real redis-server)', () => {
     );
     expect(error).toBeInstanceOf(LockNotHeldError);
     expect((error as LockNotHeldError).code).toBe('LOCK_NOT_HELD');
-    expect(await raw.exists('lw:{renew:extend}')).toBe(0);
+    expect(await redis.raw.exists('lw:{renew:extend}')).toBe(0);
   });
 });
 

@@ -1,7 +1,11 @@
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore, type Lock } from '../../../src';
-import { CountingStore, nextEvent, sleep, waitUntil } from '../../support/engine-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Lock } from '../../../src';
+import { nextEvent } from '../../support/next-event';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { ScriptedStore } from '../../support/scripted-store';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
 
 /**
  * The backoff sleeps at least `retryDelay / 2` (equal jitter on a base of at least `retryDelay`),
@@ -22,32 +26,12 @@ function beforeBackoff<T>(promise: Promise<T>): Promise<T | 'backoff'> {
 }
 
 describeWithRedis('waiting is not polling (real redis-server, several engines)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engines: LockEngine[] = [];
-
-  function newEngine(wrap?: (store: RedisLockStore) => CountingStore): LockEngine {
-    const store = new RedisLockStore(server.client());
-    const engine = new LockEngine({ store: wrap ? wrap(store) : store, prefix: 'lw' });
-    engines.push(engine);
-    return engine;
-  }
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    await Promise.all(engines.map((engine) => engine.close()));
-    engines = [];
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
 
   it('a release notification wakes the waiter: it acquires right after the release, not on its backoff', async () => {
-    const holderEngine = newEngine();
-    const waiterEngine = newEngine();
+    const holderEngine = engines.create();
+    const waiterEngine = engines.create();
     const holder = await holderEngine.acquire('wait:notify', { ttl: 30_000 });
 
     const contended: number[] = [];
@@ -72,13 +56,13 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     expect(lock).not.toBe('backoff');
     expect(contended).toHaveLength(2);
     expect((lock as Lock).fence).toBeGreaterThan(holder.fence);
-    expect(await raw.hget('lw:{wait:notify}', 'o')).toBe((lock as Lock).token);
+    expect(await redis.raw.hget('lw:{wait:notify}', 'o')).toBe((lock as Lock).token);
     await (lock as Lock).release();
   });
 
   it("a waiter sleeps the holder's remaining ttl: it takes an expired lock with few attempts", async () => {
-    const holderEngine = newEngine();
-    const waiterEngine = newEngine();
+    const holderEngine = engines.create();
+    const waiterEngine = engines.create();
     // No auto-extension and no release: the only way the lock frees up is its ttl running out,
     // which publishes nothing.
     const holder = await holderEngine.acquire('wait:ttl', { ttl: 300, autoExtend: false });
@@ -109,10 +93,9 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
 
   it('local waiters queue: one release wakes one waiter, so a hand-off costs about one attempt', async () => {
     const WAITERS = 8;
-    const holderEngine = newEngine();
-    let counting: CountingStore | undefined;
-    const waiterEngine = newEngine((store) => (counting = new CountingStore(store)));
-    const store = counting!;
+    const holderEngine = engines.create();
+    const store = new ScriptedStore(engines.store());
+    const waiterEngine = engines.create({ store });
     const holder = await holderEngine.acquire('wait:queue', { ttl: 30_000 });
 
     // Each waiter's first attempt fails; then the head of the local queue subscribes and tries
@@ -143,14 +126,14 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     runs.push(section(WAITERS));
     // Quiet while the lock stays held: no attempts beyond the ones above.
     await sleep(100);
-    expect(store.acquires).toBe(WAITERS + 1);
+    expect(store.calls.acquire).toBe(WAITERS + 1);
 
-    const before = store.acquires;
+    const before = store.calls.acquire;
     await holder.release();
     await beforeBackoff(Promise.all(runs)).then((result) => expect(result).not.toBe('backoff'));
 
     const callers = WAITERS + 1;
-    const handOffAttempts = store.acquires - before;
+    const handOffAttempts = store.calls.acquire - before;
     expect(order).toHaveLength(callers);
     expect(maxActive).toBe(1);
     // One successful attempt per waiter plus at most a few raced by a late pub/sub echo; a herd
@@ -164,9 +147,9 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
   it('waiters in separate engines: each release wakes the remaining waiter, never its backoff', async () => {
     // Two independent engines waiting on one key, as two processes would. The loser of the first
     // hand-off learns a 5 s holder ttl, so only the second release's notification can wake it.
-    const holderEngine = newEngine();
-    const a = newEngine();
-    const b = newEngine();
+    const holderEngine = engines.create();
+    const a = engines.create();
+    const b = engines.create();
     const holder = await holderEngine.acquire('wait:two', { ttl: 30_000 });
     const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: LONG_RETRY_DELAY };
     const bothWaiting = Promise.all([nextEvent(a, 'contended'), nextEvent(b, 'contended')]);

@@ -1,18 +1,13 @@
-import { RedisLockStore } from '../../../src';
 import { describeLockStoreContract } from '../../../src/testing';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 describeWithRedis('RedisLockStore (real redis-server)', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const engines = useEngines(useRedisServer());
 
   describeLockStoreContract('RedisLockStore', () => {
-    const store = new RedisLockStore(server.client());
+    const store = engines.store();
     return { store, cleanup: () => store.close() };
   });
 });

@@ -1,4 +1,5 @@
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { startRedis, type RedisServer } from '../../support/redis/redis-server';
 import { installConsumer, type ConsumerProject } from '../support/consumer-project';
 import { expectNestAppRan, expectOneCron } from '../support/nest-app';
 import { packedLibrary } from '../support/packed-library';

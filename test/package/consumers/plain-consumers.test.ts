@@ -1,6 +1,7 @@
 import { MemoryLockStore } from '../../../src';
 import { describeLockStoreContract } from '../../../src/testing';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { startRedis, type RedisServer } from '../../support/redis/redis-server';
 import { recordCases } from '../fixtures/shared/case-recorder';
 import { runBundled } from '../support/bundle';
 import { installConsumer, type ConsumerProject } from '../support/consumer-project';

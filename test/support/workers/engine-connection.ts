@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis, { type RedisOptions } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
+import { waitUntil } from '../wait-until';
 import { argument, receive, run, send } from './worker-ipc';
 
 const unhandled: string[] = [];
@@ -20,13 +21,8 @@ process.on('unhandledRejection', (reason) =>
 process.on('uncaughtException', (error) => unhandled.push(`uncaughtException ${describe(error)}`));
 
 /** Bounded wait for a condition the engine or client reaches by itself. */
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const until = (what: string, check: () => boolean): Promise<unknown> =>
+  waitUntil(what, check, 10_000, 5);
 
 run(async () => {
   const url = argument(0, 'redis url');

@@ -12,6 +12,7 @@
  */
 import Redis from 'ioredis';
 import { configureLocks, LockEngine, Locked, RedisLockStore, currentLock } from '../../../src';
+import { waitUntil } from '../wait-until';
 import { argument, receive, run, send } from './worker-ipc';
 
 const STAY_LIMIT_MS = 15_000;
@@ -40,13 +41,8 @@ run(async () => {
       .reduce((sum, [, count]) => sum + Number(count), 0);
   };
 
-  const stay = async (until: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + STAY_LIMIT_MS;
-    while (!(await until())) {
-      if (Date.now() > deadline) throw new Error(`worker ${id}: gave up waiting inside (${mode})`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
+  const stay = (until: () => Promise<boolean>): Promise<unknown> =>
+    waitUntil(`worker ${id} to be allowed out (${mode})`, until, STAY_LIMIT_MS, 5);
 
   class Jobs {
     @Locked({ key: 'job:{0}', ttl: 5_000, waitTimeout: 30_000 })

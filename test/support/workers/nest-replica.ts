@@ -1,6 +1,5 @@
 // One replica of examples/nestjs-app, forked by test/nestjs/multi-replica.test.ts:
-//   fork('test/support/workers/nest-replica.ts', [JSON.stringify(options)],
-//        { execArgv: ['-r', '@swc-node/register'] })
+//   forkWorker('nest-replica.ts', [JSON.stringify(options)], { captureOutputAs: replica })
 // @swc-node/register compiles the TypeScript (decorators + metadata, tsconfig paths so that
 // `lockwarden` and `lockwarden/nestjs` are the sources); Node 20.19+ `require()`s the ESM-only
 // @nestjs packages. Reports over IPC: ready (cron jobs started), closing, closed; shuts down

@@ -7,16 +7,7 @@ import {
   unregisterLockEngine,
   type LockedOptions,
 } from '../../../src';
-
-/** The error `define` throws; fails the test if it does not throw. */
-function thrownBy(define: () => unknown): Error {
-  try {
-    define();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('the class was defined without an error');
-}
+import { thrownBy } from '../../support/thrown-by';
 
 /** Define `class Billing { @Locked(options) async charge(invoice) {} }` and return the error. */
 function chargeError(options: unknown): Error {

@@ -15,7 +15,9 @@ import {
   type LockStore,
 } from '../../../src';
 import { getLockedPlan } from '../../../src/decorators/locked.decorator';
-import { nextEvent, recordingLogger } from '../../support/engine-harness';
+import { deferred } from '../../support/deferred';
+import { nextEvent } from '../../support/next-event';
+import { recordingLogger } from '../../support/recording-logger';
 
 let engine: LockEngine;
 
@@ -29,15 +31,6 @@ afterEach(async () => {
   unregisterLockEngine('billing');
   await engine.close();
 });
-
-/** A promise and its resolve function, to hold a method at a known point. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** The rejection of `promise`, failing the test if it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {

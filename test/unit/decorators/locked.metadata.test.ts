@@ -3,14 +3,8 @@ import { Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import {
-  configureLocks,
-  currentLock,
-  Locked,
-  LockEngine,
-  MemoryLockStore,
-  unregisterLockEngine,
-} from '../../../src';
+import { currentLock, Locked } from '../../../src';
+import { useEngines } from '../../support/use-engines';
 
 // @nestjs/schedule stores its metadata on the method function under these keys
 // (schedule.constants.ts); the explorer reads them back with Reflector.
@@ -57,15 +51,10 @@ class Guarded {
   }
 }
 
-let engine: LockEngine;
+const engines = useEngines();
 beforeEach(() => {
   ran.length = 0;
-  engine = new LockEngine({ store: new MemoryLockStore() });
-  configureLocks(engine);
-});
-afterEach(async () => {
-  unregisterLockEngine('default', engine);
-  await engine.close();
+  engines.create({ register: 'default' });
 });
 
 describe('@Locked keeps metadata of other decorators, in either order', () => {

@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 import {
-  configureLocks,
   currentLock,
   Locked,
   LockConfigError,
-  LockEngine,
   LockKeyError,
-  MemoryLockStore,
-  unregisterLockEngine,
   type LockedOptions,
 } from '../../../src';
+import { thrownBy } from '../../support/thrown-by';
+import { useEngines } from '../../support/use-engines';
 
 // Jest compiles with legacy decorators, so these tests call @Locked the way a TC39 runtime does
 // (value, context) and install the result themselves. test/unit/decorators/decorator-systems
@@ -40,23 +38,9 @@ function decorate(options: LockedOptions | undefined, method: Method, context: o
   return decorator(method, context);
 }
 
-function thrownBy(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('did not throw');
-}
-
-let engine: LockEngine;
+const engines = useEngines();
 beforeEach(() => {
-  engine = new LockEngine({ store: new MemoryLockStore() });
-  configureLocks(engine);
-});
-afterEach(async () => {
-  unregisterLockEngine('default', engine);
-  await engine.close();
+  engines.create({ register: 'default' });
 });
 
 describe('@Locked as a TC39 standard decorator', () => {

@@ -7,22 +7,18 @@
  * order, and nothing left in Redis afterwards: no queue entries at all once everybody stopped,
  * and no key at all once the waiter ttl has passed.
  */
-import type Redis from 'ioredis';
-import {
-  fairKeys,
-  forkFairWorker,
-  killFairWorkers,
-  sleep,
-  waitFor,
-  type FairWorker,
-} from '../../support/fair-harness';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { fairKeys } from '../../support/redis/lock-layout';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { waitUntil } from '../../support/wait-until';
 import {
   overlapsByServerTime,
   runContention,
   spreadOf,
   ticketOrderViolations,
-} from '../../support/fair-contention';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+} from '../../support/workers/fair-contention';
+import { forkWorker } from '../../support/workers/worker-process';
 
 const PROCESSES = 3;
 const LOOPS_PER_PROCESS = 4;
@@ -33,31 +29,13 @@ const FENCE_GRACE_MS = 200;
 const WAITER_TTL_MS = 2_000;
 
 describeWithRedis('fair locks: fair and plain waiters mixed on one key (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let data: Redis;
-  let workers: FairWorker[] = [];
-
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-    data = server.client({ db: 1 });
-  });
-
-  afterEach(async () => {
-    await killFairWorkers();
-  });
-
-  afterAll(async () => {
-    await killFairWorkers();
-    await server?.stop();
-  });
+  const redis = useRedisServer();
 
   it('no overlaps, no deadlock, no starvation, and no keys left once the waiter ttl has passed', async () => {
     const key = 'fair-mixed';
     const keys = fairKeys(key);
-    workers = Array.from({ length: PROCESSES }, (_, i) =>
-      forkFairWorker('fair-loops.ts', [server.url, `p${i}`]),
+    const workers = Array.from({ length: PROCESSES }, (_, i) =>
+      forkWorker('fair-loops.ts', [redis.url, `p${i}`]),
     );
     await Promise.all(workers.map((w) => w.next('ready', 20_000)));
 
@@ -93,7 +71,7 @@ describeWithRedis('fair locks: fair and plain waiters mixed on one key (real red
     expect(run.errors).toEqual([]);
     // No overlaps.
     expect(run.loops.filter((l) => l.maxInside !== 1)).toEqual([]);
-    expect(await data.get('inside:mixed')).toBe('0');
+    expect(await redis.client({ db: 1 }).get('inside:mixed')).toBe('0');
     expect(overlapsByServerTime(run.sections)).toEqual([]);
     // No starvation: every loop, fair and plain, had turns.
     expect(run.loops.filter((l) => l.count === 0)).toEqual([]);
@@ -103,14 +81,14 @@ describeWithRedis('fair locks: fair and plain waiters mixed on one key (real red
 
     // Everybody stopped, every wait ended by acquiring: no queue entries remain, and whatever
     // remains (the fence key) expires within the waiter ttl.
-    expect(await raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
-    const left = await raw.keys('*');
-    const pttls = await Promise.all(left.map((k) => raw.pttl(k)));
+    expect(await redis.raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
+    const left = await redis.raw.keys('*');
+    const pttls = await Promise.all(left.map((k) => redis.raw.pttl(k)));
     expect(left.filter((k, i) => !(pttls[i]! > 0 && pttls[i]! <= WAITER_TTL_MS))).toEqual([]);
 
     await sleep(WAITER_TTL_MS);
-    expect(await raw.keys('*')).toEqual([]);
+    expect(await redis.raw.keys('*')).toEqual([]);
     // Redis reclaims logically expired keys in the background; DBSIZE reaches 0 shortly after.
-    await waitFor('DBSIZE 0', async () => (await raw.dbsize()) === 0, 2_000);
+    await waitUntil('DBSIZE 0', async () => (await redis.raw.dbsize()) === 0, 2_000);
   }, 40_000);
 });

@@ -9,112 +9,57 @@
  * connection right after the rejection is ordered after T's dequeue. The next in line (N) is a
  * forked process (a fresh one per test).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import {
-  LockEngine,
-  LockTimeoutError,
-  RedisLockStore,
-  type AcquireResult,
-  type LockInfo,
-  type LockStore,
-  type StoreAcquireOptions,
-} from '../../../src';
-import {
-  fairKeys,
-  forkFairWorker,
-  killFairWorkers,
-  queueEntries,
-  serverMs,
-  sleep,
-  waitFor,
-  type FairWorker,
-} from '../../support/fair-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
-
-/**
- * Passes everything to a RedisLockStore, except that once `stall()` is called, acquire attempts
- * never answer (a waiter whose refreshes stopped getting through).
- */
-class StallingStore implements LockStore {
-  #stalled = false;
-  constructor(readonly inner: RedisLockStore) {}
-  stall(): void {
-    this.#stalled = true;
-  }
-  acquire(
-    key: string,
-    owner: string,
-    ttl: number,
-    options?: StoreAcquireOptions,
-  ): Promise<AcquireResult> {
-    if (this.#stalled) return new Promise<AcquireResult>(() => undefined);
-    return this.inner.acquire(key, owner, ttl, options);
-  }
-  renew(key: string, owner: string, ttl: number): Promise<boolean> {
-    return this.inner.renew(key, owner, ttl);
-  }
-  release(key: string, owner: string): Promise<boolean> {
-    return this.inner.release(key, owner);
-  }
-  inspect(key: string): Promise<LockInfo | null> {
-    return this.inner.inspect(key);
-  }
-  forceRelease(key: string): Promise<boolean> {
-    return this.inner.forceRelease(key);
-  }
-  dequeue(key: string, owner: string): Promise<boolean> {
-    return this.inner.dequeue(key, owner);
-  }
-  onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
-    return this.inner.onRelease(key, listener);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
+import { LockTimeoutError, RedisLockStore, type LockEngine } from '../../../src';
+import type { AcquireOptions } from '../../../src';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { ScriptedStore } from '../../support/scripted-store';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
+import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
 
 describeWithRedis('fair locks: a waiter that gives up leaves the queue (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
   let holder: LockEngine;
-  let next: FairWorker;
-  const engines: LockEngine[] = [];
+  let next: WorkerProcess;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-    holder = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
+  beforeAll(() => {
+    holder = engines.create();
   });
 
   // A fresh N for every test, so that a failure cannot leave N stuck for the next one.
   beforeEach(async () => {
-    next = forkFairWorker('fair-waiter.ts', [server.url, 'next']);
+    next = forkWorker('fair-waiter.ts', [redis.url, 'next']);
     await next.next('ready', 20_000);
   }, 30_000);
 
-  afterEach(async () => {
-    await killFairWorkers();
-  });
-
-  afterAll(async () => {
-    await killFairWorkers();
-    await Promise.all(engines.map((engine) => engine.close()));
-    await holder?.close();
-    await server?.stop();
-  });
-
-  /** The waiter that gives up: its own engine on its own connection. */
+  /**
+   * The waiter that gives up: its own engine on its own connection. With `stalling`, its store
+   * stops answering acquire attempts once `store.hang('acquire')` is called (a waiter whose
+   * refreshes stopped getting through).
+   */
   function waiterEngine(stalling = false): {
     engine: LockEngine;
     client: Redis;
-    store: StallingStore;
+    store: ScriptedStore;
   } {
-    const client = server.client();
-    const store = new StallingStore(new RedisLockStore(client));
-    const engine = new LockEngine({ store: stalling ? store : store.inner, prefix: 'lw' });
-    engines.push(engine);
+    const client = redis.client();
+    const store = new ScriptedStore(new RedisLockStore(client));
+    const engine = engines.create({ store: stalling ? store : store.inner });
     return { engine, client, store };
   }
+
+  /** How T (and N) wait: fairly, and long enough that only the test ends the wait. */
+  const fairWait = (options: AcquireOptions = {}): AcquireOptions => ({
+    fair: true,
+    ttl: 5_000,
+    waitTimeout: 15_000,
+    ...options,
+  });
 
   /** T queues first, then N (the forked worker) behind it; returns both entries. */
   async function queueTwo(
@@ -125,13 +70,13 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
       () => new Error('T acquired, but it should have given up'),
       (error: unknown) => error,
     );
-    const [t] = await waitFor('T in the fair queue', async () => {
-      const entries = await queueEntries(raw, key);
+    const [t] = await waitUntil('T in the fair queue', async () => {
+      const entries = await queueEntries(redis.raw, key);
       return entries.length === 1 && entries;
     });
-    next.send({ type: 'acquire', key, fair: true, ttl: 5_000, waitTimeout: 15_000 });
-    const entries = await waitFor('N in the fair queue behind T', async () => {
-      const now = await queueEntries(raw, key);
+    next.send({ type: 'acquire', key, ...fairWait() });
+    const entries = await waitUntil('N in the fair queue behind T', async () => {
+      const now = await queueEntries(redis.raw, key);
       return now.length === 2 && now;
     });
     expect(entries[0]).toEqual(t);
@@ -148,7 +93,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     void settled.then(() => (done = true));
     let deadline = Number.NaN;
     while (!done) {
-      const score = await raw.zscore(fairKeys(key).deadlines, token);
+      const score = await redis.raw.zscore(fairKeys(key).deadlines, token);
       if (score !== null) deadline = Number(score);
       await Promise.race([sleep(20), settled]);
     }
@@ -180,8 +125,8 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     deadlineT: number,
     release: () => Promise<unknown>,
   ): Promise<void> {
-    expect(await raw.zscore(fairKeys(key).queue, n[0])).toBe(String(n[1]));
-    const releasedAt = await serverMs(raw);
+    expect(await redis.raw.zscore(fairKeys(key).queue, n[0])).toBe(String(n[1]));
+    const releasedAt = await serverMs(redis.raw);
     await release();
     const acquired = await next.next('acquired', 10_000);
     const acquiredAt = Number(acquired['fence']) / 1_000; // server µs at acquisition
@@ -194,7 +139,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     next.send({ type: 'release' });
     await next.next('released');
     const keys = fairKeys(key);
-    expect(await raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
+    expect(await redis.raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
   }
 
   it('waitTimeout expires: T leaves the queue at once and N gets the lock as soon as the holder releases', async () => {
@@ -203,7 +148,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const { engine, client } = waiterEngine();
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, { fair: true, ttl: 5_000, waitTimeout: 1_200 }),
+      engine.acquire(key, fairWait({ waitTimeout: 1_200 })),
     );
     const deadlineT = await lastDeadlineUntil(key, t[0], settled);
     const error = await settled;
@@ -221,12 +166,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const reason = new Error('caller gave up');
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, {
-        fair: true,
-        ttl: 5_000,
-        waitTimeout: 15_000,
-        signal: controller.signal,
-      }),
+      engine.acquire(key, fairWait({ signal: controller.signal })),
     );
     // Let T refresh its place at least once, then abort.
     await sleep(600);
@@ -246,9 +186,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const held = await holder.acquire(key, { ttl: 10_000 });
     const { engine, client } = waiterEngine();
 
-    const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, { fair: true, ttl: 5_000, waitTimeout: 15_000 }),
-    );
+    const { t, n, settled } = await queueTwo(key, () => engine.acquire(key, fairWait()));
     const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
     await sleep(30);
     await engine.close();
@@ -269,23 +207,18 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     const reason = new Error('caller gave up');
 
     const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, {
-        fair: true,
-        ttl: 5_000,
-        waitTimeout: 15_000,
-        signal: controller.signal,
-      }),
+      engine.acquire(key, fairWait({ signal: controller.signal })),
     );
     const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
     // T's attempts stop getting through; then the holder releases. The release names T (the
     // head) as next, so N keeps waiting: the lock is free but it is T's turn.
-    store.stall();
+    store.hang('acquire');
     await sleep(50); // an attempt T sent just before has its answer by now
-    const releasedAt = await serverMs(raw);
+    const releasedAt = await serverMs(redis.raw);
     await held.release();
     await sleep(300);
-    expect(await raw.exists(keys.lock)).toBe(0);
-    expect((await queueEntries(raw, key)).map(([token]) => token)).toEqual([t[0], n[0]]);
+    expect(await redis.raw.exists(keys.lock)).toBe(0);
+    expect((await queueEntries(redis.raw, key)).map(([token]) => token)).toEqual([t[0], n[0]]);
     expect(next.messages.filter((m) => m.type === 'acquired')).toEqual([]);
 
     controller.abort(reason);
@@ -303,6 +236,6 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     expect(acquiredAt).toBeLessThan(deadlineT);
     next.send({ type: 'release' });
     await next.next('released');
-    expect(await raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
+    expect(await redis.raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
   }, 20_000);
 });

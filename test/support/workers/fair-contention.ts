@@ -2,8 +2,8 @@
  * Runs the `fair-loops.ts` workload in several forked processes at once and summarises it:
  * per-loop counts, overlaps (by the inside counter and by server time), queue order, hand-offs.
  */
-import type { FairWorker } from './fair-harness';
-import type { LoopResult, RunRequest, SectionRecord } from './workers/fair-loops';
+import type { LoopResult, RunRequest, SectionRecord } from './fair-loops';
+import type { WorkerProcess } from './worker-process';
 
 export type { LoopResult, SectionRecord };
 
@@ -21,7 +21,7 @@ export interface ContentionRun {
 
 /** Start the same run on every worker at once and collect what each reports. */
 export async function runContention(
-  workers: readonly FairWorker[],
+  workers: readonly WorkerProcess[],
   request: Omit<RunRequest, 'loops'> & { loops: (worker: number) => boolean[] },
 ): Promise<ContentionRun> {
   workers.forEach((worker, index) =>
@@ -111,4 +111,12 @@ export function spreadOf(run: ContentionRun): Spread {
     sameProcessShare: run.sections.length > 1 ? sameProcess / (run.sections.length - 1) : 0,
     gapsMs,
   };
+}
+
+/** Percentile (nearest rank) of `values`; `NaN` when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
 }

@@ -5,21 +5,18 @@
  * mode runs afterwards as a contrast; its spread is logged, not asserted.
  */
 import type Redis from 'ioredis';
-import {
-  forkFairWorker,
-  killFairWorkers,
-  percentile,
-  type FairWorker,
-} from '../../support/fair-harness';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
 import {
   overlapsByServerTime,
+  percentile,
   runContention,
   spreadOf,
   ticketOrderViolations,
   type ContentionRun,
   type Spread,
-} from '../../support/fair-contention';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+} from '../../support/workers/fair-contention';
+import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
 
 const PROCESSES = 4;
 const LOOPS_PER_PROCESS = 4;
@@ -37,23 +34,17 @@ function describeSpread(label: string, run: ContentionRun, spread: Spread): stri
 }
 
 describeWithRedis('fair locks: 4 processes × 4 loops on one key (real redis-server)', () => {
-  let server: RedisServer;
+  const redis = useRedisServer();
   let data: Redis;
-  let workers: FairWorker[] = [];
+  let workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    server = await startRedis();
-    data = server.client({ db: 1 });
+    data = redis.client({ db: 1 });
     workers = Array.from({ length: PROCESSES }, (_, i) =>
-      forkFairWorker('fair-loops.ts', [server.url, `p${i}`]),
+      forkWorker('fair-loops.ts', [redis.url, `p${i}`]),
     );
     await Promise.all(workers.map((w) => w.next('ready', 20_000)));
   }, 30_000);
-
-  afterAll(async () => {
-    await killFairWorkers();
-    await server?.stop();
-  });
 
   const workload = (run: string, fair: boolean) =>
     runContention(workers, {

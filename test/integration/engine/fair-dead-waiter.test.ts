@@ -5,51 +5,34 @@
  * test; it is checked against the design bound plus 1 s of slack, on the Redis server's clock.
  * Everything else here is ordering and state.
  */
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
-import {
-  fairKeys,
-  forkFairWorker,
-  killFairWorkers,
-  queueEntries,
-  serverMs,
-  sleep,
-  waitFor,
-  type FairWorker,
-} from '../../support/fair-harness';
-import { describeWithRedis, startRedis, type RedisServer } from '../../support/redis-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LockEngine } from '../../../src';
+import { describeWithRedis } from '../../support/redis/describe-with-redis';
+import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
+import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
 
 /** Waiter ttl + refresh period + a round trip, as documented. */
 const DESIGN_BOUND_MS = 2_500;
 const SLACK_MS = 1_000;
 
 describeWithRedis('fair locks: a waiter killed while queued (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
   let holder: LockEngine;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-    holder = new LockEngine({ store: new RedisLockStore(server.client()), prefix: 'lw' });
-  });
-
-  afterEach(async () => {
-    await killFairWorkers();
-  });
-
-  afterAll(async () => {
-    await killFairWorkers();
-    await holder?.close();
-    await server?.stop();
+  beforeAll(() => {
+    holder = engines.create();
   });
 
   it('the next waiter acquires once the dead entry expired, within the stated bound after the release', async () => {
     const key = 'fair-dead-waiter';
     const keys = fairKeys(key);
-    const [w1, w2]: FairWorker[] = [
-      forkFairWorker('fair-waiter.ts', [server.url, 'w1']),
-      forkFairWorker('fair-waiter.ts', [server.url, 'w2']),
+    const [w1, w2]: WorkerProcess[] = [
+      forkWorker('fair-waiter.ts', [redis.url, 'w1']),
+      forkWorker('fair-waiter.ts', [redis.url, 'w2']),
     ];
     await Promise.all([w1!.next('ready', 20_000), w2!.next('ready', 20_000)]);
 
@@ -59,14 +42,14 @@ describeWithRedis('fair locks: a waiter killed while queued (real redis-server)'
     // W1 queues first, then W2 behind it.
     w1!.send({ type: 'acquire', ...waitOptions });
     const [token1, ticket1] = (
-      await waitFor('W1 in the fair queue', async () => {
-        const entries = await queueEntries(raw, key);
+      await waitUntil('W1 in the fair queue', async () => {
+        const entries = await queueEntries(redis.raw, key);
         return entries.length === 1 && entries;
       })
     )[0]!;
     w2!.send({ type: 'acquire', ...waitOptions });
-    const entries = await waitFor('W2 in the fair queue behind W1', async () => {
-      const now = await queueEntries(raw, key);
+    const entries = await waitUntil('W2 in the fair queue behind W1', async () => {
+      const now = await queueEntries(redis.raw, key);
       return now.length === 2 && now;
     });
     expect(entries[0]).toEqual([token1, ticket1]);
@@ -77,23 +60,23 @@ describeWithRedis('fair locks: a waiter killed while queued (real redis-server)'
     process.kill(w1!.pid, 'SIGKILL');
     await w1!.exited;
     await sleep(50); // let anything W1 had already sent reach Redis
-    const deadline1 = Number(await raw.zscore(keys.deadlines, token1));
+    const deadline1 = Number(await redis.raw.zscore(keys.deadlines, token1));
     expect(deadline1).toBeGreaterThan(0); // still queued: it died holding its place
-    expect(await raw.zscore(keys.queue, token1)).toBe(String(ticket1));
+    expect(await redis.raw.zscore(keys.queue, token1)).toBe(String(ticket1));
 
     // The holder releases. The release names W1 (the head, not yet expired) as next: nobody
     // answers, and W2 gets its turn only once W1's entry is dropped.
-    const releasedAt = await serverMs(raw);
+    const releasedAt = await serverMs(redis.raw);
     await held.release();
 
     const acquired = await w2!.next('acquired', 10_000);
     const fence2 = Number(acquired['fence']);
     const acquiredAt = fence2 / 1_000; // fences are the server clock in µs at acquisition
     const [q1, qt1, q2, qt2] = await Promise.all([
-      raw.zscore(keys.queue, token1),
-      raw.zscore(keys.deadlines, token1),
-      raw.zscore(keys.queue, token2),
-      raw.zscore(keys.deadlines, token2),
+      redis.raw.zscore(keys.queue, token1),
+      redis.raw.zscore(keys.deadlines, token1),
+      redis.raw.zscore(keys.queue, token2),
+      redis.raw.zscore(keys.deadlines, token2),
     ]);
 
     const delay = acquiredAt - releasedAt;
@@ -113,7 +96,7 @@ describeWithRedis('fair locks: a waiter killed while queued (real redis-server)'
 
     w2!.send({ type: 'release' });
     await w2!.next('released');
-    expect(await raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
+    expect(await redis.raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
     w2!.send({ type: 'exit' });
     await w2!.next('finished');
   }, 30_000);
