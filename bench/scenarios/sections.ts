@@ -45,14 +45,15 @@ export function analyseSections(
   let crossProcess = 0;
   let overlaps = 0;
   let inWindow = 0;
-  let lastEnd = Number.NEGATIVE_INFINITY;
-  for (const [i, section] of sorted.entries()) {
-    if (section.acquiredNs < lastEnd) overlaps += 1;
-    lastEnd = Math.max(lastEnd, section.releasingNs);
+  // The section that ended last so far: whoever takes the lock next takes it from that holder.
+  let last: Section | undefined;
+  for (const section of sorted) {
+    const previous = last;
+    if (previous && section.acquiredNs < previous.releasingNs) overlaps += 1;
+    if (!previous || section.releasingNs > previous.releasingNs) last = section;
     if (section.acquiredNs >= windowNs) continue;
     inWindow += 1;
     perWaiter[section.waiter] = (perWaiter[section.waiter] ?? 0) + 1;
-    const previous = sorted[i - 1];
     if (
       previous &&
       previous.waiter !== section.waiter &&
