@@ -25,8 +25,10 @@ export function killOnExit(pid: number): () => void {
 }
 
 function runAll(): void {
-  for (const cleanup of cleanups) cleanup();
+  // Last registered first: workers before the server they use, both before the files they run.
+  const pending = [...cleanups].reverse();
   cleanups.clear();
+  for (const cleanup of pending) cleanup();
 }
 
 function install(): void {
