@@ -14,9 +14,9 @@ import {
   type ContenderDefinition,
   type LockSpec,
 } from '../contender';
+import { quietLogger } from '../harness/quiet-logger';
 
 const PREFIX = 'lw';
-const quiet = { warn: () => undefined, error: () => undefined };
 
 type Mode = 'default' | 'fair' | 'locked';
 
@@ -47,7 +47,7 @@ export function lockwardenContenders(
       const engine = new LockEngine({
         store: new RedisLockStore(client as RedisClient),
         prefix: PREFIX,
-        logger: quiet,
+        logger: quietLogger,
       });
       const acquire = mode === 'locked' ? viaLocked(engine) : viaEngine(engine, mode === 'fair');
       return {

@@ -55,7 +55,12 @@ function panelSvg(panel: Panel, result: ScenarioResult, x: number, y: number): [
   const barSpace = PANEL_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const parts = [
     text(x, y + 12, panel.title, 'font-weight="600"'),
-    text(x + PANEL_WIDTH, y + 12, `${spec.better} is better`, 'text-anchor="end" fill="#868e96"'),
+    text(
+      x + PANEL_WIDTH,
+      y + 12,
+      `${spec.better ?? 'lower'} is better`,
+      'text-anchor="end" fill="#868e96"',
+    ),
   ];
   const floor = rows.find((r) => r.contender === FLOOR_ID)?.metrics[panel.metric];
   rows.forEach((row, i) => {

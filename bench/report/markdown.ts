@@ -32,7 +32,7 @@ export function renderReadmeSection(run: BenchRun, chartPath: string): string {
     '',
     `${met} of ${measured} targets met in this run (${run.date.slice(0, 10)}, \`${run.command}\`, ${formatNumber(run.seconds / 60, 1)} min).`,
     '',
-    renderMarkdown(targetTable(run.targets)),
+    renderMarkdown(targetTable(run.targets), '###'),
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}. Node ${m.node}, Redis ${m.redis} on loopback, lockwarden ${m.lockwarden}; ${Object.entries(
       m.packages,

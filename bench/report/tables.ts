@@ -10,6 +10,8 @@ export interface Table {
   title: string;
   header: string[];
   rows: string[][];
+  /** Leading columns that hold text (left-aligned); the rest are numbers. */
+  textColumns: number;
   /** Lines under the table (settings, failures, host load). */
   notes: string[];
 }
@@ -27,6 +29,7 @@ export function scenarioTable(result: ScenarioResult): Table {
   }
   return {
     title: `${result.number}. ${result.title}`,
+    textColumns: 1,
     header: [
       'contender',
       ...result.metrics.map((m) => (m.vsFloor ? `${m.label} (× floor)` : m.label)),
@@ -48,6 +51,7 @@ export function targetTable(targets: readonly TargetResult[]): Table {
   const missing = targets.length - measured.length;
   return {
     title: 'Targets of issue 9',
+    textColumns: 4,
     header: ['target', 'row', 'measured', 'result'],
     rows: measured.map((t) => [t.text, t.contender, t.measured, t.met ? 'met' : 'NOT MET']),
     notes:
@@ -64,7 +68,9 @@ export function renderText(table: Table): string {
   const widths = table.header.map((_, c) => Math.max(...all.map((r) => [...(r[c] ?? '')].length)));
   const line = (cells: string[]): string =>
     cells
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) =>
+        c < table.textColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!),
+      )
       .join('  ')
       .trimEnd();
   return [
@@ -83,7 +89,7 @@ export function renderMarkdown(table: Table, heading = '####'): string {
     `${heading} ${table.title}`,
     '',
     line(table.header),
-    line(table.header.map((_, c) => (c === 0 ? '---' : '---:'))),
+    line(table.header.map((_, c) => (c < table.textColumns ? '---' : '---:'))),
     ...table.rows.map(line),
     ...(table.notes.length > 0 ? ['', ...table.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');

@@ -121,9 +121,6 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-const show = (value: number | null | undefined): string =>
-  formatNumber(value, value !== null && value !== undefined && Math.abs(value) >= 100 ? 0 : 2);
-
 function bestPeer(result: ScenarioResult, metric: string): RowResult | undefined {
   const better = result.metrics.find((m) => m.key === metric)?.better ?? 'lower';
   const peers = result.rows.filter((r) => r.group === 'peer' && r.metrics[metric] != null);
@@ -153,6 +150,8 @@ function evaluate(
   if (!result || !row || own === null || own === undefined) {
     return { ...base, value: null, measured: 'not measured', met: null };
   }
+  const digits = result.metrics.find((m) => m.key === spec.metric)?.digits ?? 2;
+  const show = (value: number | null | undefined): string => formatNumber(value, digits);
   let value = own;
   let measured = show(own);
   if (spec.reference !== 'none') {

@@ -17,8 +17,8 @@ import {
 } from '../../src';
 import { median } from '../harness/stats';
 import type { Scenario } from './scenario';
+import { quietLogger } from '../harness/quiet-logger';
 
-const quiet = { warn: () => undefined, error: () => undefined };
 const work = (): Promise<number> => Promise.resolve(1);
 
 interface Pair {
@@ -187,9 +187,9 @@ export const decorator: Scenario = {
       const client = await connect();
       const onRedis = new LockEngine({
         store: new RedisLockStore(client as RedisClient),
-        logger: quiet,
+        logger: quietLogger,
       });
-      const inMemory = new LockEngine({ store: new MemoryLockStore(), logger: quiet });
+      const inMemory = new LockEngine({ store: new MemoryLockStore(), logger: quietLogger });
       const redis = await comparePairs(
         pairsOn(onRedis, 'redis'),
         rounds,

@@ -6,8 +6,7 @@
 import { LockEngine, MemoryLockStore } from '../../src';
 import { cpuMicros } from '../harness/stats';
 import type { Scenario } from './scenario';
-
-const quiet = { warn: () => undefined, error: () => undefined };
+import { quietLogger } from '../harness/quiet-logger';
 
 export const engineCost: Scenario = {
   id: 'engine',
@@ -28,7 +27,7 @@ export const engineCost: Scenario = {
     async run({ params }) {
       const ops = Number(params['ops']);
       const store = new MemoryLockStore();
-      const engine = new LockEngine({ store, logger: quiet });
+      const engine = new LockEngine({ store, logger: quietLogger });
       const viaEngine = async (): Promise<void> => {
         const lock = await engine.acquire('bench');
         await lock.release();

@@ -47,6 +47,7 @@ export const hotKey: Scenario = {
     { key: 'csPerSec', label: 'sections/s', better: 'higher', digits: 0, vsFloor: true },
     { key: 'handoffP50Ms', label: 'hand-off p50 ms', better: 'lower', digits: 2 },
     { key: 'handoffP99Ms', label: 'hand-off p99 ms', better: 'lower', digits: 2 },
+    { key: 'crossProcessPct', label: 'to another process %', digits: 0 },
     { key: 'commandsPerCs', label: 'commands/section', better: 'lower', digits: 1 },
     { key: 'serverCallsPerCs', label: 'Redis calls/section', better: 'lower', digits: 1 },
     { key: 'overlaps', label: 'overlaps', better: 'lower', digits: 0 },
@@ -94,6 +95,8 @@ export const hotKey: Scenario = {
         csPerSec: analysis.perSecond,
         handoffP50Ms: analysis.handoffP50Ms,
         handoffP99Ms: analysis.handoffP99Ms,
+        crossProcessPct:
+          analysis.crossProcessShare === null ? null : analysis.crossProcessShare * 100,
         commandsPerCs,
         // The server also counts what scripts call inside; scale the window's count by that.
         serverCallsPerCs:
@@ -107,7 +110,6 @@ export const hotKey: Scenario = {
       details: {
         sections: analysis.inWindow,
         handoffs: analysis.handoffsMs.length,
-        crossProcessShare: analysis.crossProcessShare,
         starvedLoops: analysis.starvedWaiters,
         perLoop: analysis.perWaiter,
         commandCheck: check,

@@ -12,7 +12,8 @@ export interface MetricSpec {
   readonly key: string;
   /** Column header. */
   readonly label: string;
-  readonly better: 'lower' | 'higher';
+  /** Omitted for numbers that only explain others (no direction is better). */
+  readonly better?: 'lower' | 'higher';
   /** Decimals to print. */
   readonly digits: number;
   /** Also report it as a ratio to the floor, per round. */
