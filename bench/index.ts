@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { BenchUsageError, parseCli, USAGE } from './cli';
 import { LOCK_SCENARIOS } from './contender';
 import { compileForWorkers } from './harness/compile';
@@ -27,6 +28,12 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 // JSON has no Infinity (a starved waiter makes max:min infinite).
 const jsonReplacer = (_key: string, value: unknown): unknown =>
   value === Number.POSITIVE_INFINITY ? 'Infinity' : value;
+
+/** Written the way the repository's Prettier wants it, so the committed results pass its check. */
+async function writeFormatted(path: string, text: string): Promise<void> {
+  const config = (await resolveConfig(path)) ?? {};
+  writeFileSync(path, await format(text, { ...config, filepath: path }));
+}
 
 async function main(): Promise<void> {
   const options = parseCli(process.argv.slice(2));
@@ -85,11 +92,11 @@ async function main(): Promise<void> {
   const out = options.out ?? join(RESULTS, options.complete ? 'latest.json' : 'partial.json');
   const base = out.replace(/\.json$/, '');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(run, jsonReplacer, 2)}\n`);
+  await writeFormatted(out, JSON.stringify(run, jsonReplacer));
   const chart = `${base}.svg`;
   const caption = `npm run bench · ${run.date.slice(0, 10)} · ${machine.cores} cores · Node ${machine.node} · Redis ${machine.redis}${run.quick ? ' · quick' : ''}`;
   writeFileSync(chart, renderChart(results, caption));
-  writeFileSync(`${base}.md`, renderReadmeSection(run, relative(ROOT, chart)));
+  await writeFormatted(`${base}.md`, renderReadmeSection(run, relative(ROOT, chart)));
   log(
     `bench: ${(run.seconds / 60).toFixed(1)} min; wrote ${[out, chart, `${base}.md`].map((p) => relative(process.cwd(), p)).join(', ')}`,
   );
