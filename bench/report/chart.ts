@@ -63,6 +63,13 @@ function panelSvg(panel: Panel, result: ScenarioResult, x: number, y: number): [
     ),
   ];
   const floor = rows.find((r) => r.contender === FLOOR_ID)?.metrics[panel.metric];
+  if (floor !== undefined && floor !== null && Number.isFinite(floor)) {
+    // The floor's value as a reference line behind every bar of the panel.
+    const at = x + LABEL_WIDTH + (floor / max) * barSpace;
+    parts.push(
+      `<line x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${y + 19}" y2="${y + 22 + rows.length * ROW_HEIGHT}" stroke="#adb5bd" stroke-dasharray="2,2"/>`,
+    );
+  }
   rows.forEach((row, i) => {
     const value = row.metrics[panel.metric]!;
     const top = y + 22 + i * ROW_HEIGHT;
@@ -79,13 +86,6 @@ function panelSvg(panel: Panel, result: ScenarioResult, x: number, y: number): [
       ),
     );
   });
-  if (floor !== undefined && floor !== null && Number.isFinite(floor)) {
-    // The floor's value as a reference line through every bar of the panel.
-    const at = x + LABEL_WIDTH + (floor / max) * barSpace;
-    parts.push(
-      `<line x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${y + 19}" y2="${y + 22 + rows.length * ROW_HEIGHT}" stroke="#343a40" stroke-dasharray="2,2"/>`,
-    );
-  }
   return [parts.join('\n'), 22 + rows.length * ROW_HEIGHT];
 }
 
