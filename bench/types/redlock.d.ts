@@ -21,3 +21,20 @@ declare module 'redlock' {
   }
   export = Redlock;
 }
+
+// redlock 5.0.0-beta.2 ships types, but its `exports` map has no "types" condition, so module
+// resolutions that honour `exports` (bundler, node16) cannot find them. The part the bench uses:
+declare module 'redlock5' {
+  import type Redis from 'ioredis';
+
+  interface Settings {
+    retryDelay?: number;
+    retryJitter?: number;
+    retryCount?: number;
+  }
+  export default class Redlock {
+    constructor(clients: Iterable<Redis>, settings?: Settings);
+    acquire(resources: string[], duration: number): Promise<{ release(): Promise<unknown> }>;
+    using<T>(resources: string[], duration: number, routine: () => Promise<T>): Promise<T>;
+  }
+}
