@@ -1,0 +1,9 @@
+import type { ClientKind } from './client-kind';
+import { ioredisKind } from './ioredis';
+
+/** Every client kind lockwarden can be measured over; the first is the default. */
+export const CLIENT_KINDS: ReadonlyArray<ClientKind<unknown>> = [ioredisKind];
+
+export function clientKindByName(name: string): ClientKind<unknown> | undefined {
+  return CLIENT_KINDS.find((kind) => kind.name === name);
+}

@@ -1,0 +1,81 @@
+/**
+ * What the hot-key scenario concludes from the critical sections all workers recorded. Times are
+ * ns on the host's monotonic clock (process.hrtime, shared by every process of one machine),
+ * relative to the common start.
+ */
+import { percentile } from '../harness/stats';
+
+export interface Section {
+  /** Who held it: `<process>.<loop>`. */
+  waiter: string;
+  process: number;
+  /** Right after the acquisition resolved. */
+  acquiredNs: number;
+  /** Right before release was called. */
+  releasingNs: number;
+}
+
+export interface SectionAnalysis {
+  /** Sections that began inside the window. */
+  inWindow: number;
+  perSecond: number;
+  /** From one holder's release call to a *different* waiter's acquisition, ms. */
+  handoffsMs: number[];
+  handoffP50Ms: number | null;
+  handoffP99Ms: number | null;
+  /** Share of those hand-offs that went to another process. */
+  crossProcessShare: number | null;
+  /** Sections that began before an earlier one ended: two holders at once. */
+  overlaps: number;
+  /** Sections per waiter inside the window. */
+  perWaiter: Record<string, number>;
+  /** Most / fewest sections of one waiter; `Infinity` when some waiter got none. */
+  maxMin: number;
+  starvedWaiters: number;
+}
+
+export function analyseSections(
+  sections: readonly Section[],
+  windowNs: number,
+  waiters: readonly string[],
+): SectionAnalysis {
+  const sorted = [...sections].sort((a, b) => a.acquiredNs - b.acquiredNs);
+  const perWaiter: Record<string, number> = Object.fromEntries(waiters.map((w) => [w, 0]));
+  const handoffsMs: number[] = [];
+  let crossProcess = 0;
+  let overlaps = 0;
+  let inWindow = 0;
+  // The section that ended last so far: whoever takes the lock next takes it from that holder.
+  let last: Section | undefined;
+  for (const section of sorted) {
+    const previous = last;
+    if (previous && section.acquiredNs < previous.releasingNs) overlaps += 1;
+    if (!previous || section.releasingNs > previous.releasingNs) last = section;
+    if (section.acquiredNs >= windowNs) continue;
+    inWindow += 1;
+    perWaiter[section.waiter] = (perWaiter[section.waiter] ?? 0) + 1;
+    if (
+      previous &&
+      previous.waiter !== section.waiter &&
+      section.acquiredNs >= previous.releasingNs
+    ) {
+      handoffsMs.push((section.acquiredNs - previous.releasingNs) / 1e6);
+      if (previous.process !== section.process) crossProcess += 1;
+    }
+  }
+  const counts = Object.values(perWaiter);
+  const most = Math.max(0, ...counts);
+  const fewest = Math.min(...counts);
+  return {
+    inWindow,
+    perSecond: inWindow / (windowNs / 1e9),
+    handoffsMs,
+    handoffP50Ms: percentile(handoffsMs, 50),
+    handoffP99Ms: percentile(handoffsMs, 99),
+    crossProcessShare: handoffsMs.length > 0 ? crossProcess / handoffsMs.length : null,
+    overlaps,
+    perWaiter,
+    maxMin: fewest > 0 ? most / fewest : Number.POSITIVE_INFINITY,
+    starvedWaiters: counts.filter((c) => c === 0).length,
+  };
+}
