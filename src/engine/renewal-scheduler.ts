@@ -105,7 +105,9 @@ export class RenewalScheduler {
       if (lease.renewing || interval === null) continue;
       if (lease.nextRenewAt <= now + interval * COALESCE_FRACTION) batch.push(lease);
     }
-    if (batch.length > 0) this.#send(batch);
+    // Coalesce only around a renewal that is due: a wake-up on the way to a far-off due time
+    // (timers are capped at 24.8 days) or for a deadline must not renew anything early.
+    if (batch.some((lease) => lease.nextRenewAt <= now)) this.#send(batch);
   }
 
   #send(batch: LockLease[]): void {
