@@ -85,8 +85,12 @@ describeWithRedis('@Locked across forked processes (real redis-server)', () => {
       expect(sections[i]!.fence).toBeGreaterThan(sections[i - 1]!.fence);
     }
     expect(new Set(await raw.lrange(`${ns}:inside-seen`, 0, -1))).toEqual(new Set(['1']));
+    // The first section could only end once the other worker had contended (it cannot be done
+    // without the lock). Which worker contended, and how often, depends on scheduling: a
+    // worker may take all its sections while the other waits (as happens under load).
     const contended = await raw.hgetall(`${ns}:contended`);
-    expect(Object.keys(contended).sort()).toEqual(['w0', 'w1']);
+    const contentions = Object.values(contended).reduce((sum, n) => sum + Number(n), 0);
+    expect(contentions).toBeGreaterThanOrEqual(1);
     expect(new Set(await raw.lrange(`${ns}:stored`, 0, -1))).toEqual(new Set(['1']));
     expect(await raw.exists(storeKey)).toBe(0);
   });

@@ -119,7 +119,7 @@ describeWithRedis(
       const names = Object.keys(diagnosticsChannels) as Array<keyof LockEngineEvents>;
       const record = (message: unknown): void => void handedOut.push(message);
       for (const name of names) {
-        engine.on(name, record as never);
+        engine.on(name, record);
         diagnostics_channel.subscribe(`lockwarden:${name}`, record);
       }
       const attempt = async (call: () => Promise<unknown>): Promise<unknown> => {

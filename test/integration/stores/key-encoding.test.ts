@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis, { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { LockEngine, RedisLockStore } from '../../../src';
 import { storeKeyOf } from '../../../src/engine/store-key';
 import {

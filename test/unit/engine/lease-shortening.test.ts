@@ -19,7 +19,9 @@ class HeldReplies {
 
   constructor(readonly inner: MemoryLockStore) {
     const hold = <T>(applied: Promise<T>, held: boolean): Promise<T> =>
-      held ? new Promise<T>((resolve) => this.#gates.push(() => void applied.then(resolve))) : applied;
+      held
+        ? new Promise<T>((resolve) => this.#gates.push(() => void applied.then(resolve)))
+        : applied;
     this.store = storeOver(inner, {
       renew: (key, owner, ttl) => hold(inner.renew(key, owner, ttl), this.holdRenew),
       renewMany: (requests: readonly RenewRequest[]) =>

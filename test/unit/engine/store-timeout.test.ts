@@ -8,8 +8,8 @@ import {
 import { ScriptedStore, storeOver } from '../../support/scripted-store';
 
 /** Settles `promise` into a mock, so a test can check "not yet" while the clock is fake. */
-function watch(promise: Promise<unknown>): jest.Mock {
-  const settled = jest.fn();
+function watch(promise: Promise<unknown>): jest.Mock<void, [unknown]> {
+  const settled = jest.fn<void, [unknown]>();
   promise.then(settled, settled);
   return settled;
 }

@@ -1,17 +1,18 @@
 import { inspect } from 'node:util';
-import { ReplyError } from 'ioredis';
 import { redactError } from '../../../src/stores/redact-error';
 
 const token = 'tOkEn-1234567890abcdef';
 
+/** Like redis-errors' ReplyError (what ioredis rejects with): its name lives on the prototype. */
+class ReplyError extends Error {}
+Object.defineProperty(ReplyError.prototype, 'name', { value: 'ReplyError' });
+
 describe('redactError', () => {
   it('keeps class, name, message, facts and the command name; drops the arguments', () => {
-    const error = new ReplyError(`ERR something about ${token}`) as ReplyError & {
-      command?: unknown;
-      code?: string;
-    };
-    error.command = { name: 'evalsha', args: ['sha', 'lw:{k}', token, 30_000] };
-    error.code = 'ERR';
+    const error: Error = Object.assign(new ReplyError(`ERR something about ${token}`), {
+      command: { name: 'evalsha', args: ['sha', 'lw:{k}', token, 30_000] },
+      code: 'ERR',
+    });
     const copy = redactError(error, [token]);
     expect(copy).toBeInstanceOf(ReplyError);
     expect(copy.name).toBe('ReplyError');
