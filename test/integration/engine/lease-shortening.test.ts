@@ -25,6 +25,7 @@ describeWithRedis('shortening a lease against a real redis-server', () => {
         await sleep(Math.floor(Math.random() * 40));
         return results;
       },
+      close: () => store.close(),
     });
     engine = new LockEngine({ store: racing, logger: { warn: () => {}, error: () => {} } });
     other = new LockEngine({ store: new RedisLockStore(server.client()) });

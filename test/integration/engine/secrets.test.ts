@@ -61,6 +61,8 @@ function recordingTokens(inner: LockStore, tokens: Set<string>): LockStore {
     dequeue: (key, owner) => (tokens.add(owner), inner.dequeue!(key, owner)),
     onRelease: (key, listener) => inner.onRelease!(key, listener),
     checkConfiguration: () => inner.checkConfiguration!(),
+    // The engine closes what the store opened (its subscriber connection).
+    close: () => inner.close!(),
   });
 }
 
