@@ -11,21 +11,28 @@ export type DetectedClient =
 export const ACCEPTED_CLIENTS = 'an ioredis Redis or Cluster instance';
 
 /**
- * Tell which Redis client `value` is, or throw a `LockConfigError` saying what to pass. Duck-typed
- * (not `instanceof`), so a client from another copy of ioredis in `node_modules` still counts.
- * The one place that knows client kinds: each kind added here gets its own adapter.
+ * Whether `value` is a Redis client lockwarden can use. Duck-typed (not `instanceof`), so a client
+ * from another copy of ioredis in `node_modules` still counts, and so does ioredis-mock.
  */
-export function detectClient(value: unknown, where: string): DetectedClient {
+export function isRedisClient(value: unknown): value is Redis | Cluster {
   const candidate = value as Record<string, unknown> | null;
-  if (
+  return (
     typeof candidate === 'object' &&
     candidate !== null &&
     typeof candidate['defineCommand'] === 'function' &&
     typeof candidate['duplicate'] === 'function' &&
     typeof candidate['pipeline'] === 'function'
-  ) {
+  );
+}
+
+/**
+ * Tell which Redis client `value` is, or throw a `LockConfigError` saying what to pass. The one
+ * place that knows client kinds: each kind added here gets its own adapter.
+ */
+export function detectClient(value: unknown, where: string): DetectedClient {
+  if (isRedisClient(value)) {
     // ioredis-mock, a common stand-in in tests, has no isCluster.
-    return candidate['isCluster'] === true
+    return value.isCluster === true
       ? { kind: 'ioredis-cluster', client: value as Cluster }
       : { kind: 'ioredis', client: value as Redis };
   }

@@ -4,13 +4,9 @@ import { join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
 import { LockEngine, RedisLockStore } from '../../../src';
 import { storeKeyOf } from '../../../src/engine/store-key';
-import {
-  fenceKeyOf,
-  queueKeyOf,
-  releaseChannelOf,
-  waiterDeadlinesKeyOf,
-} from '../../../src/stores/redis-lock-store';
+import { queueKeyOf } from '../../../src/stores/redis-lock-store';
 import { waitUntil } from '../../support/engine-harness';
+import { redisNamesOf } from '../../support/store-names';
 import {
   describeWithRedis,
   freePort,
@@ -47,17 +43,7 @@ const CORPUS = [
   `}${'é'.repeat(511)}`,
 ];
 
-/** Every Redis name a lock key has, as the engine and the store build them. */
-function namesOf(key: string): string[] {
-  const lock = storeKeyOf('lw', key);
-  return [
-    lock,
-    fenceKeyOf(lock),
-    queueKeyOf(lock),
-    waiterDeadlinesKeyOf(lock),
-    releaseChannelOf(lock),
-  ];
-}
+const namesOf = (key: string): string[] => redisNamesOf('lw', key);
 
 describeWithRedis('odd keys on a Redis Cluster node (real redis-server)', () => {
   const configFile = join(tmpdir(), `lockwarden-cluster-${process.pid}-${Date.now()}.conf`);

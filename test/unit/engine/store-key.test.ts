@@ -1,23 +1,6 @@
 import fc from 'fast-check';
 import { KEY_ESCAPE, storeKeyOf } from '../../../src/engine/store-key';
-import {
-  fenceKeyOf,
-  queueKeyOf,
-  releaseChannelOf,
-  waiterDeadlinesKeyOf,
-} from '../../../src/stores/redis-lock-store';
-
-/** Every Redis name a lock key has: lock, fence, queue, waiter deadlines, release channel. */
-function namesOf(prefix: string, key: string): string[] {
-  const lock = storeKeyOf(prefix, key);
-  return [
-    lock,
-    fenceKeyOf(lock),
-    queueKeyOf(lock),
-    waiterDeadlinesKeyOf(lock),
-    releaseChannelOf(lock),
-  ];
-}
+import { redisNamesOf as namesOf } from '../../support/store-names';
 
 /** Redis Cluster's hash tag rule: the text between the first { and the next }, if not empty. */
 function hashedPart(name: string): string {

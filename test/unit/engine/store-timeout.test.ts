@@ -153,7 +153,10 @@ describe('storeTimeout bounds every store call (fake clock)', () => {
     await holder.close();
   });
 
-  it('an acquire answered after storeTimeout that won is released at once', async () => {
+  it.each([
+    ['an acquire', (engine: LockEngine) => engine.acquire('k', { ttl: 60_000 })],
+    ['a claim', (engine: LockEngine) => engine.claim('k', { ttl: 60_000 })],
+  ])('%s answered after storeTimeout that won is given back at once', async (_name, call) => {
     let answer: (() => void) | undefined;
     const slow: LockStore = storeOver(inner, {
       acquire: (...args) =>
@@ -162,31 +165,13 @@ describe('storeTimeout bounds every store call (fake clock)', () => {
         }),
     });
     const late = new LockEngine({ store: slow, storeTimeout: 500 });
-    const settled = watch(late.acquire('k', { ttl: 60_000 }));
+    const settled = watch(call(late));
     await jest.advanceTimersByTimeAsync(500);
     expect(settled.mock.calls[0]?.[0]).toBeInstanceOf(LockStoreError);
     answer?.();
     await jest.advanceTimersByTimeAsync(0);
     expect(await inner.inspect('lw:{k}')).toBeNull();
     expect(late.heldCount).toBe(0);
-    await late.close();
-  });
-
-  it('a claim answered after storeTimeout that won is given back too', async () => {
-    let answer: (() => void) | undefined;
-    const slow: LockStore = storeOver(inner, {
-      acquire: (...args) =>
-        new Promise((resolve) => {
-          answer = () => resolve(inner.acquire(...args));
-        }),
-    });
-    const late = new LockEngine({ store: slow, storeTimeout: 500 });
-    const settled = watch(late.claim('tick', { ttl: 60_000 }));
-    await jest.advanceTimersByTimeAsync(500);
-    expect(settled.mock.calls[0]?.[0]).toBeInstanceOf(LockStoreError);
-    answer?.();
-    await jest.advanceTimersByTimeAsync(0);
-    expect(await inner.inspect('lw:{tick}')).toBeNull();
     await late.close();
   });
 });
