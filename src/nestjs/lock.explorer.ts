@@ -1,9 +1,9 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { getLockedPlan } from '../decorators/locked.decorator';
-import { DEFAULT_LOCK_NAME } from './lock.constants';
+import { getSingleInstanceCronPlan } from './cron/single-instance-cron.decorator';
 import type { LockRegistration } from './lock-registration';
-import { getSingleInstanceJob } from './single-instance-cron.decorator';
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -35,7 +35,7 @@ export class LockExplorer implements OnModuleInit {
       const provider = tokenName(wrapper);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[methodName];
-        const job = getSingleInstanceJob(method);
+        const job = getSingleInstanceCronPlan(method);
         if (job && job.engine === name) {
           if (!singleton) {
             warnings.push(
@@ -61,7 +61,7 @@ export class LockExplorer implements OnModuleInit {
     for (const [key, owners] of jobsByKey) {
       if (owners.length < 2) continue;
       warnings.push(
-        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_LOCK_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
+        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_ENGINE_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
       );
     }
     for (const warning of warnings) this.registration.logger.warn(warning);
