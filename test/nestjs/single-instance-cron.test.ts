@@ -6,7 +6,6 @@ import {
   LockLostError,
   Locked,
   MemoryLockStore,
-  RedisLockStore,
   currentLock,
   type Lock,
 } from '../../src';
@@ -16,6 +15,7 @@ import { startApp, type TestApp } from '../support/nest/test-app';
 import { describeWithRedis } from '../support/redis/describe-with-redis';
 import { useRedisServer } from '../support/redis/use-redis-server';
 import { ScriptedStore } from '../support/scripted-store';
+import { useEngines } from '../support/use-engines';
 import { waitUntil } from '../support/wait-until';
 
 const HOUR = 3_600_000;
@@ -236,7 +236,8 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
     });
 
     it("onStoreError: 'run' runs the tick anyway and says so", async () => {
-      const store = new ScriptedStore(new RedisLockStore(redis.client()));
+      // The module does not close a store it was given: the test's fixtures do.
+      const store = new ScriptedStore(useEngines(redis).store());
       const app = await start([Fragile], { redis: undefined, store, onStoreError: 'run' });
       const job = app.get<Fragile>(Fragile);
       store.fail('acquire', new Error('connection reset'));
