@@ -149,7 +149,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     const left = this.engine.runningCount;
     if (left > 0) {
       this.logger.warn(
-        `${left} of ${running} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
+        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
       );
     }
   }
