@@ -17,6 +17,7 @@ import {
   DEFAULT_STORE_TIMEOUT,
   resolveAcquireOptions,
   type AcquireOptions,
+  type BusyPolicy,
   type ClaimOptions,
   type CloseOptions,
   type LockEngineOptions,
@@ -144,7 +145,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   withLock<T>(
     key: string,
     fn: (lock: Lock) => T | PromiseLike<T>,
-    options?: WithLockOptions & { onBusy?: 'wait' | 'throw' },
+    options?: WithLockOptions & { onBusy?: Exclude<BusyPolicy, 'skip'> },
   ): Promise<T>;
   withLock<T>(
     key: string,

@@ -186,9 +186,9 @@ export interface ResolvedAcquireOptions {
 }
 
 export const DEFAULT_PREFIX = 'lw';
-export const DEFAULT_TTL = 30_000;
-export const DEFAULT_WAIT_TIMEOUT = 10_000;
-export const DEFAULT_RETRY_DELAY = 50;
+const DEFAULT_TTL = 30_000;
+const DEFAULT_WAIT_TIMEOUT = 10_000;
+const DEFAULT_RETRY_DELAY = 50;
 export const DEFAULT_STORE_TIMEOUT = 2_000;
 export const DEFAULT_CLOSE_TIMEOUT = 0;
 

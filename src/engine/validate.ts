@@ -1,11 +1,11 @@
 import { LockConfigError, LockKeyError } from './errors';
 
 /** The longest key, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
+const MAX_KEY_BYTES = 1024;
 /** The longest `metadata`, in UTF-8 bytes. */
-export const MAX_METADATA_BYTES = 1024;
+const MAX_METADATA_BYTES = 1024;
 /** The longest `prefix`, in UTF-8 bytes. */
-export const MAX_PREFIX_BYTES = 128;
+const MAX_PREFIX_BYTES = 128;
 
 /** How one option is checked. */
 export interface OptionCheck {
@@ -140,13 +140,13 @@ export function oneOf(values: readonly string[], expected: string): OptionCheck 
 }
 
 /** `onBusy`, narrowed to what the call can do. */
-export function busyPolicyOf(policies: readonly string[]): OptionCheck {
+function busyPolicyOf(policies: readonly string[]): OptionCheck {
   return oneOf(policies, `one of ${policies.map((p) => `'${p}'`).join(', ')}`);
 }
 
 export const storeErrorPolicy = oneOf(['throw', 'run'], "'throw' or 'run'");
 
-export const metadataCheck: OptionCheck = {
+const metadataCheck: OptionCheck = {
   expected: `a string of at most ${MAX_METADATA_BYTES} bytes`,
   valid: (value) => typeof value === 'string' && Buffer.byteLength(value) <= MAX_METADATA_BYTES,
 };

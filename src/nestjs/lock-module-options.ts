@@ -40,24 +40,26 @@ const inheritsAnother = (where: string, options: Readonly<Record<string, unknown
   }
 };
 
+const notAnObject = (): string =>
+  `the options must be an object such as { redis: 'redis://localhost:6379' }.`;
+
 const registrationSpec: OptionSpec = {
   options: registrationChecks,
-  notAnObject: () => `the options must be an object such as { redis: 'redis://localhost:6379' }.`,
+  notAnObject,
   rules: [inheritsAnother],
+};
+
+const factoryClass: OptionCheck = {
+  expected: 'a class implementing LockOptionsFactory',
+  valid: (value) => typeof value === 'function',
 };
 
 const factoryChecks = {
   imports: { expected: 'an array of modules', valid: Array.isArray },
   inject: { expected: 'an array of injection tokens', valid: Array.isArray },
-  useFactory: { expected: 'a function', valid: (v) => typeof v === 'function' },
-  useClass: {
-    expected: 'a class implementing LockOptionsFactory',
-    valid: (v) => typeof v === 'function',
-  },
-  useExisting: {
-    expected: 'a class implementing LockOptionsFactory',
-    valid: (v) => typeof v === 'function',
-  },
+  useFactory: { expected: 'a function', valid: (value) => typeof value === 'function' },
+  useClass: factoryClass,
+  useExisting: factoryClass,
 } satisfies Record<string, OptionCheck>;
 
 /** What `forRootAsync` itself takes: the registration, and where its options come from. */
@@ -122,7 +124,7 @@ function moduleSpec(inherits: boolean): OptionSpec {
         valid: (v) => typeof v === 'function',
       },
     } satisfies Record<keyof LockModuleOptions, OptionCheck>,
-    notAnObject: () => `the options must be an object such as { redis: 'redis://localhost:6379' }.`,
+    notAnObject,
     unknown: (name, known) =>
       Object.hasOwn(registrationChecks, name)
         ? ` Pass "${name}" to forRootAsync() itself, not from the factory.`

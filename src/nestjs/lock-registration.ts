@@ -26,9 +26,8 @@ export function registrationOf(engine: LockEngine | undefined): LockRegistration
 }
 
 /**
- * The runtime of one `LockModule` registration: its engine, its connection, the clock
- * `@SingleInstanceCron` reads, and the shutdown sequence. Its engine is registered by name, so
- * `@Locked` and `@SingleInstanceCron` methods find it without injection.
+ * One `LockModule` registration at run time: its engine (registered by name for `@Locked` and
+ * `@SingleInstanceCron`), its connection, the clock ticks are named by, and shutdown.
  */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
   readonly logger: Logger;
@@ -120,11 +119,9 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * Shutdown, first part: stop starting scheduled runs (Nest stops its cron timers in this phase
-   * too), close the engine, which refuses new calls and lets the running ones finish, up to
-   * `shutdownTimeout`, then releases what is still held. This happens before any
-   * `onApplicationShutdown`, where applications close their own connections, so the calls finish
-   * with everything they use still open.
+   * Shutdown, first part: stop starting scheduled runs, then close the engine (new calls refused,
+   * running ones finish within `shutdownTimeout`, the rest released). Before any
+   * `onApplicationShutdown`, where applications close what the running calls use.
    */
   beforeApplicationShutdown(): Promise<void> {
     this.#closing = true;
@@ -132,10 +129,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     return this.#drained;
   }
 
-  /**
-   * Shutdown, second part: unregister and close what the module opened. A client or store the
-   * user passed in stays open.
-   */
+  /** Shutdown, second part: unregister and close what the module opened. */
   onApplicationShutdown(): Promise<void> {
     this.#closed ??= this.#shutdown();
     return this.#closed;

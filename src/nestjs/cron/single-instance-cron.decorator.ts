@@ -13,20 +13,15 @@ import {
 type Method = (...args: unknown[]) => unknown;
 
 /**
- * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica.
+ * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica: the first to claim the
+ * tick (named by its scheduled time, so clocks may differ by up to half an interval) runs it
+ * under the job's run lock; the others skip it (debug log). A run in progress makes the next
+ * ticks skip, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error logged,
+ * unless `onStoreError: 'run'`. Inside the method, `currentLock()` is the run lock.
  *
- * Every replica's scheduler fires; the first to claim the tick (named by its scheduled time, so
- * clocks may differ by up to half an interval) runs it under the job's run lock, the others skip
- * it silently (debug log), even if the run already finished. While a run is in progress the next
- * ticks are skipped, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error
- * logged, unless `onStoreError: 'run'`. Inside the method, `currentLock()` returns the run lock,
- * whose `signal` aborts if the lock is lost.
- *
- * Needs `@nestjs/schedule` (loaded when the first `@SingleInstanceCron` is defined, so
- * applications without it can still use `LockModule`), `ScheduleModule.forRoot()` and
- * `LockModule.forRoot(...)`. Options are checked when the class is defined; mistakes throw
- * `LockConfigError` naming the class, method and option. Options that are not the lock's go to
- * `@Cron` as given.
+ * Needs `@nestjs/schedule` (loaded when the first one is defined), `ScheduleModule.forRoot()` and
+ * `LockModule.forRoot(...)`. The lock options are checked when the class is defined (mistakes
+ * throw `LockConfigError` naming the class, method and option); the others go to `@Cron`.
  *
  * @example
  * ```ts
