@@ -46,6 +46,13 @@ export interface CaseContext {
 
 const CAPABILITY_METHOD = { renewMany: 'renewMany', onRelease: 'onRelease', fair: 'dequeue' };
 
+/** Adds a case: `needs` names the optional capabilities it tests. */
+export type AddCase = (
+  title: string,
+  body: (ctx: CaseContext) => Promise<void>,
+  needs?: StoreCapability[],
+) => void;
+
 /** A fresh owner token. */
 export const token = (): string => randomBytes(16).toString('base64url');
 
@@ -57,22 +64,11 @@ export const token = (): string => randomBytes(16).toString('base64url');
 export function contractCases(
   factory: StoreFactory,
   options: StoreContractOptions,
-): {
-  cases: ContractCase[];
-  add: (
-    title: string,
-    body: (ctx: CaseContext) => Promise<void>,
-    needs?: StoreCapability[],
-  ) => void;
-} {
+): { cases: ContractCase[]; add: AddCase } {
   const shortTtl = options.shortTtl ?? 100;
   const supports = { renewMany: true, onRelease: true, fair: true, ...options.supports };
   const cases: ContractCase[] = [];
-  const add = (
-    title: string,
-    body: (ctx: CaseContext) => Promise<void>,
-    needs: StoreCapability[] = [],
-  ): void => {
+  const add: AddCase = (title, body, needs = []) => {
     if (!needs.every((capability) => supports[capability])) return;
     cases.push({
       name: title,

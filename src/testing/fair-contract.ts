@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  contractCases,
-  token,
-  waitFor,
-  type ContractCase,
-  type StoreContractOptions,
-  type StoreFactory,
-} from './contract-case';
+import { token, waitFor, type AddCase } from './contract-case';
 
 /**
  * The fair-queue part of the store contract (`acquire` with `fair`, `dequeue`, the next waiter
- * in release notifications), for stores that support fair locks: none unless `supports.fair`.
+ * in release notifications). Every case needs the `fair` capability, so a store that disclaims
+ * it gets none of them.
  */
-export function fairContractCases(
-  factory: StoreFactory,
-  options: StoreContractOptions = {},
-): ContractCase[] {
-  const { cases, add } = contractCases(factory, options);
-  if (options.supports?.fair === false) return cases;
+export function addFairCases(add: AddCase): void {
   const fair = { fair: true } as const;
 
   add(
@@ -146,5 +135,4 @@ export function fairContractCases(
     },
     ['fair'],
   );
-  return cases;
 }

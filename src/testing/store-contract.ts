@@ -8,7 +8,7 @@ import {
   type StoreContractOptions,
   type StoreFactory,
 } from './contract-case';
-import { fairContractCases } from './fair-contract';
+import { addFairCases } from './fair-contract';
 
 /**
  * The lockwarden store contract: every behaviour the engine relies on, as cases to run against
@@ -186,5 +186,6 @@ export function lockStoreContract(
     },
     ['onRelease'],
   );
-  return [...cases, ...fairContractCases(factory, options)];
+  addFairCases(add);
+  return cases;
 }
