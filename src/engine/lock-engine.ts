@@ -68,7 +68,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   readonly #calls: StoreCalls;
   readonly #waiters: KeyWaitersMap;
   readonly #acquisition: Acquisition;
-  /** Frozen options objects (such as `@Locked`'s) are checked and resolved once. */
+  /** Frozen `withLock` options objects (such as `@Locked`'s) are checked and resolved once. */
   readonly #resolved = new WeakMap<object, ResolvedAcquireOptions>();
   #state: 'open' | 'draining' | 'closed' = 'open';
   #closing: Promise<void> | undefined;
@@ -304,7 +304,8 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   ): [string, ResolvedAcquireOptions] {
     this.#admit(where);
     validateKey(where, key);
-    const frozen = isFrozenOptions(options);
+    // Only withLock's: the same object passed to acquire must still be refused 'skip'.
+    const frozen = spec === withLockSpec && isFrozenOptions(options);
     let resolved = frozen ? this.#resolved.get(options) : undefined;
     if (!resolved) {
       const at = `${where}("${key}")`;
