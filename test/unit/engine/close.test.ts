@@ -86,7 +86,9 @@ describe('LockEngine.close({ timeout })', () => {
   it('lets a running body still take locks (nested calls), and rejects outside waiters at once', async () => {
     const holder = engines.create({ store });
     const held = await holder.acquire('contended', { ttl: 60_000 });
-    const outsideWait = engine.acquire('contended', { waitTimeout: 60_000 }).catch((e) => e);
+    const outsideWait = engine
+      .acquire('contended', { waitTimeout: 60_000 })
+      .catch((e: unknown) => e);
     const gate = deferred();
     const nested: unknown[] = [];
     const body = engine.withLock('outer', async () => {
