@@ -11,19 +11,26 @@ export class InFlight {
   }
 
   /** Count `work` as running until its promise settles; returns that promise. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  run<T>(work: () => Promise<T>): Promise<T> {
     this.#count += 1;
+    let running: Promise<T>;
     try {
-      return await work();
-    } finally {
-      this.#count -= 1;
-      if (this.#count === 0) {
-        const idle = this.#idle;
-        this.#idle = [];
-        for (const resolve of idle) resolve();
-      }
+      running = work();
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as thrown
+      running = Promise.reject(error);
     }
+    running.then(this.#done, this.#done);
+    return running;
   }
+
+  readonly #done = (): void => {
+    this.#count -= 1;
+    if (this.#count > 0) return;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const resolve of idle) resolve();
+  };
 
   /**
    * Resolves `true` once nothing is running, or `false` after `timeout` ms with work still
