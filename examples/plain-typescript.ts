@@ -62,7 +62,8 @@ async function main(): Promise<void> {
 
   console.log(`audit ran under the lock "${await accounts.audit()}"`);
   await engine.close();
-  redis?.disconnect();
+  await store.close();
+  await redis?.quit();
 }
 
 void main();

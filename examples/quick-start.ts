@@ -4,7 +4,8 @@ import { LockEngine, RedisLockStore } from 'lockwarden';
 
 async function main(): Promise<void> {
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-  const engine = new LockEngine({ store: new RedisLockStore(redis), prefix: 'lw' });
+  const store = new RedisLockStore(redis);
+  const engine = new LockEngine({ store, prefix: 'lw' });
 
   const total = await engine.withLock(
     'orders:42',
@@ -16,8 +17,10 @@ async function main(): Promise<void> {
   );
 
   console.log(`done: ${total}, still locked: ${await engine.isLocked('orders:42')}`);
+  // Whoever opens something closes it: the engine, then the store, then the connection.
   await engine.close();
-  redis.disconnect();
+  await store.close();
+  await redis.quit();
 }
 
 void main();

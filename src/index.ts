@@ -1,10 +1,13 @@
 export { LockEngine } from './engine/lock-engine';
-export type { LockEngineOptions, LockLogger } from './engine/lock-engine';
 export { Lock } from './engine/lock';
 export { currentLock } from './engine/context';
 export type {
   AcquireOptions,
   BusyPolicy,
+  ClaimOptions,
+  CloseOptions,
+  LockEngineOptions,
+  LockLogger,
   StoreErrorPolicy,
   WithLockOptions,
 } from './engine/options';
@@ -42,13 +45,13 @@ export { MemoryLockStore } from './stores/memory-lock-store';
 export type { MemoryLockStoreOptions } from './stores/memory-lock-store';
 
 // decorators
-export { Locked, configureLocks, unregisterLockEngine, escapeKeyValue } from './decorators';
+export { Locked } from './decorators/locked.decorator';
 export type {
-  ConfigureLocksOptions,
   LockableMethod,
-  LockedBusyPolicy,
   LockedDecorator,
   LockedMethodCheck,
-  LockedOptions,
-  LockKeyFunction,
-} from './decorators';
+} from './decorators/locked.decorator';
+export type { LockKeyFunction, LockedOptions } from './decorators/locked-options';
+export { configureLocks, unregisterLockEngine } from './decorators/engine-registry';
+export type { ConfigureLocksOptions } from './decorators/engine-registry';
+export { escapeKeyValue } from './decorators/key-escape';

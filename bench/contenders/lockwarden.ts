@@ -44,8 +44,9 @@ export function lockwardenContenders(
     async create(context) {
       const client = await context.connect();
       // Client kinds other than ioredis reach RedisLockStore through its client detection.
+      const store = new RedisLockStore(client as RedisClient);
       const engine = new LockEngine({
-        store: new RedisLockStore(client as RedisClient),
+        store,
         prefix: PREFIX,
         logger: quietLogger,
       });
@@ -55,6 +56,7 @@ export function lockwardenContenders(
         storageKey: (key) => `${PREFIX}:{${key}}`,
         async close() {
           await engine.close();
+          await store.close();
           await context.disconnect(client);
         },
       };

@@ -185,8 +185,9 @@ export const decorator: Scenario = {
     async pairs({ params, connect, disconnect }) {
       const rounds = Number(params['rounds']);
       const client = await connect();
+      const redisStore = new RedisLockStore(client as RedisClient);
       const onRedis = new LockEngine({
-        store: new RedisLockStore(client as RedisClient),
+        store: redisStore,
         logger: quietLogger,
       });
       const inMemory = new LockEngine({ store: new MemoryLockStore(), logger: quietLogger });
@@ -203,6 +204,7 @@ export const decorator: Scenario = {
       const ownNs = await decoratorOwnNs(rounds, Number(params['memoryCalls']) * 10);
       await onRedis.close();
       await inMemory.close();
+      await redisStore.close();
       await disconnect(client);
       return {
         metrics: {

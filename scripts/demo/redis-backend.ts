@@ -14,6 +14,7 @@ export class RedisBackend implements Backend {
   readonly kind = 'redis';
   readonly killName = 'SIGKILL';
   readonly #client: Redis;
+  readonly #store: RedisLockStore;
   readonly #engine: LockEngine;
 
   constructor(
@@ -25,7 +26,8 @@ export class RedisBackend implements Backend {
   ) {
     this.#client = new Redis(url, { maxRetriesPerRequest: 2 });
     this.#client.on('error', () => undefined);
-    this.#engine = new LockEngine({ store: new RedisLockStore(this.#client), prefix });
+    this.#store = new RedisLockStore(this.#client);
+    this.#engine = new LockEngine({ store: this.#store, prefix });
   }
 
   startReplica(options: Omit<ReplicaOptions, 'redisUrl'>) {
@@ -58,6 +60,7 @@ export class RedisBackend implements Backend {
     try {
       if (!this.server) await this.#client.del(this.runLogKey);
       await this.#engine.close();
+      await this.#store.close();
       await this.#client.quit();
     } catch {
       this.#client.disconnect();

@@ -88,6 +88,8 @@ async function main(channel: Channel, options: ReplicaOptions, link?: MessagePor
       await traffic.stop();
       // Runs in progress finish and their locks are released (LockModule's shutdown).
       await app.close();
+      // The module closes what it opened; the port store is ours.
+      await config.store?.close?.();
       activity.stop();
       channel.finish({ type: 'closed', at: Date.now() }, 0);
     })().catch((error: unknown) => fail(channel, error));

@@ -1,4 +1,4 @@
-import { describeValue } from '../engine/options';
+import { describeValue } from '../engine/validate';
 import { LockConfigError, LockKeyError } from '../engine/errors';
 import { escapeKeyValue, isKeySeparator } from './key-escape';
 

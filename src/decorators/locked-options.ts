@@ -1,16 +1,13 @@
-import { LockConfigError } from '../engine/errors';
+import { type BusyPolicy, type WithLockOptions } from '../engine/options';
 import {
-  optionError,
-  validateAcquireOptions,
+  acquireChecks,
+  checkOptions,
+  intervalBelowTtl,
   validateKey,
-  type WithLockOptions,
-  describeValue,
-} from '../engine/options';
+  type OptionSpec,
+} from '../engine/validate';
 import { DEFAULT_ENGINE_NAME } from './engine-registry';
 import { parseKeyTemplate, type KeyTemplate } from './key-template';
-
-/** What a `@Locked` method does when its lock is held by someone else. */
-export type LockedBusyPolicy = 'wait' | 'throw' | 'skip';
 
 /**
  * Builds the lock key from the decorated method's arguments. Its parameters are checked by the
@@ -24,7 +21,7 @@ export type LockKeyFunction<A extends unknown[] = unknown[]> = (...args: A) => s
  */
 export interface LockedOptions<
   A extends unknown[] = unknown[],
-  B extends LockedBusyPolicy = LockedBusyPolicy,
+  B extends BusyPolicy = BusyPolicy,
 > extends Omit<WithLockOptions, 'onBusy' | 'signal'> {
   /**
    * The lock key: a function of the method's arguments, or a template such as
@@ -61,15 +58,26 @@ export interface LockedPlan {
   readonly key: KeyTemplate | LockKeyFunction | undefined;
   /** The name of the engine, looked up on each call. */
   readonly engine: string;
-  /** Passed as-is to `withLock` on every call. */
+  /** Passed as-is (frozen, so the engine checks and resolves it once) to `withLock`. */
   readonly lockOptions: Readonly<WithLockOptions>;
 }
 
-const DECORATOR_OPTION_NAMES = ['key', 'engine'];
-
-function isKeyFunction(value: unknown): value is LockKeyFunction {
-  return typeof value === 'function';
-}
+const lockedSpec: OptionSpec = {
+  options: {
+    ...acquireChecks,
+    key: {
+      expected:
+        'a key template such as "invoice:{0.id}" or a function of the arguments returning the key',
+      valid: (value) => typeof value === 'string' || typeof value === 'function',
+    },
+    engine: {
+      expected: 'the non-empty name of an engine registered with configureLocks(engine, { name })',
+      valid: (value) => typeof value === 'string' && value.length > 0,
+    },
+  },
+  notAnObject: (got) => `the options must be an object, got ${got}.`,
+  rules: [intervalBelowTtl],
+};
 
 /**
  * Check `options` for the method described by `where` (`@Locked on Billing.charge`) and resolve
@@ -77,40 +85,27 @@ function isKeyFunction(value: unknown): value is LockKeyFunction {
  * option. `parameterCount` is the method's `Function.length`.
  */
 export function planLocked(where: string, options: unknown, parameterCount: number): LockedPlan {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new LockConfigError(
-      `${where}: the options must be an object, got ${describeValue(options)}.`,
-    );
-  }
-  const record = options as Record<string, unknown>;
-  validateAcquireOptions(where, record, DECORATOR_OPTION_NAMES);
+  const { key, engine, ...rest } = checkOptions(
+    where,
+    options === undefined ? {} : options,
+    lockedSpec,
+  );
   const lockOptions: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(record)) {
-    if (value !== undefined && !DECORATOR_OPTION_NAMES.includes(name)) lockOptions[name] = value;
+  for (const [name, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    lockOptions[name] = typeof value === 'object' && name === 'autoExtend' ? { ...value } : value;
   }
-  const { key, engine = DEFAULT_ENGINE_NAME } = record;
-  if (typeof engine !== 'string' || engine.length === 0) {
-    throw optionError(
-      where,
-      'engine',
-      'the non-empty name of an engine registered with configureLocks(engine, { name })',
-      engine,
-    );
-  }
+  Object.freeze(lockOptions['autoExtend']);
   let resolvedKey: LockedPlan['key'];
   if (typeof key === 'string') {
     resolvedKey = parseKeyTemplate(where, key, parameterCount);
     if (resolvedKey.constant !== undefined) validateKey(where, resolvedKey.constant);
-  } else if (isKeyFunction(key)) {
-    resolvedKey = key;
-  } else if (key !== undefined) {
-    throw optionError(
-      where,
-      'key',
-      'a key template such as "invoice:{0.id}" or a function of the arguments returning the key',
-      key,
-    );
+  } else {
+    resolvedKey = key as LockKeyFunction | undefined;
   }
-  return { key: resolvedKey, engine, lockOptions: Object.freeze(lockOptions) };
+  return {
+    key: resolvedKey,
+    engine: (engine as string | undefined) ?? DEFAULT_ENGINE_NAME,
+    lockOptions: Object.freeze(lockOptions),
+  };
 }

@@ -1,11 +1,11 @@
-import { describeValue, validateKey } from '../engine/options';
 import { LockConfigError, LockKeyError } from '../engine/errors';
+import type { BusyPolicy } from '../engine/options';
+import { describeValue, validateKey } from '../engine/validate';
 import { copyOwnMetadata } from './copy-metadata';
 import { getLockEngine } from './engine-registry';
 import {
   planLocked,
   type LockKeyFunction,
-  type LockedBusyPolicy,
   type LockedOptions,
   type LockedPlan,
 } from './locked-options';
@@ -22,7 +22,7 @@ export type LockableMethod = (...args: any[]) => Promise<unknown>;
  */
 export type LockedMethodCheck<
   A extends unknown[],
-  B extends LockedBusyPolicy,
+  B extends BusyPolicy,
   M extends LockableMethod,
 > = (LockKeyFunction<A> extends LockKeyFunction<Parameters<M>>
   ? unknown
@@ -43,7 +43,7 @@ export type LockedMethodCheck<
  * The decorator `@Locked(...)` returns, for legacy (`experimentalDecorators`) and TC39 standard
  * decorators alike.
  */
-export interface LockedDecorator<A extends unknown[], B extends LockedBusyPolicy> {
+export interface LockedDecorator<A extends unknown[], B extends BusyPolicy> {
   /** Legacy (`experimentalDecorators`, as NestJS uses). */
   <M extends LockableMethod>(
     target: object,
@@ -108,7 +108,7 @@ function isDecoratorContext(value: unknown): value is DecoratorContext {
  *   async audit() { ... }
  * }
  */
-export function Locked<A extends unknown[] = unknown[], B extends LockedBusyPolicy = 'wait'>(
+export function Locked<A extends unknown[] = unknown[], B extends BusyPolicy = 'wait'>(
   options?: LockedOptions<A, B>,
 ): LockedDecorator<A, B> {
   function lockedDecorator(...args: unknown[]): unknown {

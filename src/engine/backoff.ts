@@ -1,5 +1,5 @@
 /** The ceiling of the exponential backoff, unless `retryDelay` itself is larger. */
-export const BACKOFF_CAP = 1000;
+const BACKOFF_CAP = 1000;
 
 /**
  * Delay before retry number `attempt` (1-based): `retryDelay * 2^(attempt-1)`, capped, with

@@ -1,5 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
+import type { EventEmitter } from 'node:events';
 import type { LockLostError, LockStoreError } from './errors';
+import type { LockLogger } from './options';
 
 /** Emitted when a lock is taken. */
 export interface LockAcquiredEvent {
@@ -62,6 +64,12 @@ export interface LockEngineEvents {
 
 export type LockEventName = keyof LockEngineEvents;
 
+/** How the engine's parts emit an event through the engine. */
+export type EmitEvent = <E extends LockEventName>(
+  event: E,
+  payload: LockEngineEvents[E][0],
+) => void;
+
 /** `node:diagnostics_channel` channels, named `lockwarden:<event>`, for APM tools. */
 export const diagnosticsChannels: Readonly<Record<LockEventName, diagnostics_channel.Channel>> = {
   acquired: diagnostics_channel.channel('lockwarden:acquired'),
@@ -71,3 +79,26 @@ export const diagnosticsChannels: Readonly<Record<LockEventName, diagnostics_cha
   lost: diagnostics_channel.channel('lockwarden:lost'),
   error: diagnostics_channel.channel('lockwarden:error'),
 };
+
+/**
+ * Emit `event` on `emitter` and publish it on its diagnostics channel. An `error` nobody listens
+ * to goes to `logger` (emitting it would crash the process); a listener that throws is logged.
+ */
+export function publishEvent<E extends LockEventName>(
+  emitter: EventEmitter<LockEngineEvents>,
+  logger: LockLogger,
+  event: E,
+  payload: LockEngineEvents[E][0],
+): void {
+  const channel = diagnosticsChannels[event];
+  if (channel.hasSubscribers) channel.publish(payload);
+  if (emitter.listenerCount(event) === 0) {
+    if (event === 'error') logger.warn(`lockwarden: ${(payload as LockErrorEvent).error.message}`);
+    return;
+  }
+  try {
+    (emitter.emit as (event: string, payload: unknown) => boolean)(event, payload);
+  } catch (error) {
+    logger.error(`lockwarden: a "${event}" listener threw`, error);
+  }
+}

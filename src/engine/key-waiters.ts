@@ -1,77 +1,10 @@
-import { onAbort } from './abort-listeners';
-import { clampDelay } from './timers';
+import type { LockStoreError } from './errors';
+import type { LockErrorEvent } from './events';
+import type { StoreCalls } from './store-calls';
+import type { Waiter } from './waiter';
 
-/**
- * One caller waiting for a key. Only the head of a key's local queue makes attempts; the others
- * sleep until they are promoted, their deadline passes, or their signal aborts.
- */
-export class Waiter {
-  /** Set by {@link Waiter.wake} and consumed by the next sleep or attempt. */
-  woken = false;
-  #resolve: (() => void) | undefined;
-  #reject: ((reason: unknown) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #stopWatching: (() => void) | undefined;
-  #failure: unknown;
-
-  constructor(private readonly signal: AbortSignal | undefined) {}
-
-  /** Wake the waiter now (a release was announced, or it became head of the queue). */
-  wake(): void {
-    this.woken = true;
-    this.#settle();
-  }
-
-  /** Make the waiter's current and future sleeps reject with `reason` (engine closed). */
-  fail(reason: unknown): void {
-    this.#failure ??= reason;
-    const reject = this.#reject;
-    this.#clear();
-    reject?.(reason);
-  }
-
-  /**
-   * Sleep up to `ms`, or less if woken. The timer is deliberately not `unref`'d: an awaited
-   * acquisition is pending work, and the process must not exit underneath it. A sleep longer than
-   * Node's timer limit ends at the limit; the caller's loop then simply sleeps again.
-   */
-  sleep(ms: number): Promise<void> {
-    // Rejections carry the caller's abort reason unchanged, as fetch() does.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.signal?.aborted) return Promise.reject(this.signal.reason);
-    if (this.woken) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
-      const signal = this.signal;
-      if (signal) {
-        this.#stopWatching = onAbort(signal, () => {
-          const rejectNow = this.#reject;
-          this.#clear();
-          rejectNow?.(signal.reason);
-        });
-      }
-    });
-  }
-
-  #settle(): void {
-    const resolve = this.#resolve;
-    this.#clear();
-    resolve?.();
-  }
-
-  #clear(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#stopWatching?.();
-    this.#stopWatching = undefined;
-    this.#timer = undefined;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-  }
-}
+/** How long a key stays subscribed to release notifications after its last local waiter left. */
+const SUBSCRIPTION_LINGER_MS = 2_000;
 
 /** The local queue of waiters for one store key, and its release subscription. */
 export class KeyWaiters {
@@ -94,5 +27,138 @@ export class KeyWaiters {
     if (index === -1) return false;
     this.queue.splice(index, 1);
     return index === 0;
+  }
+
+  get idle(): boolean {
+    return this.queue.length === 0 && this.fair.size === 0;
+  }
+}
+
+/**
+ * The waiters of one engine, by store key: their local queues, the release subscription each
+ * key shares (kept a little after the last waiter leaves, so sustained contention does not pay a
+ * SUBSCRIBE per hand-off), and the wake-ups a release notification brings.
+ */
+export class KeyWaitersMap {
+  readonly #byKey = new Map<string, KeyWaiters>();
+  #closed = false;
+
+  constructor(
+    private readonly calls: StoreCalls,
+    private readonly reportError: (event: LockErrorEvent) => void,
+  ) {}
+
+  get(storeKey: string): KeyWaiters | undefined {
+    return this.#byKey.get(storeKey);
+  }
+
+  /** The queue of `storeKey` for a new waiter (its subscription stays). */
+  enter(storeKey: string): KeyWaiters {
+    let waiters = this.#byKey.get(storeKey);
+    if (!waiters) {
+      waiters = new KeyWaiters();
+      this.#byKey.set(storeKey, waiters);
+    }
+    if (waiters.lingerTimer) {
+      clearTimeout(waiters.lingerTimer);
+      waiters.lingerTimer = undefined;
+    }
+    return waiters;
+  }
+
+  /**
+   * Subscribe to the key's release notifications, waiting at most `timeoutMs` for the store to
+   * confirm; a subscription that comes later still takes effect.
+   */
+  async subscribe(
+    key: string,
+    storeKey: string,
+    waiters: KeyWaiters,
+    timeoutMs: number,
+  ): Promise<void> {
+    const store = this.calls.store;
+    if (!store.onRelease || waiters.unsubscribe) return;
+    const install = (unsubscribe: () => void): void => {
+      if (this.#closed || this.#byKey.get(storeKey) !== waiters || waiters.unsubscribe) {
+        unsubscribe();
+      } else {
+        waiters.unsubscribe = unsubscribe;
+      }
+    };
+    waiters.subscribing ??= this.calls
+      .run(
+        'subscribe',
+        key,
+        undefined,
+        timeoutMs,
+        () => store.onRelease!(storeKey, (next) => this.released(storeKey, next)),
+        // A subscription confirmed after the bound still delivers notifications.
+        { onLate: install },
+      )
+      .then(install, (error: unknown) => {
+        // Without notifications waiters still wake on the holder's ttl and the backoff.
+        this.reportError({ key, operation: 'subscribe', error: error as LockStoreError });
+      })
+      .finally(() => {
+        waiters.subscribing = undefined;
+      });
+    await waiters.subscribing;
+  }
+
+  /** Drop a key's queue once nobody waits; keep its subscription a little for the next wait. */
+  leave(storeKey: string, waiters: KeyWaiters): void {
+    if (this.#closed || !waiters.idle || waiters.lingerTimer) return;
+    if (!waiters.unsubscribe && !waiters.subscribing) {
+      if (this.#byKey.get(storeKey) === waiters) this.#byKey.delete(storeKey);
+      return;
+    }
+    waiters.lingerTimer = setTimeout(() => {
+      waiters.lingerTimer = undefined;
+      if (!waiters.idle) return;
+      waiters.unsubscribe?.();
+      waiters.unsubscribe = undefined;
+      if (this.#byKey.get(storeKey) === waiters) this.#byKey.delete(storeKey);
+    }, SUBSCRIPTION_LINGER_MS);
+    waiters.lingerTimer.unref();
+  }
+
+  /** Wake the head of the key's local queue (the lock was released in this process). */
+  wakeHead(storeKey: string): void {
+    this.#byKey.get(storeKey)?.head?.wake();
+  }
+
+  /** A release was announced; `next` is the fair waiter whose turn it is, if any. */
+  released(storeKey: string, next: string | undefined): void {
+    const waiters = this.#byKey.get(storeKey);
+    if (!waiters) return;
+    if (next !== undefined) {
+      waiters.fair.get(next)?.wake();
+    } else {
+      // Nobody is queued in the store (our entries expired): any fair waiter may take it.
+      for (const waiter of waiters.fair.values()) waiter.wake();
+    }
+    // A plain head tries too; if a queue exists it joins it instead of barging.
+    waiters.head?.wake();
+  }
+
+  /** Make the chosen waiters' waits reject with `error` (the engine is closing). */
+  fail(error: unknown, chosen: (waiter: Waiter) => boolean = () => true): void {
+    for (const waiters of this.#byKey.values()) {
+      for (const waiter of waiters.queue) if (chosen(waiter)) waiter.fail(error);
+      for (const waiter of waiters.fair.values()) if (chosen(waiter)) waiter.fail(error);
+    }
+  }
+
+  /** Fail every waiter with `error` and drop every subscription (the engine is closed). */
+  close(error: unknown): void {
+    this.#closed = true;
+    this.fail(error);
+    for (const waiters of this.#byKey.values()) {
+      if (waiters.lingerTimer) clearTimeout(waiters.lingerTimer);
+      waiters.lingerTimer = undefined;
+      waiters.unsubscribe?.();
+      waiters.unsubscribe = undefined;
+    }
+    this.#byKey.clear();
   }
 }

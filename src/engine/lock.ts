@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { LockConfigError, LockLostError, LockNotHeldError } from './errors';
-import { renewIntervalFor, type RenewalPlan } from './options';
+import type { Renewal } from './options';
 
 /** What a lease needs from the engine that created it. */
 export interface LeaseHost {
@@ -28,6 +28,17 @@ export interface LeaseSend {
 }
 
 const leases = new WeakMap<Lock, LockLease>();
+
+/**
+ * The renewal period of a lock whose latest ttl is `ttl`, or `null` without renewal. A given
+ * interval keeps its period while it is below the ttl; once `extend()` shortens the ttl to it or
+ * below, the lock is renewed every ttl / 3 instead, so it cannot expire between two renewals.
+ */
+function renewIntervalFor(renewal: Renewal, ttl: number): number | null {
+  if (renewal === false) return null;
+  if (renewal !== true && renewal < ttl) return renewal;
+  return Math.max(1, Math.floor(ttl / 3));
+}
 
 /** The lease behind a lock handle. */
 export function leaseOf(lock: Lock): LockLease | undefined {
@@ -70,7 +81,7 @@ export class LockLease {
     readonly token: string,
     readonly fence: number,
     ttl: number,
-    readonly renewal: RenewalPlan,
+    readonly renewal: Renewal,
     /** Bound of this lease's renewals and release, in ms. */
     readonly storeTimeout: number,
     readonly acquiredAt: number,

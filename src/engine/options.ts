@@ -1,10 +1,20 @@
-import { LockConfigError, LockKeyError } from './errors';
+import type { LockStore } from '../stores/lock-store';
 
-/** How a caller reacts when the lock is held by someone else. */
-export type BusyPolicy = 'wait' | 'throw';
+/**
+ * What a caller does when the lock is held by someone else: `'wait'` up to `waitTimeout`,
+ * `'throw'` a `LockBusyError` at once, or `'skip'` (resolve `undefined` without running; only
+ * where there is something to skip: `withLock`, `@Locked`).
+ */
+export type BusyPolicy = 'wait' | 'throw' | 'skip';
 
 /** What `withLock` does when the store fails: fail closed (`'throw'`) or run unlocked (`'run'`). */
 export type StoreErrorPolicy = 'throw' | 'run';
+
+/** Where the engine writes what it cannot throw (fail-open runs, background store errors). */
+export interface LockLogger {
+  warn(message: string, ...meta: unknown[]): void;
+  error(message: string, ...meta: unknown[]): void;
+}
 
 /** Options of one acquisition. */
 export interface AcquireOptions {
@@ -44,8 +54,11 @@ export interface AcquireOptions {
    * `'wait'` waits up to `waitTimeout`; `'throw'` makes one attempt and throws `LockBusyError`.
    * @default 'wait'
    */
-  onBusy?: BusyPolicy;
-  /** Abort waiting; the acquisition then rejects with the signal's reason. */
+  onBusy?: Exclude<BusyPolicy, 'skip'>;
+  /**
+   * Abort waiting; the acquisition then rejects with the signal's reason.
+   * @default undefined (waiting is bounded by `waitTimeout` only)
+   */
   signal?: AbortSignal;
   /**
    * A short description of the holder, stored with the lock and shown by `inspect`.
@@ -77,280 +90,107 @@ export interface WithLockOptions extends Omit<AcquireOptions, 'onBusy'> {
    * function when the lock is busy.
    * @default 'wait'
    */
-  onBusy?: BusyPolicy | 'skip';
+  onBusy?: BusyPolicy;
   /**
    * When the store fails: `'throw'` rejects with `LockStoreError` (fail closed); `'run'` logs
-   * and runs the function without a lock (fail open). Defaults to the engine's policy.
+   * and runs the function without a lock (fail open).
+   * @default the engine's `onStoreError` ('throw')
    */
   onStoreError?: StoreErrorPolicy;
+}
+
+/** Options of {@link LockEngine}. */
+export interface LockEngineOptions {
+  /** Where locks live: a `RedisLockStore`, a `MemoryLockStore`, or any `LockStore`. */
+  store: LockStore;
+  /**
+   * Prepended to every key (`lw:{orders:42}`), so several applications can share one Redis.
+   * Must not contain `{` or `}`; `''` for none.
+   * @default 'lw'
+   */
+  prefix?: string;
+  /**
+   * Acquire options used when a call does not set them. Copied and checked here: changing the
+   * object later has no effect.
+   * @default {} (the defaults of each acquire option)
+   */
+  defaults?: WithLockOptions;
+  /**
+   * What `withLock` does when the store fails: `'throw'` (fail closed) or `'run'` (run the
+   * function unlocked and log it).
+   * @default 'throw'
+   */
+  onStoreError?: StoreErrorPolicy;
+  /**
+   * Receives background failures when nobody listens to the `error` event, fail-open runs, and
+   * the store's configuration warnings (such as an evicting Redis `maxmemory-policy`). Must have
+   * `warn` and `error` functions.
+   * @default console
+   */
+  logger?: LockLogger;
+  /**
+   * How long one store call may take in ms before it fails with `LockStoreError`: every call
+   * (acquire attempts, renewals, releases, `inspect`, `isLocked`, `forceRelease`, `claim`,
+   * subscriptions), independently of `waitTimeout`. Acquire options (or `defaults`) may set
+   * their own.
+   * @default 2_000
+   */
+  storeTimeout?: number;
+}
+
+/** Options of `LockEngine.close`. */
+export interface CloseOptions {
+  /**
+   * How long to wait, in ms, for `withLock` bodies that are running when `close` is called
+   * before their locks are released anyway (their `signal` then aborts). Any length is fine.
+   * @default 0 (release at once)
+   */
+  timeout?: number;
+}
+
+/** Options of `LockEngine.claim`. */
+export interface ClaimOptions {
+  /** How long the claim lasts, in ms (it is never renewed or released; it just expires). */
+  ttl: number;
+  /**
+   * Stored with the claim, shown by `inspect`.
+   * @default `${hostname}:${pid}`
+   */
+  metadata?: string;
+  /**
+   * How long the claim's one store call may take in ms before it fails with `LockStoreError`.
+   * @default the engine's `storeTimeout` (2_000)
+   */
+  storeTimeout?: number;
 }
 
 /**
  * How a held lock is renewed: every ttl / 3 (`true`), every so many ms (a number), or not at all
  * (`false`).
  */
-export type RenewalPlan = boolean | number;
+export type Renewal = boolean | number;
 
 /** Acquire options after defaults are applied and values checked. */
 export interface ResolvedAcquireOptions {
-  ttl: number;
-  waitTimeout: number;
-  retryCount: number;
-  retryDelay: number;
-  renewal: RenewalPlan;
-  storeTimeout: number;
-  onBusy: BusyPolicy | 'skip';
-  signal: AbortSignal | undefined;
-  metadata: string;
-  fair: boolean;
-  onStoreError: StoreErrorPolicy | undefined;
+  readonly ttl: number;
+  readonly waitTimeout: number;
+  readonly retryCount: number;
+  readonly retryDelay: number;
+  readonly renewal: Renewal;
+  readonly storeTimeout: number;
+  readonly onBusy: BusyPolicy;
+  readonly signal: AbortSignal | undefined;
+  readonly metadata: string;
+  readonly fair: boolean;
+  readonly onStoreError: StoreErrorPolicy | undefined;
 }
 
-export const DEFAULT_TTL = 30_000;
-export const DEFAULT_WAIT_TIMEOUT = 10_000;
-export const DEFAULT_RETRY_DELAY = 50;
+export const DEFAULT_PREFIX = 'lw';
+const DEFAULT_TTL = 30_000;
+const DEFAULT_WAIT_TIMEOUT = 10_000;
+const DEFAULT_RETRY_DELAY = 50;
 export const DEFAULT_STORE_TIMEOUT = 2_000;
-export const MAX_KEY_BYTES = 1024;
-export const MAX_METADATA_BYTES = 1024;
-
-const ACQUIRE_OPTION_NAMES = [
-  'ttl',
-  'waitTimeout',
-  'retryCount',
-  'retryDelay',
-  'autoExtend',
-  'onBusy',
-  'signal',
-  'metadata',
-  'fair',
-  'onStoreError',
-  'storeTimeout',
-] as const;
-
-/** Option names accepted by `acquire`, `tryAcquire` and `withLock`. */
-export const acquireOptionNames: readonly string[] = ACQUIRE_OPTION_NAMES;
-
-/** A short, log-safe rendering of a bad value for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    return value.length > 40
-      ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`
-      : JSON.stringify(value);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value);
-  }
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-/**
- * The error for one bad option. `where` names the call site, e.g.
- * `LockEngine.acquire("orders:42")` or `@Locked on Billing.charge`, so the message says where
- * to change it.
- */
-export function optionError(where: string, option: string, expected: string, value: unknown) {
-  return new LockConfigError(
-    `${where}: option "${option}" must be ${expected}, got ${describeValue(value)}.`,
-  );
-}
-
-/**
- * Validate acquire options without applying defaults. Unknown names are refused so a typo such
- * as `timeout` does not silently fall back to a default. `extraNames` are accepted as-is (the
- * decorator layer adds its own).
- */
-export function validateAcquireOptions(
-  where: string,
-  options: Record<string, unknown>,
-  extraNames: readonly string[] = [],
-  busyPolicies: readonly string[] = ['wait', 'throw', 'skip'],
-): void {
-  for (const name of Object.keys(options)) {
-    if (!(ACQUIRE_OPTION_NAMES as readonly string[]).includes(name) && !extraNames.includes(name)) {
-      throw new LockConfigError(
-        `${where}: unknown option "${name}". Known options: ${[...ACQUIRE_OPTION_NAMES, ...extraNames].join(', ')}.`,
-      );
-    }
-  }
-  const { ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata } =
-    options;
-  if (ttl !== undefined && !(isInteger(ttl) && ttl > 0)) {
-    throw optionError(where, 'ttl', 'a positive integer number of milliseconds', ttl);
-  }
-  if (waitTimeout !== undefined && !(isInteger(waitTimeout) && waitTimeout >= 0)) {
-    throw optionError(where, 'waitTimeout', 'an integer number of milliseconds >= 0', waitTimeout);
-  }
-  if (retryCount !== undefined && !(isInteger(retryCount) && retryCount >= 0)) {
-    throw optionError(where, 'retryCount', 'an integer >= 0', retryCount);
-  }
-  if (retryDelay !== undefined && !(isInteger(retryDelay) && retryDelay > 0)) {
-    throw optionError(where, 'retryDelay', 'a positive integer number of milliseconds', retryDelay);
-  }
-  if (autoExtend !== undefined && typeof autoExtend !== 'boolean') {
-    const interval =
-      typeof autoExtend === 'object' && autoExtend !== null
-        ? (autoExtend as { interval?: unknown }).interval
-        : undefined;
-    if (!(isInteger(interval) && interval > 0)) {
-      throw optionError(
-        where,
-        'autoExtend',
-        'true, false or { interval: <positive integer ms> }',
-        autoExtend,
-      );
-    }
-    // Only against a ttl given alongside; the engine checks the merged options at call time,
-    // when its own defaults are known.
-    if (isInteger(ttl) && interval >= ttl) {
-      throw optionError(
-        where,
-        'autoExtend.interval',
-        `less than ttl (${ttl} ms) so the lock is renewed before it expires`,
-        interval,
-      );
-    }
-  }
-  if (onBusy !== undefined && !(typeof onBusy === 'string' && busyPolicies.includes(onBusy))) {
-    throw optionError(
-      where,
-      'onBusy',
-      `one of ${busyPolicies.map((p) => `'${p}'`).join(', ')}`,
-      onBusy,
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw optionError(where, 'signal', 'an AbortSignal', signal);
-  }
-  if (metadata !== undefined) {
-    if (typeof metadata !== 'string' || Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
-      throw optionError(
-        where,
-        'metadata',
-        `a string of at most ${MAX_METADATA_BYTES} bytes`,
-        metadata,
-      );
-    }
-  }
-  const fair = options['fair'];
-  if (fair !== undefined && typeof fair !== 'boolean') {
-    throw optionError(where, 'fair', 'true or false', fair);
-  }
-  const onStoreError = options['onStoreError'];
-  if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
-    throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
-  }
-  validateStoreTimeout(where, options['storeTimeout']);
-}
-
-function validateStoreTimeout(where: string, storeTimeout: unknown): void {
-  if (storeTimeout !== undefined && !(isInteger(storeTimeout) && storeTimeout > 0)) {
-    throw optionError(
-      where,
-      'storeTimeout',
-      'a positive integer number of milliseconds',
-      storeTimeout,
-    );
-  }
-}
-
-/**
- * The renewal period of a lock whose latest ttl is `ttl`, or `null` without renewal. A given
- * interval keeps its period while it is below the ttl; once `extend()` shortens the ttl to it or
- * below, the lock is renewed every ttl / 3 instead, so it cannot expire between two renewals.
- */
-export function renewIntervalFor(plan: RenewalPlan, ttl: number): number | null {
-  if (plan === false) return null;
-  if (plan !== true && plan < ttl) return plan;
-  return Math.max(1, Math.floor(ttl / 3));
-}
-
-const STORE_METHODS = ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const;
-
-/**
- * Check the engine settings shared by `new LockEngine()` and `LockModule`, each one only when
- * given (`store` always with `requireStore`): `store`, `prefix`, `defaults`, `onStoreError`,
- * `logger` and `storeTimeout`.
- */
-export function validateEngineSettings(
-  where: string,
-  settings: {
-    store?: unknown;
-    prefix?: unknown;
-    defaults?: unknown;
-    onStoreError?: unknown;
-    logger?: unknown;
-    storeTimeout?: unknown;
-  },
-  requireStore = false,
-): void {
-  const { store, prefix, defaults, onStoreError, logger, storeTimeout } = settings;
-  if (store !== undefined || requireStore) {
-    const s = store as Record<string, unknown> | null;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      STORE_METHODS.some((m) => typeof s[m] !== 'function')
-    ) {
-      throw optionError(
-        where,
-        'store',
-        'a LockStore (a RedisLockStore, a MemoryLockStore, or an object with acquire, renew, release, inspect and forceRelease)',
-        store,
-      );
-    }
-  }
-  if (
-    prefix !== undefined &&
-    (typeof prefix !== 'string' || /[{}]/.test(prefix) || Buffer.byteLength(prefix) > 128)
-  ) {
-    throw optionError(where, 'prefix', 'a string of at most 128 bytes without "{" or "}"', prefix);
-  }
-  if (defaults !== undefined) {
-    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
-      throw optionError(where, 'defaults', 'an object of acquire options', defaults);
-    }
-    validateAcquireOptions(`${where} defaults`, defaults as Record<string, unknown>);
-  }
-  if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
-    throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
-  }
-  if (logger !== undefined) {
-    const l = logger as Record<string, unknown> | null;
-    if (
-      typeof l !== 'object' ||
-      l === null ||
-      !LOGGER_METHODS.every((m) => typeof l[m] === 'function')
-    ) {
-      throw optionError(
-        where,
-        'logger',
-        'an object with warn(message) and error(message) functions (console, a Nest Logger, pino, ...)',
-        logger,
-      );
-    }
-  }
-  validateStoreTimeout(where, storeTimeout);
-  const defaultTimeout = (defaults as { storeTimeout?: unknown } | undefined)?.storeTimeout;
-  if (
-    storeTimeout !== undefined &&
-    defaultTimeout !== undefined &&
-    defaultTimeout !== storeTimeout
-  ) {
-    throw new LockConfigError(
-      `${where}: storeTimeout is given twice (${describeValue(storeTimeout)}, and ${describeValue(defaultTimeout)} in defaults); give it once.`,
-    );
-  }
-}
-
-const LOGGER_METHODS = ['warn', 'error'] as const;
+export const DEFAULT_CLOSE_TIMEOUT = 0;
 
 /**
  * A private copy of acquire defaults, so changing the object later has no effect (a `ttl: -5` set
@@ -361,37 +201,6 @@ export function copyAcquireDefaults(defaults: WithLockOptions): Readonly<WithLoc
   if (typeof copy.autoExtend === 'object') copy.autoExtend = Object.freeze({ ...copy.autoExtend });
   return Object.freeze(copy);
 }
-
-/** Check a lock key: a non-empty, well-formed string of at most {@link MAX_KEY_BYTES} bytes. */
-export function validateKey(
-  where: string,
-  key: unknown,
-  ErrorClass: typeof LockConfigError | typeof LockKeyError = LockConfigError,
-): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new ErrorClass(
-      `${where}: the lock key must be a non-empty string, got ${describeValue(key)}.`,
-    );
-  }
-  if (!(key as WellFormedCheck).isWellFormed()) {
-    // Redis stores UTF-8, where every lone surrogate becomes U+FFFD: 'a\uD800' and 'a\uD801'
-    // would be one lock.
-    throw new LockKeyError(
-      `${where}: the lock key ${describeValue(key)} is not well-formed UTF-16 (it contains a lone surrogate, which Redis would store as U+FFFD, merging it with other keys); build keys from whole characters, or escape raw values with escapeKeyValue().`,
-    );
-  }
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so short keys need no byte count.
-  if (key.length * 3 <= MAX_KEY_BYTES) return;
-  const bytes = Buffer.byteLength(key);
-  if (bytes > MAX_KEY_BYTES) {
-    throw new ErrorClass(
-      `${where}: the lock key "${key.slice(0, 40)}…" is ${bytes} bytes; keys are limited to ${MAX_KEY_BYTES} bytes (hash long identifiers into the key).`,
-    );
-  }
-}
-
-/** `String.prototype.isWellFormed` (Node 20+; not in the ES2022 typings). */
-type WellFormedCheck = string & { isWellFormed(): boolean };
 
 /**
  * Merge engine defaults with call options (call options win) and fill in the rest;
@@ -428,3 +237,6 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
   }
   return out;
 }
+
+// RedisLockStore and its client adapters check their own options with these.
+export { describeValue, optionError } from './validate';

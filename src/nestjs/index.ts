@@ -1,11 +1,14 @@
-// `lockwarden/nestjs`: the NestJS integration. Needs @nestjs/common, @nestjs/core and
-// @nestjs/schedule; plain TypeScript users never load it.
+// `lockwarden/nestjs`: the NestJS integration. Needs @nestjs/common and @nestjs/core;
+// @nestjs/schedule only where @SingleInstanceCron is used. Plain TypeScript users never load it.
 export { LockModule } from './lock.module';
-export { LockService } from './lock.service';
-export { LockHandle } from './lock-handle';
+export { LockService } from './service/lock.service';
+export { LockHandle } from './service/lock-handle';
 export { InjectLockEngine } from './inject-lock-engine.decorator';
 export { InjectLockService } from './inject-lock-service.decorator';
-export { SingleInstanceCron } from './single-instance-cron.decorator';
+export { SingleInstanceCron } from './cron/single-instance-cron.decorator';
+// Where Nest users look for them too; the same functions as lockwarden's.
+export { Locked } from '../decorators/locked.decorator';
+export { currentLock } from '../engine/context';
 export {
   DEFAULT_SHUTDOWN_TIMEOUT,
   getLockEngineToken,
@@ -13,9 +16,7 @@ export {
   getLockServiceToken,
 } from './lock.constants';
 export type {
-  CreateLockOptions,
   LockClock,
-  LockInfoResult,
   LockModuleAsyncOptions,
   LockModuleClusterConfig,
   LockModuleForRootOptions,
@@ -24,7 +25,14 @@ export type {
   LockModuleRegistration,
   LockModuleSentinelConfig,
   LockOptionsFactory,
+} from './lock.interfaces';
+export type {
+  CreateLockOptions,
+  LockInfoResult,
   LockServiceWithLockOptions,
   RunWithLockResult,
-} from './lock.interfaces';
-export type { SingleInstanceCronOptions } from './single-instance-cron.options';
+} from './service/lock-service.options';
+export type {
+  SingleInstanceCronLockOptions,
+  SingleInstanceCronOptions,
+} from './cron/single-instance-cron.options';

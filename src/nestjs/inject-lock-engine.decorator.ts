@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
-import { DEFAULT_LOCK_NAME, getLockEngineToken } from './lock.constants';
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
+import { getLockEngineToken } from './lock.constants';
 
 /**
  * Inject the `LockEngine` of a `LockModule` registration.
@@ -10,7 +11,7 @@ import { DEFAULT_LOCK_NAME, getLockEngineToken } from './lock.constants';
  * ```
  */
 export function InjectLockEngine(
-  name: string = DEFAULT_LOCK_NAME,
+  name: string = DEFAULT_ENGINE_NAME,
 ): ParameterDecorator & PropertyDecorator {
   return Inject(getLockEngineToken(name));
 }

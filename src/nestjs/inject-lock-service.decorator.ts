@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
-import { DEFAULT_LOCK_NAME, getLockServiceToken } from './lock.constants';
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
+import { getLockServiceToken } from './lock.constants';
 
 /**
  * Inject the `LockService` of a named `LockModule` registration (the default one is also
@@ -11,7 +12,7 @@ import { DEFAULT_LOCK_NAME, getLockServiceToken } from './lock.constants';
  * ```
  */
 export function InjectLockService(
-  name: string = DEFAULT_LOCK_NAME,
+  name: string = DEFAULT_ENGINE_NAME,
 ): ParameterDecorator & PropertyDecorator {
   return Inject(getLockServiceToken(name));
 }

@@ -6,30 +6,25 @@ import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore, type RedisClient } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
 
-// The stores' one client detection, also used to tell a client from connection options.
-export { isRedisClient };
-
 /**
- * The store of one or more registrations and what the module opened for it. Engines get
- * {@link LockConnection.store}, a view without `close`, so closing an engine never closes a
- * connection another registration (one that `inherit`s) still uses; the connection itself is
- * closed when the last registration using it lets go.
+ * The store of one or more registrations, and what the module itself opened for it. Whoever
+ * opens a connection or store closes it: the module closes the `RedisLockStore` it built and the
+ * Redis client it created, never a client or store the user passed in. The connection is closed
+ * when the last registration using it (registrations that `inherit` share it) lets go.
  */
 export class LockConnection {
-  /** The store engines use: the real one minus `close`. */
-  readonly store: LockStore;
-  /** The Redis client behind the store, if the module built a `RedisLockStore`. */
-  readonly client: RedisClient | undefined;
-  readonly #inner: LockStore;
-  readonly #ownsClient: boolean;
   #refs = 1;
 
-  private constructor(inner: LockStore, client: RedisClient | undefined, ownsClient: boolean) {
-    this.#inner = inner;
-    this.client = client;
-    this.#ownsClient = ownsClient;
-    this.store = withoutClose(inner);
-  }
+  private constructor(
+    /** The store engines use. */
+    readonly store: LockStore,
+    /** The Redis client behind the store, if the module built a `RedisLockStore`. */
+    readonly client: RedisClient | undefined,
+    /** Whether the module created the store (and so closes it). */
+    readonly ownsStore: boolean,
+    /** Whether the module opened the Redis connection (and so closes it). */
+    readonly ownsClient: boolean,
+  ) {}
 
   /** Open what `options.redis` / `options.store` describe. */
   static async open(
@@ -37,18 +32,13 @@ export class LockConnection {
     options: LockModuleOptions,
     logger: Logger,
   ): Promise<LockConnection> {
-    if (options.store) return new LockConnection(options.store, undefined, false);
+    if (options.store) return new LockConnection(options.store, undefined, false, false);
     const redis = options.redis as LockModuleRedisConfig;
     if (isRedisClient(redis)) {
-      return new LockConnection(new RedisLockStore(redis), redis, false);
+      return new LockConnection(new RedisLockStore(redis), redis, true, false);
     }
     const client = await createClient(where, redis, logger);
-    return new LockConnection(new RedisLockStore(client), client, true);
-  }
-
-  /** Whether the module opened the Redis connection (and so closes it). */
-  get ownsClient(): boolean {
-    return this.#ownsClient;
+    return new LockConnection(new RedisLockStore(client), client, true, true);
   }
 
   /** One more registration uses this connection. */
@@ -57,17 +47,13 @@ export class LockConnection {
     return this;
   }
 
-  /**
-   * A registration is done with the connection. The last one closes the store (its subscriber
-   * connection) and the Redis client if the module opened it; a client the user passed in stays
-   * open.
-   */
+  /** A registration is done with the connection; the last one closes what the module opened. */
   async release(): Promise<void> {
     this.#refs -= 1;
     if (this.#refs > 0) return;
-    await this.#inner.close?.();
+    if (this.ownsStore) await this.store.close?.();
     const client = this.client;
-    if (!client || !this.#ownsClient) return;
+    if (!client || !this.ownsClient) return;
     // QUIT waits for pending replies; on a connection that is down it would queue forever.
     if (client.status === 'ready') await client.quit().catch(() => undefined);
     client.disconnect();
@@ -110,17 +96,4 @@ async function createClient(
     reported = false;
   });
   return client;
-}
-
-function withoutClose(store: LockStore): LockStore {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'close') return undefined;
-      const value: unknown = Reflect.get(target, property, target);
-      // Bound to the real store: its methods use private fields.
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
-    },
-  });
 }

@@ -1,150 +1,199 @@
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { LockConfigError } from '../engine/errors';
-import { optionError, stripUndefined, validateEngineSettings } from '../engine/options';
-import { DEFAULT_LOCK_NAME } from './lock.constants';
-import { isRedisClient } from './lock-connection';
+import { stripUndefined } from '../engine/options';
+import {
+  checkOptions,
+  defaultsCheck,
+  isRecord,
+  nonNegativeMs,
+  optionError,
+  prefixCheck,
+  storeCheck,
+  storeErrorPolicy,
+  trueOrFalse,
+  type OptionCheck,
+  type OptionSpec,
+} from '../engine/validate';
+import { isRedisClient } from '../stores/clients/detect-client';
 import type {
+  LockModuleAsyncOptions,
+  LockModuleForRootOptions,
   LockModuleOptions,
-  LockModuleRedisConfig,
   LockModuleRegistration,
 } from './lock.interfaces';
 
-const MODULE_OPTION_NAMES = [
-  'redis',
-  'store',
-  'prefix',
-  'defaults',
-  'onStoreError',
-  'shutdownTimeout',
-  'clock',
-] as const;
-const REGISTRATION_OPTION_NAMES = ['name', 'inherit', 'isGlobal'] as const;
+const nonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+
+/** How a registration is named and made visible (fixed when the module is defined). */
+const registrationChecks = {
+  name: { expected: 'a non-empty string', valid: nonEmptyString },
+  inherit: { expected: 'the name of another LockModule registration', valid: nonEmptyString },
+  isGlobal: trueOrFalse,
+} satisfies Record<keyof LockModuleRegistration, OptionCheck>;
+
+const inheritsAnother = (where: string, options: Readonly<Record<string, unknown>>): void => {
+  const { name = DEFAULT_ENGINE_NAME, inherit } = options;
+  if (inherit === name) {
+    throw new LockConfigError(
+      `${where}: option "inherit" names the registration itself ("${String(name)}"); name another registration.`,
+    );
+  }
+};
+
+const notAnObject = (): string =>
+  `the options must be an object such as { redis: 'redis://localhost:6379' }.`;
+
+const registrationSpec: OptionSpec = {
+  options: registrationChecks,
+  notAnObject,
+  rules: [inheritsAnother],
+};
+
+const factoryClass: OptionCheck = {
+  expected: 'a class implementing LockOptionsFactory',
+  valid: (value) => typeof value === 'function',
+};
+
+const factoryChecks = {
+  imports: { expected: 'an array of modules', valid: Array.isArray },
+  inject: { expected: 'an array of injection tokens', valid: Array.isArray },
+  useFactory: { expected: 'a function', valid: (value) => typeof value === 'function' },
+  useClass: factoryClass,
+  useExisting: factoryClass,
+} satisfies Record<string, OptionCheck>;
+
+/** What `forRootAsync` itself takes: the registration, and where its options come from. */
+const asyncSpec: OptionSpec = {
+  options: { ...registrationChecks, ...factoryChecks },
+  notAnObject: () => 'the options must be an object with useFactory, useClass or useExisting.',
+  unknown: (_name, known) =>
+    ` Known options: ${known} (the lock options themselves come from the factory).`,
+  rules: [
+    inheritsAnother,
+    (where, options) => {
+      const given = ['useFactory', 'useClass', 'useExisting'].filter(
+        (k) => options[k] !== undefined,
+      ).length;
+      if (given === 1) return;
+      const name = typeof options['name'] === 'string' ? options['name'] : DEFAULT_ENGINE_NAME;
+      throw new LockConfigError(
+        `${describeRegistration('forRootAsync', name)}: give exactly one of useFactory, useClass and useExisting (got ${given}).`,
+      );
+    },
+  ],
+};
+
+const redisCheck: OptionCheck = {
+  expected:
+    'an ioredis client, ioredis options, a redis:// URL, { cluster: nodes } or { sentinels, name }',
+  valid: (value) => typeof value === 'string' || isRecord(value),
+  then: (where, redis) => {
+    if (typeof redis === 'string') {
+      if (!/^rediss?:\/\//.test(redis)) {
+        throw optionError(where, 'redis', 'a URL starting with redis:// or rediss://', redis);
+      }
+      return;
+    }
+    if (isRedisClient(redis)) return;
+    const { cluster, sentinels, name } = redis as Record<string, unknown>;
+    if (cluster !== undefined && !Array.isArray(cluster)) {
+      throw optionError(where, 'redis.cluster', 'an array of cluster nodes', cluster);
+    }
+    if (sentinels === undefined) return;
+    if (!Array.isArray(sentinels)) {
+      throw optionError(where, 'redis.sentinels', 'an array of sentinel addresses', sentinels);
+    }
+    if (!nonEmptyString(name)) {
+      throw optionError(where, 'redis.name', 'the master group name known to the sentinels', name);
+    }
+  },
+};
+
+/** A registration's own options (what `forRoot` takes besides its name, or a factory returns). */
+function moduleSpec(inherits: boolean): OptionSpec {
+  return {
+    options: {
+      redis: redisCheck,
+      store: storeCheck,
+      prefix: prefixCheck,
+      defaults: defaultsCheck,
+      onStoreError: storeErrorPolicy,
+      shutdownTimeout: nonNegativeMs,
+      clock: {
+        expected: 'a function returning the time in epoch ms',
+        valid: (v) => typeof v === 'function',
+      },
+    } satisfies Record<keyof LockModuleOptions, OptionCheck>,
+    notAnObject,
+    unknown: (name, known) =>
+      Object.hasOwn(registrationChecks, name)
+        ? ` Pass "${name}" to forRootAsync() itself, not from the factory.`
+        : ` Known options: ${known}.`,
+    rules: [
+      (where, { redis, store }) => {
+        if (redis !== undefined && store !== undefined) {
+          throw new LockConfigError(
+            `${where}: give either "redis" or "store", not both (the engine keeps its locks in one place).`,
+          );
+        }
+        // Neither means "share the inherited registration's connection".
+        if (redis === undefined && store === undefined && !inherits) {
+          throw new LockConfigError(
+            `${where}: option "redis" or "store" is required, e.g. { redis: 'redis://localhost:6379' } or { store: new MemoryLockStore() }.`,
+          );
+        }
+      },
+    ],
+  };
+}
 
 /** How an error message names a registration: `LockModule.forRoot({ name: "reports" })`. */
 export function describeRegistration(method: string, name: string): string {
-  return name === DEFAULT_LOCK_NAME
+  return name === DEFAULT_ENGINE_NAME
     ? `LockModule.${method}()`
     : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
 }
 
-/** Check the registration part of `forRoot`/`forRootAsync` options; resolves the name. */
-export function validateRegistration(where: string, registration: LockModuleRegistration): string {
-  const { name = DEFAULT_LOCK_NAME, inherit, isGlobal } = registration;
-  if (typeof name !== 'string' || name.length === 0) {
-    throw optionError(where, 'name', 'a non-empty string', name);
-  }
-  if (inherit !== undefined) {
-    if (typeof inherit !== 'string' || inherit.length === 0) {
-      throw optionError(where, 'inherit', 'the name of another LockModule registration', inherit);
-    }
-    if (inherit === name) {
-      throw new LockConfigError(
-        `${where}: option "inherit" names the registration itself ("${name}"); name another registration.`,
-      );
+/** Check `forRoot` options; returns the registration (name resolved) and the module options. */
+export function checkForRootOptions(
+  options: LockModuleForRootOptions,
+): [Required<Pick<LockModuleRegistration, 'name'>> & LockModuleRegistration, LockModuleOptions] {
+  const registration: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  if (isRecord(options)) {
+    for (const [key, value] of Object.entries(options)) {
+      (Object.hasOwn(registrationChecks, key) ? registration : own)[key] = value;
     }
   }
-  if (isGlobal !== undefined && typeof isGlobal !== 'boolean') {
-    throw optionError(where, 'isGlobal', 'true or false', isGlobal);
-  }
-  return name;
+  checkOptions(
+    'LockModule.forRoot()',
+    isRecord(options) ? registration : options,
+    registrationSpec,
+  );
+  const { name = DEFAULT_ENGINE_NAME, ...rest } = registration as LockModuleRegistration;
+  checkModuleOptions(describeRegistration('forRoot', name), own, rest.inherit !== undefined);
+  return [{ name, ...rest }, own];
+}
+
+/** Check `forRootAsync` options; returns the registration with its name resolved. */
+export function checkForRootAsyncOptions(
+  options: LockModuleAsyncOptions,
+): Required<Pick<LockModuleRegistration, 'name'>> & LockModuleRegistration {
+  checkOptions('LockModule.forRootAsync()', options, asyncSpec);
+  const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal } = options;
+  return stripUndefined({ name, inherit, isGlobal }) as { name: string };
 }
 
 /**
- * Check a registration's own options. `inherits` relaxes the rule that exactly one of `redis`
- * and `store` is given (neither means "share the inherited connection"). `extraNames` are the
- * registration options accepted alongside (for `forRoot`).
+ * Check a registration's own options. With `inherits`, neither `redis` nor `store` is fine (the
+ * registration then shares the inherited one's connection).
  */
-export function validateModuleOptions(
+export function checkModuleOptions(
   where: string,
   options: unknown,
   inherits: boolean,
-  extraNames: readonly string[] = [],
 ): asserts options is LockModuleOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new LockConfigError(
-      `${where}: the options must be an object such as { redis: 'redis://localhost:6379' }.`,
-    );
-  }
-  const record = options as Record<string, unknown>;
-  const known: readonly string[] = [...MODULE_OPTION_NAMES, ...extraNames];
-  for (const name of Object.keys(record)) {
-    if (!known.includes(name)) {
-      const hint = (REGISTRATION_OPTION_NAMES as readonly string[]).includes(name)
-        ? ` Pass "${name}" to forRootAsync() itself, not from the factory.`
-        : ` Known options: ${known.join(', ')}.`;
-      throw new LockConfigError(`${where}: unknown option "${name}".${hint}`);
-    }
-  }
-  const { redis, store, prefix, defaults, onStoreError, shutdownTimeout, clock } = record;
-  if (redis !== undefined && store !== undefined) {
-    throw new LockConfigError(
-      `${where}: give either "redis" or "store", not both (the engine keeps its locks in one place).`,
-    );
-  }
-  if (redis === undefined && store === undefined && !inherits) {
-    throw new LockConfigError(
-      `${where}: option "redis" or "store" is required, e.g. { redis: 'redis://localhost:6379' } or { store: new MemoryLockStore() }.`,
-    );
-  }
-  if (redis !== undefined) validateRedis(where, redis);
-  validateEngineSettings(where, { store, prefix, defaults, onStoreError });
-  if (
-    shutdownTimeout !== undefined &&
-    !(
-      typeof shutdownTimeout === 'number' &&
-      Number.isSafeInteger(shutdownTimeout) &&
-      shutdownTimeout >= 0
-    )
-  ) {
-    throw optionError(
-      where,
-      'shutdownTimeout',
-      'an integer number of milliseconds >= 0',
-      shutdownTimeout,
-    );
-  }
-  if (clock !== undefined && typeof clock !== 'function') {
-    throw optionError(where, 'clock', 'a function returning the time in epoch ms', clock);
-  }
-}
-
-function validateRedis(where: string, redis: unknown): asserts redis is LockModuleRedisConfig {
-  if (typeof redis === 'string') {
-    if (!/^rediss?:\/\//.test(redis)) {
-      throw optionError(where, 'redis', 'a URL starting with redis:// or rediss://', redis);
-    }
-    return;
-  }
-  if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) {
-    throw optionError(
-      where,
-      'redis',
-      'an ioredis client, ioredis options, a redis:// URL, { cluster: nodes } or { sentinels, name }',
-      redis,
-    );
-  }
-  if (isRedisClient(redis)) return;
-  const record = redis as Record<string, unknown>;
-  if ('cluster' in record && !Array.isArray(record['cluster'])) {
-    throw optionError(where, 'redis.cluster', 'an array of cluster nodes', record['cluster']);
-  }
-  if ('sentinels' in record) {
-    if (!Array.isArray(record['sentinels'])) {
-      throw optionError(
-        where,
-        'redis.sentinels',
-        'an array of sentinel addresses',
-        record['sentinels'],
-      );
-    }
-    if (typeof record['name'] !== 'string' || record['name'].length === 0) {
-      throw optionError(
-        where,
-        'redis.name',
-        'the master group name known to the sentinels',
-        record['name'],
-      );
-    }
-  }
+  checkOptions(where, options, moduleSpec(inherits));
 }
 
 /**
@@ -162,12 +211,4 @@ export function inheritOptions(
     merged.defaults = { ...parent.defaults, ...child.defaults };
   }
   return merged;
-}
-
-/** Split `forRoot` options into the registration part and the module options. */
-export function splitForRootOptions(
-  options: LockModuleOptions & LockModuleRegistration,
-): [LockModuleRegistration, LockModuleOptions] {
-  const { name, inherit, isGlobal, ...rest } = options;
-  return [{ name, inherit, isGlobal }, rest];
 }

@@ -1,23 +1,40 @@
 import { inspect } from 'node:util';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { configureLocks, unregisterLockEngine } from '../decorators/engine-registry';
+import {
+  configureLocks,
+  DEFAULT_ENGINE_NAME,
+  unregisterLockEngine,
+} from '../decorators/engine-registry';
 import { LockConfigError } from '../engine/errors';
-import type { LockLogger } from '../engine/lock-engine';
-import { DEFAULT_LOCK_NAME, DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
+import { InFlight } from '../engine/in-flight';
+import { LockEngine } from '../engine/lock-engine';
+import type { LockLogger } from '../engine/options';
+import { DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
 import type { LockClock, LockModuleOptions } from './lock.interfaces';
 import { LockConnection } from './lock-connection';
 import { inheritOptions } from './lock-module-options';
-import { ManagedLockEngine } from './managed-lock-engine';
+
+const registrations = new WeakMap<LockEngine, LockRegistration>();
 
 /**
- * The runtime of one `LockModule` registration: its engine, its connection, the clock
- * `@SingleInstanceCron` reads, and the shutdown sequence. Its engine is registered by name (and
- * points back here), so `@Locked` and `@SingleInstanceCron` methods find both without injection.
+ * The registration that created `engine`, for `@SingleInstanceCron`: it finds the engine by name
+ * in the registry `@Locked` uses (so both agree on which engine a name means), then its clock
+ * and shutdown state here.
+ */
+export function registrationOf(engine: LockEngine | undefined): LockRegistration | undefined {
+  return engine && registrations.get(engine);
+}
+
+/**
+ * One `LockModule` registration at run time: its engine (registered by name for `@Locked` and
+ * `@SingleInstanceCron`), its connection, the clock ticks are named by, and shutdown.
  */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
   readonly logger: Logger;
   readonly clock: LockClock;
   readonly shutdownTimeout: number;
+  /** Scheduled ticks that have not started their run yet (claiming, taking the run lock). */
+  readonly #startingTicks = new InFlight();
   #closing = false;
   #drained: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
@@ -26,7 +43,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     readonly name: string,
     /** The options in effect, after `inherit`. */
     readonly options: LockModuleOptions,
-    readonly engine: ManagedLockEngine,
+    readonly engine: LockEngine,
     readonly connection: LockConnection,
     logger: Logger,
   ) {
@@ -47,8 +64,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     parent: LockRegistration | undefined,
   ): Promise<LockRegistration> {
     let options = own;
-    let connection: LockConnection;
-    const logger = new Logger(name === DEFAULT_LOCK_NAME ? 'LockModule' : `LockModule:${name}`);
+    const logger = new Logger(name === DEFAULT_ENGINE_NAME ? 'LockModule' : `LockModule:${name}`);
     if (inherit !== undefined) {
       if (!parent) {
         throw new LockConfigError(
@@ -57,14 +73,13 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
       }
       options = inheritOptions(parent.options, own);
     }
-    if (own.redis === undefined && own.store === undefined && parent) {
-      connection = parent.connection.share();
-    } else {
-      connection = await LockConnection.open(where, options, logger);
-    }
-    let engine: ManagedLockEngine;
+    const connection =
+      own.redis === undefined && own.store === undefined && parent
+        ? parent.connection.share()
+        : await LockConnection.open(where, options, logger);
+    let engine: LockEngine;
     try {
-      engine = new ManagedLockEngine({
+      engine = new LockEngine({
         store: connection.store,
         prefix: options.prefix,
         defaults: options.defaults,
@@ -77,7 +92,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     }
     const registration = new LockRegistration(name, options, engine, connection, logger);
     // Registered at creation, before any onModuleInit, so providers may take locks from there.
-    engine.registration = registration;
+    registrations.set(engine, registration);
     configureLocks(engine, { name });
     return registration;
   }
@@ -88,10 +103,25 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * Shutdown, first part: stop starting scheduled runs (Nest stops its cron timers in this phase
-   * too) and let in-flight locked calls finish, up to `shutdownTimeout`. This happens before any
-   * `onApplicationShutdown`, where applications close their own connections, so the calls finish
-   * with everything they use still open.
+   * Run a scheduled tick, unless shutting down. `tick` calls `started()` once its run has begun
+   * (a `withLock` body, which closing the engine waits for): until then shutdown waits for it,
+   * so a tick claimed just before shutdown still runs.
+   */
+  async runTick<T>(tick: (started: () => void) => Promise<T>): Promise<T> {
+    let started!: () => void;
+    const starting = new Promise<void>((resolve) => (started = resolve));
+    void this.#startingTicks.run(() => starting);
+    try {
+      return await tick(started);
+    } finally {
+      started();
+    }
+  }
+
+  /**
+   * Shutdown, first part: stop starting scheduled runs, then close the engine (new calls refused,
+   * running ones finish within `shutdownTimeout`, the rest released). Before any
+   * `onApplicationShutdown`, where applications close what the running calls use.
    */
   beforeApplicationShutdown(): Promise<void> {
     this.#closing = true;
@@ -99,31 +129,30 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     return this.#drained;
   }
 
-  /**
-   * Shutdown, second part: unregister, release the locks still held (stopping their renewals),
-   * then close what the module opened. A client the user passed in stays open.
-   */
+  /** Shutdown, second part: unregister and close what the module opened. */
   onApplicationShutdown(): Promise<void> {
     this.#closed ??= this.#shutdown();
     return this.#closed;
   }
 
   async #drain(): Promise<void> {
-    const inFlight = this.engine.inFlight;
-    const running = inFlight.count;
-    if (!(await inFlight.drain(this.shutdownTimeout))) {
+    const deadline = Date.now() + this.shutdownTimeout;
+    await this.#startingTicks.drain(this.shutdownTimeout);
+    const running = this.engine.runningCount;
+    await this.engine.close({ timeout: Math.max(0, deadline - Date.now()) });
+    const left = this.engine.runningCount;
+    if (left > 0) {
       this.logger.warn(
-        `${inFlight.count} of ${running} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
+        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
       );
     }
   }
 
   async #shutdown(): Promise<void> {
-    await this.beforeApplicationShutdown();
-    unregisterLockEngine(this.name, this.engine);
     try {
-      await this.engine.close();
+      await this.beforeApplicationShutdown();
     } finally {
+      unregisterLockEngine(this.name, this.engine);
       await this.connection.release();
     }
   }

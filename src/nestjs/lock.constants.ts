@@ -1,35 +1,36 @@
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 
-/** The name of a `LockModule` registration that was not given one; also `@Locked`'s default. */
-export const DEFAULT_LOCK_NAME = DEFAULT_ENGINE_NAME;
-
 /** How long shutdown waits for in-flight locked calls before releasing their locks anyway. */
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
-/** `LockService` waits this long between attempts unless the module's `defaults` say otherwise. */
+/**
+ * `LockService` waits this long between attempts unless the module's `defaults` say otherwise
+ * (the engine's own default is 50 ms): kept from the service's first release, where handles
+ * polled.
+ */
 export const LOCK_SERVICE_RETRY_DELAY = 250;
 
-/** Metadata key under which `@SingleInstanceCron` describes the job on the wrapped method. */
+/** Metadata key under which `@SingleInstanceCron` puts its plan on the wrapped method. */
 export const SINGLE_INSTANCE_CRON_METADATA = 'lockwarden:single-instance-cron';
 
 // String tokens (not symbols) so that Nest's "can't resolve dependencies" errors name them.
 
 /** DI token of the `LockEngine` of the registration `name`; `@InjectLockEngine(name)` uses it. */
-export function getLockEngineToken(name: string = DEFAULT_LOCK_NAME): string {
+export function getLockEngineToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:engine:${name}`;
 }
 
 /** DI token of the `LockService` of the registration `name`; `@InjectLockService(name)` uses it. */
-export function getLockServiceToken(name: string = DEFAULT_LOCK_NAME): string {
+export function getLockServiceToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:service:${name}`;
 }
 
 /** DI token of the options a registration was given (before `inherit` is applied). */
-export function getLockModuleOptionsToken(name: string = DEFAULT_LOCK_NAME): string {
+export function getLockModuleOptionsToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:options:${name}`;
 }
 
 /** @internal DI token of a registration's runtime (engine, connection, shutdown). */
-export function getLockRegistrationToken(name: string = DEFAULT_LOCK_NAME): string {
+export function getLockRegistrationToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:registration:${name}`;
 }

@@ -1,9 +1,9 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { getLockedPlan } from '../decorators/locked.decorator';
-import { DEFAULT_LOCK_NAME } from './lock.constants';
+import { getSingleInstanceCronPlan } from './cron/single-instance-cron.decorator';
 import type { LockRegistration } from './lock-registration';
-import { getSingleInstanceJob } from './single-instance-cron.decorator';
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -35,23 +35,23 @@ export class LockExplorer implements OnModuleInit {
       const provider = tokenName(wrapper);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[methodName];
-        const job = getSingleInstanceJob(method);
-        if (job && job.engine === name) {
+        const plan = getSingleInstanceCronPlan(method);
+        if (plan && plan.engine === name) {
           if (!singleton) {
             warnings.push(
-              `@SingleInstanceCron on ${job.label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.`,
+              `@SingleInstanceCron on ${plan.label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.`,
             );
           } else {
-            const owners = jobsByKey.get(job.key) ?? [];
+            const owners = jobsByKey.get(plan.key) ?? [];
             owners.push(
-              provider === job.className ? job.label : `${job.label} (provider "${provider}")`,
+              provider === plan.className ? plan.label : `${plan.label} (provider "${provider}")`,
             );
-            jobsByKey.set(job.key, owners);
+            jobsByKey.set(plan.key, owners);
           }
         }
         const lockedEngine = getLockedPlan(method)?.engine;
         if (lockedEngine === name && !singleton) {
-          const label = `${job?.className ?? constructorName(prototype)}.${methodName}`;
+          const label = `${plan?.className ?? constructorName(prototype)}.${methodName}`;
           warnings.push(
             `@Locked on ${label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.`,
           );
@@ -61,7 +61,7 @@ export class LockExplorer implements OnModuleInit {
     for (const [key, owners] of jobsByKey) {
       if (owners.length < 2) continue;
       warnings.push(
-        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_LOCK_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
+        `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_ENGINE_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
       );
     }
     for (const warning of warnings) this.registration.logger.warn(warning);

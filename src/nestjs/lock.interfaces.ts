@@ -12,7 +12,7 @@ import type {
   Cluster,
   Redis,
 } from 'ioredis';
-import type { StoreErrorPolicy, WithLockOptions } from '../engine/options';
+import type { LockEngineOptions } from '../engine/options';
 import type { LockStore } from '../stores/lock-store';
 
 /** A Redis Cluster to connect to: the seed nodes and ioredis' cluster options. */
@@ -45,29 +45,25 @@ export type LockModuleRedisConfig =
 /** The current time in epoch ms; replaceable to test clock skew between replicas. */
 export type LockClock = () => number;
 
-/** Options of one `LockModule` registration (what `useFactory` returns in `forRootAsync`). */
-export interface LockModuleOptions {
+/**
+ * Options of one `LockModule` registration (what `useFactory` returns in `forRootAsync`):
+ * where the locks live, the engine's `prefix`, `defaults` and `onStoreError` (under `'throw'`,
+ * `@SingleInstanceCron` ticks are skipped and logged), and shutdown.
+ */
+export interface LockModuleOptions extends Pick<
+  LockEngineOptions,
+  'prefix' | 'defaults' | 'onStoreError'
+> {
   /**
    * The Redis to keep locks in. Give exactly one of `redis` and `store` (or neither with
    * `inherit`, to share the inherited registration's connection).
    */
   redis?: LockModuleRedisConfig;
-  /** Any `LockStore` (e.g. a `MemoryLockStore` in tests) instead of `redis`. */
+  /**
+   * Any `LockStore` (e.g. a `MemoryLockStore` in tests) instead of `redis`. The module does not
+   * close it: whoever creates a store closes it.
+   */
   store?: LockStore;
-  /**
-   * Prepended to every key (`lw:{orders:42}`), so several applications can share one Redis.
-   * Must not contain `{` or `}`; `''` for none.
-   * @default 'lw'
-   */
-  prefix?: string;
-  /** Acquire options used when a call (or `@Locked`) does not set them. */
-  defaults?: WithLockOptions;
-  /**
-   * What locked calls do when Redis fails: `'throw'` (fail closed) or `'run'` (run unlocked and
-   * log). `@SingleInstanceCron` ticks are skipped and logged under `'throw'`.
-   * @default 'throw'
-   */
-  onStoreError?: StoreErrorPolicy;
   /**
    * On application shutdown, how long to wait for in-flight locked calls (`@Locked` methods,
    * `withLock`, `@SingleInstanceCron` runs) to finish before their locks are released anyway.
@@ -122,71 +118,4 @@ export interface LockModuleAsyncOptions
   useClass?: Type<LockOptionsFactory>;
   /** An existing provider (from `imports`) whose `createLockOptions()` is called. */
   useExisting?: Type<LockOptionsFactory>;
-}
-
-/** Options of `LockService.createLock`. */
-export interface CreateLockOptions {
-  /**
-   * Time to live of the lock in ms. The handle does not renew it unless `autoExtend` is set;
-   * call `extend()` to push the expiry back.
-   * @default 30_000
-   */
-  ttl?: number;
-  /**
-   * How many retries `acquire()` makes after its first attempt.
-   * @default unlimited (bounded by `waitTimeout`)
-   */
-  retryCount?: number;
-  /**
-   * First delay between attempts in ms (backed off exponentially; a release wakes waiters
-   * earlier).
-   * @default 250
-   */
-  retryDelay?: number;
-  /**
-   * How long `acquire()` keeps trying, in ms.
-   * @default 10_000
-   */
-  waitTimeout?: number;
-  /**
-   * Renew the lock while the handle holds it (`true`: every `ttl / 3`).
-   * @default false
-   */
-  autoExtend?: boolean | { interval: number };
-  /**
-   * Stored with the lock and shown by `getLockInfo`.
-   * @default `${hostname}:${pid}`
-   */
-  metadata?: string;
-  /**
-   * Fair (FIFO) lock: `acquire()` waits its turn behind callers that started waiting earlier,
-   * across all processes.
-   * @default false
-   */
-  fair?: boolean;
-}
-
-/** Options of `LockService.withLock` and `runWithLock`. */
-export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBusy'> {
-  /**
-   * `'wait'` waits up to `waitTimeout`; `'throw'` makes one attempt.
-   * @default 'wait'
-   */
-  onBusy?: 'wait' | 'throw';
-}
-
-/** What `LockService.runWithLock` resolves to. */
-export type RunWithLockResult<T> =
-  { acquired: true; result: T } | { acquired: false; result: undefined };
-
-/** What `LockService.getLockInfo` resolves to; never the owner token. */
-export interface LockInfoResult {
-  /** Whether someone holds the lock now. */
-  exists: boolean;
-  /** Remaining time to live in ms, by the store's clock; `null` when free. */
-  ttl: number | null;
-  /** The holder's fencing token; `null` when free. */
-  fence: number | null;
-  /** The holder's metadata (host:pid by default); `null` when free. */
-  metadata: string | null;
 }

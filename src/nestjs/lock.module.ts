@@ -1,9 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { LockConfigError } from '../engine/errors';
+import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { LockEngine } from '../engine/lock-engine';
 import {
-  DEFAULT_LOCK_NAME,
   getLockEngineToken,
   getLockModuleOptionsToken,
   getLockRegistrationToken,
@@ -18,25 +17,13 @@ import type {
   LockOptionsFactory,
 } from './lock.interfaces';
 import {
+  checkForRootAsyncOptions,
+  checkForRootOptions,
+  checkModuleOptions,
   describeRegistration,
-  splitForRootOptions,
-  validateModuleOptions,
-  validateRegistration,
 } from './lock-module-options';
 import { LockRegistration } from './lock-registration';
-import { LockService } from './lock.service';
-
-const ASYNC_OPTION_NAMES = [
-  'name',
-  'inherit',
-  'isGlobal',
-  'imports',
-  'inject',
-  'useFactory',
-  'useClass',
-  'useExisting',
-];
-const REGISTRATION_NAMES = ['name', 'inherit', 'isGlobal'];
+import { LockService } from './service/lock.service';
 
 /**
  * Distributed locks for a Nest application: one `LockEngine` per registration, `LockService`,
@@ -63,17 +50,13 @@ const REGISTRATION_NAMES = ['name', 'inherit', 'isGlobal'];
 export class LockModule {
   /** Register an engine from options known when the module is defined. */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new LockConfigError(
-        `LockModule.forRoot(): the options must be an object such as { redis: 'redis://localhost:6379' }.`,
-      );
-    }
-    const [registration, own] = splitForRootOptions(options);
-    const name = validateRegistration('LockModule.forRoot()', registration);
-    const where = describeRegistration('forRoot', name);
-    validateModuleOptions(where, own, registration.inherit !== undefined);
-    const optionsProvider: Provider = { provide: getLockModuleOptionsToken(name), useValue: own };
-    return build(where, name, registration, [optionsProvider], []);
+    const [registration, own] = checkForRootOptions(options);
+    const where = describeRegistration('forRoot', registration.name);
+    const optionsProvider: Provider = {
+      provide: getLockModuleOptionsToken(registration.name),
+      useValue: own,
+    };
+    return build(where, registration, [optionsProvider], []);
   }
 
   /**
@@ -82,46 +65,21 @@ export class LockModule {
    * `name`, `inherit` and `isGlobal` are given here, not by the factory.
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new LockConfigError(
-        'LockModule.forRootAsync(): the options must be an object with useFactory, useClass or useExisting.',
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (!ASYNC_OPTION_NAMES.includes(key)) {
-        throw new LockConfigError(
-          `LockModule.forRootAsync(): unknown option "${key}". Known options: ${ASYNC_OPTION_NAMES.join(', ')} (the lock options themselves come from the factory).`,
-        );
-      }
-    }
-    const registration: LockModuleRegistration = {};
-    for (const key of REGISTRATION_NAMES) {
-      const value = (options as Record<string, unknown>)[key];
-      if (value !== undefined) (registration as Record<string, unknown>)[key] = value;
-    }
-    const name = validateRegistration('LockModule.forRootAsync()', registration);
+    const registration = checkForRootAsyncOptions(options);
+    const { name } = registration;
     const where = describeRegistration('forRootAsync', name);
     const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
-    const given = [useFactory, useClass, useExisting].filter((v) => v !== undefined).length;
-    if (given !== 1) {
-      throw new LockConfigError(
-        `${where}: give exactly one of useFactory, useClass and useExisting (got ${given}).`,
-      );
-    }
     const inherits = registration.inherit !== undefined;
     const checked = async (
       produce: () => LockModuleOptions | Promise<LockModuleOptions>,
     ): Promise<LockModuleOptions> => {
       const resolved = await produce();
-      validateModuleOptions(where, resolved, inherits);
+      checkModuleOptions(where, resolved, inherits);
       return resolved;
     };
     const token = getLockModuleOptionsToken(name);
     const providers: Provider[] = [];
     if (useFactory) {
-      if (typeof useFactory !== 'function') {
-        throw new LockConfigError(`${where}: option "useFactory" must be a function.`);
-      }
       providers.push({
         provide: token,
         useFactory: (...args: never[]) => checked(() => useFactory(...args)),
@@ -129,11 +87,6 @@ export class LockModule {
       });
     } else {
       const factoryClass = (useClass ?? useExisting) as NonNullable<typeof useClass>;
-      if (typeof factoryClass !== 'function') {
-        throw new LockConfigError(
-          `${where}: option "${useClass ? 'useClass' : 'useExisting'}" must be a class implementing LockOptionsFactory.`,
-        );
-      }
       if (useClass) providers.push({ provide: useClass, useClass });
       providers.push({
         provide: token,
@@ -141,18 +94,17 @@ export class LockModule {
         inject: [factoryClass],
       });
     }
-    return build(where, name, registration, providers, imports);
+    return build(where, registration, providers, imports);
   }
 }
 
 function build(
   where: string,
-  name: string,
-  registration: LockModuleRegistration,
+  registration: LockModuleRegistration & { name: string },
   optionsProviders: Provider[],
   imports: NonNullable<LockModuleAsyncOptions['imports']>,
 ): DynamicModule {
-  const { inherit, isGlobal = true } = registration;
+  const { name, inherit, isGlobal = true } = registration;
   const registrationToken = getLockRegistrationToken(name);
   const engineToken = getLockEngineToken(name);
   const serviceToken = getLockServiceToken(name);
@@ -192,7 +144,7 @@ function build(
     engineToken,
     serviceToken,
   ];
-  if (name === DEFAULT_LOCK_NAME) {
+  if (name === DEFAULT_ENGINE_NAME) {
     // The default registration is also injectable by class.
     providers.push(
       { provide: LockService, useExisting: serviceToken },

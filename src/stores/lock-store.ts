@@ -1,3 +1,9 @@
+/** How long a queued fair waiter stays queued without refreshing, unless the caller says. */
+export const DEFAULT_WAITER_TTL = 2_000;
+
+/** How long a store remembers the last fence of a lock after the lock could have expired. */
+export const DEFAULT_FENCE_GRACE = 60_000;
+
 /**
  * The contract between the lock engine and a backing store.
  *
@@ -82,7 +88,7 @@ export interface StoreAcquireOptions {
   /**
    * How long a queued waiter stays in the queue without another `acquire` call refreshing it,
    * in ms (a waiter whose process died leaves the queue after this long).
-   * @default 2_000
+   * @default DEFAULT_WAITER_TTL (2_000)
    */
   waiterTtl?: number;
 }

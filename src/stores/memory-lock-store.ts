@@ -1,9 +1,11 @@
-import type {
-  AcquireResult,
-  LockInfo,
-  LockStore,
-  RenewRequest,
-  StoreAcquireOptions,
+import {
+  DEFAULT_FENCE_GRACE,
+  DEFAULT_WAITER_TTL,
+  type AcquireResult,
+  type LockInfo,
+  type LockStore,
+  type RenewRequest,
+  type StoreAcquireOptions,
 } from './lock-store';
 
 /** Options of {@link MemoryLockStore}. */
@@ -37,8 +39,6 @@ interface QueuedWaiter {
   deadline: number;
 }
 
-const DEFAULT_WAITER_TTL = 2_000;
-
 const SWEEP_EVERY = 1024;
 
 /**
@@ -59,7 +59,7 @@ export class MemoryLockStore implements LockStore {
 
   constructor(options: MemoryLockStoreOptions = {}) {
     this.#clock = options.clock ?? (() => Date.now());
-    this.#fenceGrace = options.fenceGrace ?? 60_000;
+    this.#fenceGrace = options.fenceGrace ?? DEFAULT_FENCE_GRACE;
   }
 
   acquire(

@@ -1,2 +1,7 @@
-export { describeLockStoreContract } from './store-contract';
-export type { StoreContractOptions, StoreFactory, TestApi } from './store-contract';
+export { lockStoreContract } from './store-contract';
+export type {
+  ContractCase,
+  StoreCapability,
+  StoreContractOptions,
+  StoreFactory,
+} from './contract-case';

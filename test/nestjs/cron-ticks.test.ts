@@ -1,4 +1,4 @@
-import { CronTicks } from '../../src/nestjs/cron-ticks';
+import { CronTicks } from '../../src/nestjs/cron/cron-ticks';
 
 const at = (iso: string) => Date.parse(iso);
 

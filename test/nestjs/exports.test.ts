@@ -1,3 +1,4 @@
+import * as root from '../../src';
 import * as nestjs from '../../src/nestjs';
 
 describe('"lockwarden/nestjs" public surface', () => {
@@ -9,10 +10,17 @@ describe('"lockwarden/nestjs" public surface', () => {
       'LockHandle',
       'LockModule',
       'LockService',
+      'Locked',
       'SingleInstanceCron',
+      'currentLock',
       'getLockEngineToken',
       'getLockModuleOptionsToken',
       'getLockServiceToken',
     ]);
+  });
+
+  it('exports the same Locked and currentLock as "lockwarden"', () => {
+    expect(nestjs.Locked).toBe(root.Locked);
+    expect(nestjs.currentLock).toBe(root.currentLock);
   });
 });

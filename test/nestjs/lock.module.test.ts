@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import Redis, { Cluster } from 'ioredis';
 import { currentLock, LockConfigError, LockEngine, Locked, MemoryLockStore } from '../../src';
-import { findLockEngine } from '../../src/decorators';
+import { findLockEngine } from '../../src/decorators/engine-registry';
 import {
   InjectLockEngine,
   InjectLockService,

@@ -184,7 +184,7 @@ describeWithRedis('LockService (real Redis)', () => {
       );
       expect(() => locks.createLock(key, { onBusy: 'throw' } as never)).toThrow(
         new LockConfigError(
-          `LockService.createLock("${key}"): unknown option "onBusy". Known options: ttl, retryCount, retryDelay, waitTimeout, autoExtend, metadata, fair.`,
+          `LockService.createLock("${key}"): unknown option "onBusy". Known options: ttl, retryCount, retryDelay, waitTimeout, autoExtend, metadata, fair, storeTimeout.`,
         ),
       );
       expect(() => locks.createLock('')).toThrow(

@@ -1,8 +1,11 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { currentLock, Locked, type Lock } from '../../src';
+import { currentLock, Locked, MemoryLockStore, type Lock } from '../../src';
 import { LockModule, LockService, SingleInstanceCron } from '../../src/nestjs';
+import { getLockRegistrationToken } from '../../src/nestjs/lock.constants';
+import type { LockRegistration } from '../../src/nestjs/lock-registration';
 import { deferred } from '../support/deferred';
+import { storeOver } from '../support/scripted-store';
 import { startApp, type TestApp } from '../support/nest/test-app';
 import { connectionNames } from '../support/redis/connection-names';
 import { describeWithRedis } from '../support/redis/describe-with-redis';
@@ -117,6 +120,40 @@ describeWithRedis('LockModule shutdown', () => {
     expect(work.runDbOpenAtEnd).toBe(true);
     expect(await redis.raw.exists('lw:{work.run}')).toBe(0);
     expect(app.logs.messages('warn')).toEqual([]);
+  });
+
+  it('lets a tick that claimed just before shutdown run, then closes (nothing claimed is lost)', async () => {
+    // The tick's claim waits at a gate: shutdown begins between the claim and the run.
+    const inner = new MemoryLockStore();
+    const claimAnswered = deferred();
+    let claims = 0;
+    const store = storeOver(inner, {
+      acquire: async (key, owner, ttl, options) => {
+        if (key.includes(':tick:')) {
+          claims += 1;
+          await claimAnswered.promise;
+        }
+        return inner.acquire(key, owner, ttl, options);
+      },
+    });
+    const app = await startApp({
+      imports: [ScheduleModule.forRoot(), LockModule.forRoot({ store })],
+      providers: [Work, Database],
+    });
+    const work = app.get<Work>(Work);
+    const run = work.run();
+    await waitUntil('the claim to be sent', () => claims === 1);
+    const closing = app.close();
+    const registration = app.get<LockRegistration>(getLockRegistrationToken());
+    await waitUntil('shutdown to begin', () => registration.closing);
+    claimAnswered.resolve();
+    await waitUntil('the claimed tick to run', () => work.runStarted);
+    work.runGate.resolve();
+    await run;
+    await closing;
+    expect(work.runDbOpenAtEnd).toBe(true);
+    expect(await inner.inspect('lw:{work.run}')).toBeNull();
+    expect(app.logs.messages('error')).toEqual([]);
   });
 
   it('waits at most shutdownTimeout, then releases the locks of calls still running', async () => {

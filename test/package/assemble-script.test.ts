@@ -1,3 +1,4 @@
+import { LockConfigError } from '../../src';
 import { assembleScript } from '../../src/stores/lua/scripts';
 
 describe('assembleScript', () => {
@@ -26,7 +27,7 @@ describe('assembleScript', () => {
   it('names a missing include and the script that asked for it', () => {
     expect(() =>
       assembleScript('main.lua', { 'main.lua': '--- @include "include/gone"\n' }),
-    ).toThrow('Lua script main.lua includes include/gone.lua does not exist');
+    ).toThrow(new LockConfigError('Lua script main.lua includes include/gone.lua does not exist'));
   });
 
   it('refuses an include cycle', () => {
@@ -36,7 +37,9 @@ describe('assembleScript', () => {
       'y.lua': '--- @include "x"\n',
     };
     expect(() => assembleScript('main.lua', sources)).toThrow(
-      'Lua include cycle: main.lua includes x.lua includes y.lua includes x.lua',
+      new LockConfigError(
+        'Lua include cycle: main.lua includes x.lua includes y.lua includes x.lua',
+      ),
     );
   });
 

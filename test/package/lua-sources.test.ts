@@ -26,8 +26,16 @@ describe('inlined Lua sources (src/stores/lua/lua-sources.generated.ts)', () => 
     }
   });
 
-  it('give the store each script from its own file', () => {
-    expect(LUA.acquire).toBe(readFileSync(join(luaDir, 'acquire.lua'), 'utf8'));
-    expect(LUA.forceRelease).toBe(readFileSync(join(luaDir, 'force-release.lua'), 'utf8'));
+  it('give the store each script from its own file, with the shared snippets it includes', () => {
+    const read = (file: string): string => readFileSync(join(luaDir, file), 'utf8');
+    expect(LUA.forceRelease).toBe(read('force-release.lua'));
+    // The clock read and the dead-waiter sweep are written once and prepended where included.
+    for (const script of [LUA.acquire, LUA.release]) {
+      expect(script).toContain(read('include/clock.lua'));
+      expect(script).toContain(read('include/drop-gone-waiters.lua'));
+      expect(script).not.toContain('@include');
+      expect(script.match(/redis\.call\('TIME'\)/g)).toHaveLength(1);
+    }
+    expect(LUA.acquire.endsWith(read('acquire.lua').replace(/^--- @include .*$/gm, ''))).toBe(true);
   });
 });

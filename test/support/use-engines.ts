@@ -7,6 +7,7 @@ import {
   unregisterLockEngine,
   type LockEngineOptions,
   type LockStore,
+  type RedisClient,
   type RedisLockStoreOptions,
 } from '../../src';
 import { defer } from './cleanup';
@@ -16,6 +17,8 @@ import type { RedisHandle } from './redis/use-redis-server';
 export interface EngineSetup extends Partial<LockEngineOptions> {
   /** Options of the new connection the engine's RedisLockStore gets (not used with `store`). */
   client?: RedisOptions;
+  /** A connection of the test's own for that RedisLockStore, instead of a new one. */
+  connection?: RedisClient;
   /** Options of that RedisLockStore (not used with `store`). */
   storeOptions?: RedisLockStoreOptions;
   /** Register the engine for `@Locked` under this name (`'default'` too) while it is open. */
@@ -30,7 +33,7 @@ export interface Engines {
   create(setup?: EngineSetup): LockEngine;
   /** A new store as `create()` would make it, closed with the test (or file). */
   store(
-    setup?: Pick<EngineSetup, 'client' | 'storeOptions'>,
+    setup?: Pick<EngineSetup, 'client' | 'connection' | 'storeOptions'>,
   ): LockStore & { close(): Promise<void> };
 }
 
@@ -42,18 +45,18 @@ export interface Engines {
 export function useEngines(redis?: RedisHandle): Engines {
   const store: Engines['store'] = (setup = {}) => {
     const made = redis
-      ? new RedisLockStore(redis.client(setup.client), setup.storeOptions)
+      ? new RedisLockStore(setup.connection ?? redis.client(setup.client), setup.storeOptions)
       : new MemoryLockStore();
     defer(() => made.close());
     return made;
   };
   return {
     store,
-    create({ client, storeOptions, register, ...options } = {}) {
+    create({ client, connection, storeOptions, register, ...options } = {}) {
       const engine = new LockEngine({
         prefix: 'lw',
         ...options,
-        store: options.store ?? store({ client, storeOptions }),
+        store: options.store ?? store({ client, connection, storeOptions }),
       });
       if (register) configureLocks(engine, { name: register });
       defer(async () => {

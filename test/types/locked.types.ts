@@ -157,7 +157,7 @@ export class Rejected {
   @Locked({ timeout: 5_000 })
   async typo(): Promise<void> {}
 
-  // @ts-expect-error -- Type '"later"' is not assignable to type 'LockedBusyPolicy | undefined'.
+  // @ts-expect-error -- Type '"later"' is not assignable to type 'BusyPolicy | undefined'.
   @Locked({ onBusy: 'later' })
   async later(): Promise<void> {}
 

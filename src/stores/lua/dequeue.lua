@@ -1,13 +1,17 @@
 -- Remove a waiter that gives up from the fair queue; wake the next one if the lock is free.
--- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
--- ARGV[1] waiter token   ARGV[2] release notification channel
 -- Returns 1 when the waiter was queued, 0 otherwise.
-local removed = redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if removed == 1 and redis.call('EXISTS', KEYS[1]) == 0 then
-  local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+local lock = KEYS[1]      -- the lock's hash
+local queue = KEYS[2]     -- zset: waiter token -> ticket
+local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
+local waiter = ARGV[1]    -- the token of the waiter that leaves
+local channel = ARGV[2]   -- the release notification channel
+
+local removed = redis.call('ZREM', queue, waiter)
+redis.call('ZREM', deadlines, waiter)
+if removed == 1 and redis.call('EXISTS', lock) == 0 then
+  local head = redis.call('ZRANGE', queue, 0, 0)[1]
   if head then
-    redis.call('PUBLISH', ARGV[2], head)
+    redis.call('PUBLISH', channel, head)
   end
 end
 return removed

@@ -1,10 +1,12 @@
 -- Delete a lock whoever holds it and wake the next waiter.
--- KEYS[1] lock key   KEYS[2] queue
--- ARGV[1] release notification channel
 -- Returns 1 when a lock was deleted, 0 when it was free.
 -- The message is the token of the first queued waiter, or '' when nobody is queued.
-if redis.call('DEL', KEYS[1]) == 0 then
+local lock = KEYS[1]    -- the lock's hash
+local queue = KEYS[2]   -- zset: waiter token -> ticket
+local channel = ARGV[1] -- the release notification channel
+
+if redis.call('DEL', lock) == 0 then
   return 0
 end
-redis.call('PUBLISH', ARGV[1], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1

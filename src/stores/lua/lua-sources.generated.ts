@@ -3,23 +3,34 @@
 
 /** Path of a Lua file relative to src/stores/lua. */
 export type LuaFile =
-  'acquire.lua' | 'dequeue.lua' | 'force-release.lua' | 'inspect.lua' | 'release.lua' | 'renew.lua';
+  | 'acquire.lua'
+  | 'dequeue.lua'
+  | 'force-release.lua'
+  | 'include/clock.lua'
+  | 'include/drop-gone-waiters.lua'
+  | 'inspect.lua'
+  | 'release.lua'
+  | 'renew.lua';
 
 /** The contents of every Lua file under src/stores/lua. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
   'acquire.lua': `-- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
--- KEYS[1] lock key (a hash: o = owner token, f = fence, m = metadata)
--- KEYS[2] fence key (last fence issued for this lock; short-lived)
--- KEYS[3] queue (zset: waiter token -> ticket, the arrival order of fair waiters)
--- KEYS[4] waiter deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
--- ARGV[1] owner token   ARGV[2] ttl in ms   ARGV[3] metadata   ARGV[4] fence key grace in ms
--- ARGV[5] queueing mode: 'fair' (join the queue when the lock cannot be taken), 'plain' (join
---         only a queue that already exists), 'once' (a single attempt: never join)
--- ARGV[6] waiter time to live in ms
 -- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued),
 -- {0, pttl, queued} when not (pttl -1 if the lock is free but others are queued first).
-local lock, fenceKey, queue, deadlines = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local owner, ttl = ARGV[1], tonumber(ARGV[2])
+--- @include "include/clock"
+--- @include "include/drop-gone-waiters"
+local lock = KEYS[1]      -- a hash: o = owner token, f = fence, m = metadata
+local fenceKey = KEYS[2]  -- the last fence issued for this lock (short-lived)
+local queue = KEYS[3]     -- zset: waiter token -> ticket, the arrival order of fair waiters
+local deadlines = KEYS[4] -- zset: waiter token -> ms by the server clock when it counts as gone
+local owner = ARGV[1]                 -- the caller's owner token
+local ttl = tonumber(ARGV[2])         -- ms
+local metadata = ARGV[3]              -- shown by inspect
+local fenceGrace = tonumber(ARGV[4])  -- ms the fence key outlives the lock
+local mode = ARGV[5]                  -- 'fair': join the queue when the lock cannot be taken;
+                                      -- 'plain': join only a queue that already exists;
+                                      -- 'once': a single attempt, never join
+local waiterTtl = tonumber(ARGV[6])   -- ms a queued waiter stays without refreshing
 
 local holder = redis.call('HGET', lock, 'o')
 if holder == owner then
@@ -27,17 +38,8 @@ if holder == owner then
   return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
 end
 
--- Float arithmetic on purpose: exact below 2^53, and safe on Lua builds with 32-bit integers.
-local now = redis.call('TIME')
-local nowUs = tonumber(now[1]) * 1e6 + tonumber(now[2])
-local nowMs = math.floor(nowUs / 1000)
-
--- Drop waiters that stopped refreshing (their process died); a bounded number per call.
-local gone = redis.call('ZRANGEBYSCORE', deadlines, '-inf', nowMs, 'LIMIT', 0, 16)
-if #gone > 0 then
-  redis.call('ZREM', deadlines, unpack(gone))
-  redis.call('ZREM', queue, unpack(gone))
-end
+local nowUs, nowMs = serverTime()
+dropGoneWaiters(queue, deadlines, nowMs)
 local head = redis.call('ZRANGE', queue, 0, 0)[1]
 
 if not holder and (not head or head == owner) then
@@ -55,16 +57,15 @@ if not holder and (not head or head == owner) then
     fence = last + 1
   end
   local text = string.format('%.0f', fence)
-  redis.call('SET', fenceKey, text, 'PX', ttl + tonumber(ARGV[4]))
-  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', ARGV[3])
+  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
+  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
   redis.call('PEXPIRE', lock, ttl)
   return {1, fence, ticket}
 end
 
 -- Fair callers always queue; others join a queue that already exists, so nobody barges past it.
 local queued = 0
-if ARGV[5] == 'fair' or (head and ARGV[5] == 'plain') then
-  local waiterTtl = tonumber(ARGV[6])
+if mode == 'fair' or (head and mode == 'plain') then
   if not redis.call('ZSCORE', queue, owner) then
     local ticket = nowUs
     local tail = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')
@@ -85,69 +86,99 @@ end
 return {0, pttl, queued}
 `,
   'dequeue.lua': `-- Remove a waiter that gives up from the fair queue; wake the next one if the lock is free.
--- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
--- ARGV[1] waiter token   ARGV[2] release notification channel
 -- Returns 1 when the waiter was queued, 0 otherwise.
-local removed = redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if removed == 1 and redis.call('EXISTS', KEYS[1]) == 0 then
-  local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+local lock = KEYS[1]      -- the lock's hash
+local queue = KEYS[2]     -- zset: waiter token -> ticket
+local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
+local waiter = ARGV[1]    -- the token of the waiter that leaves
+local channel = ARGV[2]   -- the release notification channel
+
+local removed = redis.call('ZREM', queue, waiter)
+redis.call('ZREM', deadlines, waiter)
+if removed == 1 and redis.call('EXISTS', lock) == 0 then
+  local head = redis.call('ZRANGE', queue, 0, 0)[1]
   if head then
-    redis.call('PUBLISH', ARGV[2], head)
+    redis.call('PUBLISH', channel, head)
   end
 end
 return removed
 `,
   'force-release.lua': `-- Delete a lock whoever holds it and wake the next waiter.
--- KEYS[1] lock key   KEYS[2] queue
--- ARGV[1] release notification channel
 -- Returns 1 when a lock was deleted, 0 when it was free.
 -- The message is the token of the first queued waiter, or '' when nobody is queued.
-if redis.call('DEL', KEYS[1]) == 0 then
+local lock = KEYS[1]    -- the lock's hash
+local queue = KEYS[2]   -- zset: waiter token -> ticket
+local channel = ARGV[1] -- the release notification channel
+
+if redis.call('DEL', lock) == 0 then
   return 0
 end
-redis.call('PUBLISH', ARGV[1], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1
 `,
+  'include/clock.lua': `-- The server clock (TIME), in microseconds and in whole milliseconds since the epoch.
+-- Float arithmetic on purpose: exact below 2^53, and safe on Lua builds with 32-bit integers.
+local function serverTime()
+  local time = redis.call('TIME')
+  local us = tonumber(time[1]) * 1e6 + tonumber(time[2])
+  return us, math.floor(us / 1000)
+end
+`,
+  'include/drop-gone-waiters.lua': `-- Drop fair waiters that stopped refreshing (their process died): those whose deadline in
+-- \`deadlines\` is at or before \`nowMs\`, at most 16 per call, so a call's cost stays bounded
+-- however long the queue is.
+local function dropGoneWaiters(queue, deadlines, nowMs)
+  local gone = redis.call('ZRANGEBYSCORE', deadlines, '-inf', nowMs, 'LIMIT', 0, 16)
+  if #gone > 0 then
+    redis.call('ZREM', deadlines, unpack(gone))
+    redis.call('ZREM', queue, unpack(gone))
+  end
+end
+`,
   'inspect.lua': `-- Describe a lock without revealing its owner token.
--- KEYS[1] lock key
 -- Returns nil when free, else {pttl, fence, metadata}.
-local fields = redis.call('HMGET', KEYS[1], 'o', 'f', 'm')
+local lock = KEYS[1] -- the lock's hash: o = owner token, f = fence, m = metadata
+
+local fields = redis.call('HMGET', lock, 'o', 'f', 'm')
 if not fields[1] then
   return nil
 end
-return {redis.call('PTTL', KEYS[1]), tonumber(fields[2]), fields[3] or ''}
+return {redis.call('PTTL', lock), tonumber(fields[2]), fields[3] or ''}
 `,
   'release.lua': `-- Release a lock held by the given owner and wake the next waiter.
--- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
--- ARGV[1] owner token   ARGV[2] release notification channel
 -- Returns 1 when released, 0 when the lock is not held by this owner.
 -- The message is the token of the first live queued waiter, or '' when nobody is queued.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
-if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then
+--- @include "include/clock"
+--- @include "include/drop-gone-waiters"
+local lock = KEYS[1]      -- the lock's hash: o = owner token
+local queue = KEYS[2]     -- zset: waiter token -> ticket
+local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
+local owner = ARGV[1]     -- the caller's owner token
+local channel = ARGV[2]   -- the release notification channel
+
+if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
-redis.call('DEL', KEYS[1])
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1e3 + math.floor(tonumber(now[2]) / 1000)
-local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs, 'LIMIT', 0, 16)
-if #gone > 0 then
-  redis.call('ZREM', KEYS[3], unpack(gone))
-  redis.call('ZREM', KEYS[2], unpack(gone))
-end
-redis.call('PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call('DEL', lock)
+local _, nowMs = serverTime()
+dropGoneWaiters(queue, deadlines, nowMs)
+redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1
 `,
   'renew.lua': `-- Extend a lock held by the given owner.
--- KEYS[1] lock key   KEYS[2] fence key
--- ARGV[1] owner token   ARGV[2] ttl in ms   ARGV[3] fence key grace in ms
 -- Returns 1 when extended, 0 when the lock is not held by this owner.
-if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then
+local lock = KEYS[1]                 -- the lock's hash: o = owner token
+local fenceKey = KEYS[2]             -- the last fence issued for this lock
+local owner = ARGV[1]                -- the caller's owner token
+local ttl = tonumber(ARGV[2])        -- ms
+local fenceGrace = tonumber(ARGV[3]) -- ms the fence key outlives the lock
+
+if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
-local ttl = tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl + tonumber(ARGV[3]))
+redis.call('PEXPIRE', lock, ttl)
+redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
 return 1
 `,
 };

@@ -1,19 +1,20 @@
 -- Release a lock held by the given owner and wake the next waiter.
--- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
--- ARGV[1] owner token   ARGV[2] release notification channel
 -- Returns 1 when released, 0 when the lock is not held by this owner.
 -- The message is the token of the first live queued waiter, or '' when nobody is queued.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
-if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then
+--- @include "include/clock"
+--- @include "include/drop-gone-waiters"
+local lock = KEYS[1]      -- the lock's hash: o = owner token
+local queue = KEYS[2]     -- zset: waiter token -> ticket
+local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
+local owner = ARGV[1]     -- the caller's owner token
+local channel = ARGV[2]   -- the release notification channel
+
+if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
-redis.call('DEL', KEYS[1])
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1e3 + math.floor(tonumber(now[2]) / 1000)
-local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs, 'LIMIT', 0, 16)
-if #gone > 0 then
-  redis.call('ZREM', KEYS[3], unpack(gone))
-  redis.call('ZREM', KEYS[2], unpack(gone))
-end
-redis.call('PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call('DEL', lock)
+local _, nowMs = serverTime()
+dropGoneWaiters(queue, deadlines, nowMs)
+redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1

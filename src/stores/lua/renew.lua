@@ -1,11 +1,14 @@
 -- Extend a lock held by the given owner.
--- KEYS[1] lock key   KEYS[2] fence key
--- ARGV[1] owner token   ARGV[2] ttl in ms   ARGV[3] fence key grace in ms
 -- Returns 1 when extended, 0 when the lock is not held by this owner.
-if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then
+local lock = KEYS[1]                 -- the lock's hash: o = owner token
+local fenceKey = KEYS[2]             -- the last fence issued for this lock
+local owner = ARGV[1]                -- the caller's owner token
+local ttl = tonumber(ARGV[2])        -- ms
+local fenceGrace = tonumber(ARGV[3]) -- ms the fence key outlives the lock
+
+if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
-local ttl = tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl + tonumber(ARGV[3]))
+redis.call('PEXPIRE', lock, ttl)
+redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
 return 1

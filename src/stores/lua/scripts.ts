@@ -1,3 +1,4 @@
+import { LockConfigError } from '../../engine/errors';
 import { LUA_SOURCES } from './lua-sources.generated';
 
 // The .lua files are the source of truth, but they are inlined at build time
@@ -10,7 +11,9 @@ const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
  * The script in `file` (a path relative to src/stores/lua), assembled from its parts: each
  * `--- @include "include/name"` line is removed and the file it names (`include/name.lua`) is
  * prepended, once per script however often it is included, includes of includes first. This is
- * how shared Lua (a clock read, a clean-up step) is written once, as BullMQ does.
+ * how shared Lua (the clock read, the dead-waiter sweep) is written once, as BullMQ does. A
+ * missing file or an include cycle is a `LockConfigError` (a packaging mistake, found when the
+ * module loads).
  */
 export function assembleScript(
   file: string,
@@ -21,12 +24,12 @@ export function assembleScript(
   const expand = (path: string, chain: readonly string[]): string => {
     const text = sources[path];
     if (text === undefined) {
-      throw new Error(`Lua script ${chain.join(' includes ')} does not exist`);
+      throw new LockConfigError(`Lua script ${chain.join(' includes ')} does not exist`);
     }
     return text.replace(INCLUDE, (_line, name: string) => {
       const included = `${name}.lua`;
       if (chain.includes(included)) {
-        throw new Error(`Lua include cycle: ${[...chain, included].join(' includes ')}`);
+        throw new LockConfigError(`Lua include cycle: ${[...chain, included].join(' includes ')}`);
       }
       if (!seen.has(included)) {
         seen.add(included);

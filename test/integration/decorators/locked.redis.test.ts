@@ -1,12 +1,5 @@
 import Redis from 'ioredis';
-import {
-  currentLock,
-  Locked,
-  LockBusyError,
-  LockStoreError,
-  RedisLockStore,
-  type LockEngine,
-} from '../../../src';
+import { currentLock, Locked, LockBusyError, LockStoreError, type LockEngine } from '../../../src';
 import { defer } from '../../support/cleanup';
 import { recordingLogger } from '../../support/recording-logger';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
@@ -88,7 +81,7 @@ describeWithRedis('@Locked on RedisLockStore (real redis-server)', () => {
     down.on('error', () => undefined);
     defer(() => down.disconnect());
     const logger = recordingLogger();
-    engines.create({ store: new RedisLockStore(down), logger, register: 'down' });
+    engines.create({ connection: down, logger, register: 'down' });
     const ran: string[] = [];
     class Reports {
       @Locked({ engine: 'down' })

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { LockBusyError, LockStoreError, LockTimeoutError, RedisLockStore } from '../../../src';
+import { LockBusyError, LockStoreError, LockTimeoutError } from '../../../src';
 import { nextEvent } from '../../support/next-event';
 import { recordingLogger } from '../../support/recording-logger';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
@@ -121,8 +121,8 @@ describeWithLocalRedis('connection failures mid-hold (real redis-server)', () =>
     const waiterClient = redis.client(failFast);
     // Without an offline queue a command sent before the connection is up fails too.
     await Promise.all([holderClient, waiterClient].map((c) => once(c, 'ready')));
-    const holderEngine = engines.create({ store: new RedisLockStore(holderClient), logger });
-    const engine = engines.create({ store: new RedisLockStore(waiterClient), logger });
+    const holderEngine = engines.create({ connection: holderClient, logger });
+    const engine = engines.create({ connection: waiterClient, logger });
     const holderLock = await holderEngine.acquire('down:busy', { ttl: 30_000 });
     expect(holderLock.held).toBe(true);
 

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { LockTimeoutError, RedisLockStore, type LockEngine } from '../../../src';
+import { LockTimeoutError, type LockEngine } from '../../../src';
 import type { AcquireOptions } from '../../../src';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
@@ -48,7 +48,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     store: ScriptedStore;
   } {
     const client = redis.client();
-    const store = new ScriptedStore(new RedisLockStore(client));
+    const store = new ScriptedStore(engines.store({ connection: client }));
     const engine = engines.create({ store: stalling ? store : store.inner });
     return { engine, client, store };
   }

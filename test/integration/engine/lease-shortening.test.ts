@@ -1,45 +1,37 @@
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
-import { LockEngine, RedisLockStore, type Lock, type RenewRequest } from '../../../src';
+import type { LockEngine, Lock, RenewRequest } from '../../../src';
 import { storeOver } from '../../support/scripted-store';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 type Step = { kind: 'extend'; ttl: number } | { kind: 'sleep'; ms: number };
 
 describeWithRedis('shortening a lease against a real redis-server', () => {
-  let server: RedisServer;
-  let raw: Redis;
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
   let engine: LockEngine;
   let other: LockEngine;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    raw = server.client();
-    const store = new RedisLockStore(server.client());
+  beforeAll(() => {
+    const store = engines.store();
     // Redis applies each renewal when it arrives; only its reply is delayed, by up to 40 ms, so
     // confirmations of scheduled renewals and of extend() calls reach the engine out of order.
     const racing = storeOver(store, {
       renewMany: async (requests: readonly RenewRequest[]) => {
-        const results = await store.renewMany(requests);
+        const results = await store.renewMany!(requests);
         await sleep(Math.floor(Math.random() * 40));
         return results;
       },
-      close: () => store.close(),
     });
-    engine = new LockEngine({ store: racing, logger: { warn: () => {}, error: () => {} } });
-    other = new LockEngine({ store: new RedisLockStore(server.client()) });
-  });
-  afterAll(async () => {
-    await engine.close();
-    await other.close();
-    await server.stop();
+    engine = engines.create({ store: racing, logger: { warn: () => {}, error: () => {} } });
+    other = engines.create();
   });
 
   /** Redis first, then the lock: a key gone at the reply must be gone for the lock after it. */
   async function expectNotHeldUnlessRedisHasIt(lock: Lock): Promise<boolean> {
-    const owner = await raw.hget(`lw:{${lock.key}}`, 'o');
+    const owner = await redis.raw.hget(`lw:{${lock.key}}`, 'o');
     if (owner !== lock.token) expect(lock.held).toBe(false);
     return owner === lock.token;
   }

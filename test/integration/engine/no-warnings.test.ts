@@ -1,19 +1,12 @@
 import { forkWorker } from '../../support/workers/worker-process';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { useRedisServer } from '../../support/redis/use-redis-server';
 
 describeWithRedis('long durations and a shared abort signal, in a plain process', () => {
-  let server: RedisServer;
-
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const redis = useRedisServer();
 
   it('emits no TimeoutOverflowWarning or MaxListenersExceededWarning, and does not spin', async () => {
-    const worker = forkWorker('warning-probe.ts', [server.url]);
+    const worker = forkWorker('warning-probe.ts', [redis.url]);
     const report = await worker.next('report', 30_000);
     expect(report['warnings']).toEqual([]);
     // 300 waiters on one signal (and their attempts) share one abort listener, gone afterwards.

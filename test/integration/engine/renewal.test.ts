@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   LockLostError,
   LockNotHeldError,
-  RedisLockStore,
   type Lock,
   type LockExtendedEvent,
   type LockLostEvent,
@@ -62,7 +61,7 @@ describeWithRedis('renewal (real redis-server)', () => {
       pipelines += 1;
       return pipeline(...args);
     };
-    const store = new ScriptedStore(new RedisLockStore(client));
+    const store = new ScriptedStore(engines.store({ connection: client }));
     const engine = engines.create({ store });
 
     const locks = await Promise.all(

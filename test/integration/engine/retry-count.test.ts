@@ -1,33 +1,29 @@
-import { LockEngine, LockTimeoutError, RedisLockStore } from '../../../src';
-import { forkWorker, type WorkerProcess } from '../../support/workers/worker-process';
+import { LockTimeoutError } from '../../../src';
+import { forkWorker } from '../../support/workers/worker-process';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { useRedisServer } from '../../support/redis/use-redis-server';
 import { ScriptedStore } from '../../support/scripted-store';
+import { useEngines } from '../../support/use-engines';
 
 describeWithRedis('retryCount against a lock held by another process (real redis-server)', () => {
-  let server: RedisServer;
-  let holder: WorkerProcess;
+  const redis = useRedisServer();
+  const engines = useEngines(redis);
 
   beforeAll(async () => {
-    server = await startRedis();
-    holder = forkWorker('engine-holder.ts', [server.url, 'retry:held', '60000']);
+    const holder = forkWorker('engine-holder.ts', [redis.url, 'retry:held', '60000']);
     await holder.next('locked', 20_000);
-  });
-  afterAll(async () => {
-    await server.stop();
   });
 
   it.each([0, 1, 3])(
     'retryCount %i makes exactly that many retries after the first attempt',
     async (retryCount) => {
-      const store = new ScriptedStore(new RedisLockStore(server.client()));
-      const engine = new LockEngine({ store });
+      const store = new ScriptedStore(engines.store());
+      const engine = engines.create({ store });
       const error = await engine
         .acquire('retry:held', { retryCount, retryDelay: 5, waitTimeout: 30_000 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LockTimeoutError);
       expect(store.calls.acquire).toBe(retryCount + 1);
-      await engine.close();
     },
   );
 });

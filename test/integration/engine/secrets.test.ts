@@ -1,19 +1,17 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
 import {
   diagnosticsChannels,
-  LockEngine,
   LockStoreError,
-  RedisLockStore,
   type LockEngineEvents,
   type LockStore,
 } from '../../../src';
 import { waitUntil } from '../../support/wait-until';
 import { storeOver } from '../../support/scripted-store';
-import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 /** Every path (through own properties, enumerable or not, and getters) to a string holding a secret. */
 function pathsToSecrets(root: unknown, secrets: ReadonlySet<string>): string[] {
@@ -62,36 +60,28 @@ function recordingTokens(inner: LockStore, tokens: Set<string>): LockStore {
     dequeue: (key, owner) => (tokens.add(owner), inner.dequeue!(key, owner)),
     onRelease: (key, listener) => inner.onRelease!(key, listener),
     checkConfiguration: () => inner.checkConfiguration!(),
-    // The engine closes what the store opened (its subscriber connection).
-    close: () => inner.close!(),
   });
 }
 
-describeWithRedis(
+describeWithLocalRedis(
   'the owner token never leaves lockwarden, through faults (real redis-server)',
   () => {
-    let server: RedisServer;
-    let raw: Redis;
-
-    beforeEach(async () => {
-      server = await startRedis();
-      raw = server.client();
-    });
-    afterEach(async () => {
-      await server.stop();
-    });
+    // A server per test: the fault run pauses, stops, kills and restarts it.
+    const redis = useRedisServer({ perTest: true });
+    const engines = useEngines(redis);
 
     it('RedisLockStore rejects with errors that carry no token, nor the command arguments', async () => {
-      const store = new RedisLockStore(server.client());
+      const store = engines.store();
+      const raw = redis.raw;
       const owner = 'the-owner-token-0123456789';
       await raw.set('wrongtype', 'a string, not a hash');
       await raw.set('wrongtype:q', 'a string, not a sorted set');
       const failures = await Promise.all([
         store.acquire('wrongtype', owner, 1_000).catch((e: unknown) => e),
         store.renew('wrongtype', owner, 1_000).catch((e: unknown) => e),
-        store.renewMany([{ key: 'wrongtype', owner, ttl: 1_000 }]),
+        store.renewMany!([{ key: 'wrongtype', owner, ttl: 1_000 }]),
         store.release('wrongtype', owner).catch((e: unknown) => e),
-        store.dequeue('wrongtype', owner).catch((e: unknown) => e),
+        store.dequeue!('wrongtype', owner).catch((e: unknown) => e),
       ]);
       const errors = failures.flat();
       expect(errors.every((e) => e instanceof Error && /WRONGTYPE/.test(e.message))).toBe(true);
@@ -103,7 +93,6 @@ describeWithRedis(
         expect(Object.keys(command)).toEqual(['name']);
       }
       expect(pathsToSecrets(errors, new Set([owner]))).toEqual([]);
-      await store.close();
     });
 
     it('errors, events, diagnostics messages and log lines of a fault run hold no token', async () => {
@@ -113,9 +102,9 @@ describeWithRedis(
         warn: (...args: unknown[]) => void handedOut.push(args),
         error: (...args: unknown[]) => void handedOut.push(args),
       };
-      const client = server.client({ maxRetriesPerRequest: 1 });
-      const engine = new LockEngine({
-        store: recordingTokens(new RedisLockStore(client), tokens),
+      const { raw, server } = redis;
+      const engine = engines.create({
+        store: recordingTokens(engines.store({ client: { maxRetriesPerRequest: 1 } }), tokens),
         logger,
         storeTimeout: 400,
       });

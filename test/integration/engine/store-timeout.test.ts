@@ -1,26 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
-import { LockEngine, LockStoreError, RedisLockStore } from '../../../src';
+import { LockStoreError } from '../../../src';
+import { defer } from '../../support/cleanup';
 import { waitUntil } from '../../support/wait-until';
-import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
-describeWithRedis('a Redis that does not answer (real redis-server)', () => {
-  let server: RedisServer;
-  let raw: Redis;
-  let engine: LockEngine | undefined;
-  let stopped = false;
-
-  beforeEach(async () => {
-    server = await startRedis();
-    raw = server.client();
-  });
-  afterEach(async () => {
-    if (stopped) process.kill(server.pid!, 'SIGCONT');
-    stopped = false;
-    await engine?.close();
-    await server.stop();
-  });
+describeWithLocalRedis('a Redis that does not answer (real redis-server)', () => {
+  // A server per test: one is stopped (SIGSTOP), one paused.
+  const redis = useRedisServer({ perTest: true });
+  const engines = useEngines(redis);
 
   /** What settles first: the call, or a timer at `waitTimeout` (cancelled afterwards). */
   async function firstOf(call: Promise<unknown>, waitTimeout: number): Promise<unknown> {
@@ -37,11 +26,12 @@ describeWithRedis('a Redis that does not answer (real redis-server)', () => {
   }
 
   it('a stopped server: tryAcquire and acquire fail with LockStoreError before waitTimeout would', async () => {
-    engine = new LockEngine({ store: new RedisLockStore(server.client()) });
+    const engine = engines.create();
     // Connected, scripts loaded: from here on only the server's silence can make it slow.
     await (await engine.acquire('warm-up')).release();
-    process.kill(server.pid!, 'SIGSTOP');
-    stopped = true;
+    await redis.server.pause();
+    // Resumed before the engine and the server are closed (clean-up runs last in, first out).
+    defer(() => redis.server.resume());
     const waitTimeout = 30_000;
     for (const call of [
       engine.tryAcquire('k', { waitTimeout }),
@@ -56,7 +46,8 @@ describeWithRedis('a Redis that does not answer (real redis-server)', () => {
   });
 
   it('an acquire that Redis runs after storeTimeout, and wins, is given back at once', async () => {
-    engine = new LockEngine({ store: new RedisLockStore(server.client()), storeTimeout: 300 });
+    const engine = engines.create({ storeTimeout: 300 });
+    const raw = redis.raw;
     await (await engine.acquire('warm-up')).release();
     // Scripts count as writes: Redis holds them until the pause ends, then runs them.
     await raw.client('PAUSE', 1_500, 'WRITE');

@@ -1,15 +1,14 @@
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
+import { RedisLockStore, type LockEngine } from '../../../src';
 import { storeKeyOf } from '../../../src/engine/store-key';
 import { queueKeyOf } from '../../../src/stores/redis-lock-store';
 import { waitUntil } from '../../support/wait-until';
 import { redisNamesOf } from '../../support/store-names';
-import { describeWithRedis } from '../../support/redis/describe-with-redis';
-import { freePort } from '../../support/redis/free-port';
-import { startRedis, type RedisServer } from '../../support/redis/redis-server';
+import { defer } from '../../support/cleanup';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { freeClusterPort } from '../../support/redis/free-port';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+import { useEngines } from '../../support/use-engines';
 
 /** Keys that have broken hash tags or merged with each other, and ordinary ones. */
 const CORPUS = [
@@ -42,29 +41,25 @@ const CORPUS = [
 
 const namesOf = (key: string): string[] => redisNamesOf('lw', key);
 
-describeWithRedis('odd keys on a Redis Cluster node (real redis-server)', () => {
-  const configFile = join(tmpdir(), `lockwarden-cluster-${process.pid}-${Date.now()}.conf`);
-  let node: RedisServer;
-  let raw: Redis;
-
-  beforeAll(async () => {
-    // The cluster bus gets its own free port (the default, port + 10 000, may be taken or
-    // too high), and the node announces its loopback address so clients can follow it.
-    node = await startRedis([
+describeWithLocalRedis('odd keys on a Redis Cluster node (real redis-server)', () => {
+  // A port whose cluster bus port (+ 10 000) is free too; the node announces its loopback
+  // address so clients can follow it. Its config file lives in the server's own directory.
+  const node = useRedisServer({
+    pickPort: freeClusterPort,
+    args: [
       '--cluster-enabled',
       'yes',
       '--cluster-config-file',
-      configFile,
-      '--cluster-port',
-      String(await freePort()),
+      'nodes.conf',
       '--cluster-announce-ip',
       '127.0.0.1',
-    ]);
-    raw = node.client();
+    ],
   });
-  afterAll(async () => {
-    await node.stop();
-    await rm(configFile, { force: true });
+  const engines = useEngines(node);
+  let raw: Redis;
+
+  beforeAll(() => {
+    raw = node.raw;
   });
 
   it('puts every name of each key in one hash slot (CLUSTER KEYSLOT)', async () => {
@@ -88,34 +83,29 @@ describeWithRedis('odd keys on a Redis Cluster node (real redis-server)', () => 
       async () => (await raw.cluster('INFO')).includes('cluster_state:ok'),
       10_000,
     );
-    const clients = [0, 1].map(
-      () => new Cluster([{ host: '127.0.0.1', port: node.port }], { lazyConnect: false }),
-    );
-    const [holder, waiter] = clients.map(
-      (client) => new LockEngine({ store: new RedisLockStore(client) }),
-    ) as [LockEngine, LockEngine];
-    try {
-      for (const key of CORPUS) {
-        const lock = await holder.acquire(key, { ttl: 10_000 });
-        expect(await raw.exists(storeKeyOf('lw', key))).toBe(1);
-        // A fair waiter queues (queue keys, release channel) and gets it at the release.
-        const next = waiter.acquire(key, { fair: true, waitTimeout: 10_000 });
-        await waitUntil(
-          'the waiter to queue',
-          async () => (await raw.exists(queueKeyOf(storeKeyOf('lw', key)))) === 1,
-        );
-        expect(await holder.inspect(key)).toMatchObject({ holds: 1 });
-        await lock.release();
-        const taken = await next;
-        expect(taken.fence).toBeGreaterThan(lock.fence);
-        await taken.extend(5_000);
-        expect(await taken.release()).toBe(true);
-        expect(await holder.isLocked(key)).toBe(false);
-      }
-    } finally {
-      await holder.close();
-      await waiter.close();
-      for (const client of clients) client.disconnect();
+    const [holder, waiter] = [0, 1].map(() => {
+      const client = new Cluster([{ host: '127.0.0.1', port: node.port }], { lazyConnect: false });
+      defer(() => client.disconnect());
+      const store = new RedisLockStore(client);
+      defer(() => store.close());
+      return engines.create({ store });
+    }) as [LockEngine, LockEngine];
+    for (const key of CORPUS) {
+      const lock = await holder.acquire(key, { ttl: 10_000 });
+      expect(await raw.exists(storeKeyOf('lw', key))).toBe(1);
+      // A fair waiter queues (queue keys, release channel) and gets it at the release.
+      const next = waiter.acquire(key, { fair: true, waitTimeout: 10_000 });
+      await waitUntil(
+        'the waiter to queue',
+        async () => (await raw.exists(queueKeyOf(storeKeyOf('lw', key)))) === 1,
+      );
+      expect(await holder.inspect(key)).toMatchObject({ holds: 1 });
+      await lock.release();
+      const taken = await next;
+      expect(taken.fence).toBeGreaterThan(lock.fence);
+      await taken.extend(5_000);
+      expect(await taken.release()).toBe(true);
+      expect(await holder.isLocked(key)).toBe(false);
     }
   });
 });

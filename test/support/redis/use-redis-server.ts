@@ -15,6 +15,12 @@ export interface RedisServerUse {
   flushAfterEach?: boolean;
   /** Extra `redis-server` arguments. */
   args?: string[];
+  /**
+   * How to pick the server's port (e.g. `freeClusterPort`, for a cluster bus beside it); the
+   * server is then always a local one, never REDIS_URL.
+   * @default freePort
+   */
+  pickPort?: () => Promise<number>;
 }
 
 /** The server of the current file (or test), ready inside hooks that run after it and in tests. */
@@ -37,7 +43,10 @@ export function useRedisServer(use: RedisServerUse = {}): RedisHandle {
   let raw: Redis | undefined;
 
   const start = async (): Promise<void> => {
-    server = use.perTest ? await startLocalRedis({ args: use.args }) : await startRedis(use.args);
+    server =
+      use.perTest || use.pickPort
+        ? await startLocalRedis({ args: use.args, pickPort: use.pickPort })
+        : await startRedis(use.args);
     raw = undefined;
   };
   if (use.perTest) beforeEach(start, 30_000);

@@ -38,8 +38,9 @@ run(async () => {
   client.on('close', () => timeline.push('close'));
   client.on('ready', () => timeline.push('ready'));
 
+  const store = new RedisLockStore(client);
   const engine = new LockEngine({
-    store: new RedisLockStore(client),
+    store,
     prefix: 'lw',
     logger: { warn: () => undefined, error: () => undefined },
   });
@@ -106,6 +107,7 @@ run(async () => {
   // Late replies to renewals sent before the disruption must not reject unhandled either.
   await sleep(200);
   await engine.close();
+  await store.close();
   client.disconnect();
   send({ type: 'report', reacquiredFence, released, unhandled });
 });

@@ -14,7 +14,8 @@ run(async () => {
   const ttl = Number(argument(2, 'ttl'));
 
   const client = new Redis(url);
-  const engine = new LockEngine({ store: new RedisLockStore(client), prefix: 'lw' });
+  const store = new RedisLockStore(client);
+  const engine = new LockEngine({ store, prefix: 'lw' });
   engine.on('lost', (event) => {
     send({ type: 'lost-event', errorName: event.error.name, code: event.error.code });
   });
@@ -38,5 +39,6 @@ run(async () => {
   const released = await lock.release();
   send({ type: 'released', released, held: lock.held });
   await engine.close();
+  await store.close();
   client.disconnect();
 });

@@ -18,7 +18,8 @@ run(async () => {
 
   const client = new Redis(url);
   const data = new Redis(url);
-  const engine = new LockEngine({ store: new RedisLockStore(client), prefix: 'lw' });
+  const store = new RedisLockStore(client);
+  const engine = new LockEngine({ store, prefix: 'lw' });
   await Promise.all([client.ping(), data.ping()]);
   send({ type: 'ready' });
   await receive('go');
@@ -39,6 +40,7 @@ run(async () => {
   }
 
   await engine.close();
+  await store.close();
   client.disconnect();
   data.disconnect();
   send({ type: 'done', sections });

@@ -70,8 +70,9 @@ async function runLoops(
   r: RunRequest,
 ): Promise<{ loops: LoopResult[]; sections: SectionRecord[]; errors: string[] }> {
   const client = new Redis(url);
+  const store = new RedisLockStore(client, { fenceGrace: r.fenceGrace });
   const engine = new LockEngine({
-    store: new RedisLockStore(client, { fenceGrace: r.fenceGrace }),
+    store,
     prefix: 'lw',
   });
   const errors: string[] = [];
@@ -120,6 +121,7 @@ async function runLoops(
   );
 
   await engine.close();
+  await store.close();
   // QUIT waits for the replies of everything sent before it (a fire-and-forget dequeue included).
   await client.quit();
   return { loops, sections, errors };

@@ -16,7 +16,8 @@ run(async () => {
   const url = argument(0, 'redis url');
   const name = argument(1, 'worker name');
   const client = new Redis(url);
-  const engine = new LockEngine({ store: new RedisLockStore(client), prefix: 'lw' });
+  const store = new RedisLockStore(client);
+  const engine = new LockEngine({ store, prefix: 'lw' });
   const tickets = new Map<number, number | null>();
   engine.on('acquired', (event) => tickets.set(event.fence, event.ticket ?? null));
   engine.on('error', (event) =>
@@ -45,5 +46,6 @@ run(async () => {
     send({ type: 'released' });
   }
   await engine.close();
+  await store.close();
   await client.quit();
 });

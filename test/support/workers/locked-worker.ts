@@ -29,7 +29,8 @@ run(async () => {
 
   const client = new Redis(url);
   const data = new Redis(url);
-  const engine = new LockEngine({ store: new RedisLockStore(client), prefix: 'lw' });
+  const store = new RedisLockStore(client);
+  const engine = new LockEngine({ store, prefix: 'lw' });
   configureLocks(engine);
   engine.on('contended', () => void data.hincrby(`${ns}:contended`, id, 1));
   await Promise.all([client.ping(), data.ping()]);
@@ -76,6 +77,7 @@ run(async () => {
   for (let i = 0; i < sections; i += 1) await jobs.run(job, storeKey);
   await data.incr(`${ns}:done`);
   await engine.close();
+  await store.close();
   client.disconnect();
   data.disconnect();
   send({ type: 'done' });

@@ -19,7 +19,8 @@ run(async () => {
   const url = argument(0, 'redis url');
   const holderClient = new Redis(url);
   const waiterClient = new Redis(url);
-  const holder = new LockEngine({ store: new RedisLockStore(holderClient), prefix: 'probe' });
+  const holderStore = new RedisLockStore(holderClient);
+  const holder = new LockEngine({ store: holderStore, prefix: 'probe' });
   const inner = new RedisLockStore(waiterClient);
   let attempts = 0;
   const counting: LockStore = {
@@ -82,6 +83,7 @@ run(async () => {
   });
   await engine.close();
   await holder.close();
+  await Promise.all([inner.close(), holderStore.close()]);
   holderClient.disconnect();
   waiterClient.disconnect();
 });

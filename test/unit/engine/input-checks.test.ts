@@ -86,7 +86,7 @@ describe('engine.claim checks its options', () => {
     [
       'a waitTimeout (claims never wait)',
       { ttl: 1_000, waitTimeout: 5 },
-      'LockEngine.claim("tick"): unknown option "waitTimeout". Known options: ttl, metadata.',
+      'LockEngine.claim("tick"): unknown option "waitTimeout". Known options: ttl, metadata, storeTimeout.',
     ],
     [
       'a bad ttl',

@@ -1,8 +1,11 @@
-import { LockEngine, MemoryLockStore, type LockStore } from '../../../src';
+import { MemoryLockStore, type LockStore } from '../../../src';
 import { recordingLogger } from '../../support/recording-logger';
 import { storeOver } from '../../support/scripted-store';
+import { useEngines } from '../../support/use-engines';
 
 describe('the store configuration check (LockStore.checkConfiguration)', () => {
+  const engines = useEngines();
+
   function checkedStore(answer: () => Promise<readonly string[]>): {
     store: LockStore;
     checks: () => number;
@@ -22,7 +25,7 @@ describe('the store configuration check (LockStore.checkConfiguration)', () => {
       Promise.resolve(['Redis maxmemory-policy is "allkeys-lru" ... set it to noeviction']),
     );
     const logger = recordingLogger();
-    const engine = new LockEngine({ store, logger });
+    const engine = engines.create({ store, logger });
     expect(checks()).toBe(0);
     await engine.withLock('a', () => undefined);
     await engine.isLocked('b');
@@ -31,7 +34,6 @@ describe('the store configuration check (LockStore.checkConfiguration)', () => {
     expect(logger.lines).toEqual([
       'lockwarden: Redis maxmemory-policy is "allkeys-lru" ... set it to noeviction',
     ]);
-    await engine.close();
   });
 
   it('never fails or delays a lock operation', async () => {
@@ -42,11 +44,10 @@ describe('the store configuration check (LockStore.checkConfiguration)', () => {
     });
     for (const { store, checks } of [hanging, rejecting, throwing]) {
       const logger = recordingLogger();
-      const engine = new LockEngine({ store, logger });
+      const engine = engines.create({ store, logger });
       await expect(engine.withLock('k', () => 'ran')).resolves.toBe('ran');
       expect(checks()).toBe(1);
       expect(logger.lines).toEqual([]);
-      await engine.close();
     }
   });
 });

@@ -185,3 +185,46 @@ describe('option validation (exact messages)', () => {
     await lock.release();
   });
 });
+
+describe('options checked once', () => {
+  /** Options whose `ttl` counts how often it is read. */
+  function countingOptions(frozen: boolean): { options: object; reads: () => number } {
+    let reads = 0;
+    const options = {
+      get ttl() {
+        reads += 1;
+        return 5_000;
+      },
+      onBusy: 'skip' as const,
+    };
+    return { options: frozen ? Object.freeze(options) : options, reads: () => reads };
+  }
+
+  it('checks and resolves a frozen withLock options object once per engine (as @Locked passes it)', async () => {
+    const { options, reads } = countingOptions(true);
+    await engine.withLock('once', () => 1, options);
+    const afterFirst = reads();
+    expect(afterFirst).toBeGreaterThan(0);
+    await engine.withLock('once', () => 2, options);
+    await engine.withLock('other', () => 3, options);
+    expect(reads()).toBe(afterFirst);
+    // Another engine resolves against its own defaults.
+    const other = new LockEngine({ store: new MemoryLockStore() });
+    await other.withLock('once', () => 4, options);
+    expect(reads()).toBeGreaterThan(afterFirst);
+    await other.close();
+  });
+
+  it('reads an object that may still change on every call, and never lets acquire skip', async () => {
+    const { options, reads } = countingOptions(false);
+    await engine.withLock('again', () => 1, options);
+    const afterFirst = reads();
+    await engine.withLock('again', () => 2, options);
+    expect(reads()).toBe(2 * afterFirst);
+    const frozen = countingOptions(true).options;
+    await engine.withLock('again', () => 3, frozen);
+    await expect(engine.acquire('again', frozen)).rejects.toThrow(
+      'LockEngine.acquire("again"): option "onBusy" must be one of \'wait\', \'throw\', got "skip".',
+    );
+  });
+});

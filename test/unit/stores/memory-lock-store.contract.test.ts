@@ -1,6 +1,8 @@
 import { MemoryLockStore } from '../../../src';
-import { describeLockStoreContract } from '../../../src/testing';
+import { lockStoreContract } from '../../../src/testing';
 
-describeLockStoreContract('MemoryLockStore', () => ({ store: new MemoryLockStore() }), {
-  shortTtl: 30,
+describe('LockStore contract: MemoryLockStore', () => {
+  for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), { shortTtl: 30 })) {
+    it(c.name, c.run);
+  }
 });

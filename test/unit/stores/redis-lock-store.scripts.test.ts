@@ -116,17 +116,28 @@ describe('Lua script files', () => {
   const dir = join(__dirname, '../../../src/stores/lua');
   const files = readdirSync(dir).filter((f) => f.endsWith('.lua'));
 
-  it.each(files)('%s opens with a KEYS / ARGV / returns header', (file) => {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const lines = text.split('\n');
-    const header = lines
-      .slice(
+  it.each(files)(
+    '%s opens with what it returns, then names each KEYS / ARGV entry once',
+    (file) => {
+      const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+      const comment = lines.slice(
         0,
         lines.findIndex((line) => !line.startsWith('--')),
-      )
-      .join('\n');
-    expect(header).toMatch(/KEYS\[1\]/);
-    expect(header).toMatch(/Returns/);
-    if (/ARGV\[/.test(text)) expect(header).toMatch(/ARGV\[1\]/);
-  });
+      );
+      expect(comment.join('\n')).toMatch(/Returns/);
+      // After the comment and the includes: one `local name = KEYS[n]` / `ARGV[n]` line per entry.
+      const rest = lines.slice(comment.length);
+      const top = rest.slice(
+        0,
+        rest.findIndex(
+          (line) => !/^(local \w+ = (tonumber\()?(KEYS|ARGV)\[\d+\]|\s+--)/.test(line),
+        ),
+      );
+      const named = top.join('\n').match(/(KEYS|ARGV)\[\d+\]/g) ?? [];
+      const used = rest.join('\n').match(/(KEYS|ARGV)\[\d+\]/g) ?? [];
+      expect(named).toContain('KEYS[1]');
+      expect(new Set(named).size).toBe(named.length);
+      expect(used).toEqual(named);
+    },
+  );
 });

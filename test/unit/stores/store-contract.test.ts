@@ -1,59 +1,61 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { MemoryLockStore } from '../../../src';
-import { describeLockStoreContract, type TestApi } from '../../../src/testing';
+import { lockStoreContract, type StoreContractOptions } from '../../../src/testing';
 import { storeOver } from '../../support/scripted-store';
 
-interface Registered {
-  title: string;
-  run: () => Promise<void>;
+/** The cases over a store with only the five required operations. */
+function bareCases(options: StoreContractOptions = {}) {
+  return lockStoreContract(() => ({ store: storeOver(new MemoryLockStore()) }), options);
 }
 
-/** Register the suite through its `api` option and hand back its tests, ready to run. */
-function collect(options: Parameters<typeof describeLockStoreContract>[2]): Registered[] {
-  const tests: Registered[] = [];
-  const before: Array<() => Promise<void>> = [];
-  const after: Array<() => Promise<void>> = [];
-  const api: TestApi = {
-    describe: (_name, fn) => fn(),
-    it: (title, fn) => tests.push({ title, run: fn }),
-    beforeEach: (fn) => before.push(fn),
-    afterEach: (fn) => after.push(fn),
-  };
-  // A store with only the five required operations: no renewMany, onRelease or dequeue.
-  describeLockStoreContract('bare', () => ({ store: storeOver(new MemoryLockStore()) }), {
-    ...options,
-    api,
-  });
-  return tests.map(({ title, run }) => ({
-    title,
-    run: async () => {
-      for (const hook of before) await hook();
-      try {
-        await run();
-      } finally {
-        for (const hook of after) await hook();
-      }
-    },
-  }));
-}
-
-describe('describeLockStoreContract itself', () => {
+describe('lockStoreContract itself', () => {
   it('fails a store that lacks a capability the suite was told it has', async () => {
-    const fairness = collect({}).find((t) => t.title.startsWith('gives a free lock to the head'));
+    const fairness = bareCases().find((c) => c.name.startsWith('gives a free lock to the head'));
     await expect(fairness!.run()).rejects.toThrow(
       'the store has no dequeue() although the suite was told it supports "fair" (pass supports: { fair: false } if it does not)',
     );
   });
 
   it('leaves out what a store disclaims, and the rest passes for a bare store', async () => {
-    const tests = collect({
+    const cases = bareCases({
       supports: { renewMany: false, onRelease: false, fair: false },
       shortTtl: 30,
     });
-    const titles = tests.map((t) => t.title);
-    expect(titles).not.toContain('renews a batch with one result per entry');
-    expect(titles).not.toContain('notifies release listeners on release and force-release only');
-    expect(titles.some((t) => t.includes('queue'))).toBe(false);
-    expect(titles).toContain('gives a key to exactly one of 50 concurrent owners');
-    for (const test of tests) await test.run();
+    const names = cases.map((c) => c.name);
+    expect(names).not.toContain('renews a batch with one result per entry');
+    expect(names).not.toContain('notifies release listeners on release and force-release only');
+    expect(names.some((name) => name.includes('queue'))).toBe(false);
+    expect(names).toContain('gives a key to exactly one of 50 concurrent owners');
+    // Cases are plain functions: a loop runs them without any test runner.
+    for (const c of cases) await c.run();
   });
+
+  it('fails a store that breaks the contract', async () => {
+    const inner = new MemoryLockStore();
+    // Renews for anyone: the owner check is gone.
+    const careless = storeOver(inner, { renew: (key, _owner, ttl) => inner.renew(key, '', ttl) });
+    const renews = lockStoreContract(() => ({ store: careless })).find(
+      (c) => c.name === 'renews only for the owner',
+    );
+    await expect(renews!.run()).rejects.toThrow();
+  });
+
+  it('runs under node:test as it is (no test-runner globals)', async () => {
+    const root = join(__dirname, '../../..');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', 'test/unit/stores/memory-lock-store.contract.node-test.ts'],
+      { cwd: root },
+    );
+    const count = (name: string): number =>
+      Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(stdout)?.[1]);
+    const expected = lockStoreContract(() => ({ store: new MemoryLockStore() })).length;
+    expect({ tests: count('tests'), pass: count('pass'), fail: count('fail') }).toEqual({
+      tests: expected,
+      pass: expected,
+      fail: 0,
+    });
+  }, 60_000);
 });

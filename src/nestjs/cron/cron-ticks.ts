@@ -1,4 +1,5 @@
-import { CronTime } from 'cron';
+import type { CronTime } from 'cron';
+import { loadCron } from './schedule-packages';
 
 /** One scheduled fire time of a cron expression. */
 export interface Tick {
@@ -19,12 +20,15 @@ export class CronTicks {
   readonly #time: CronTime;
   readonly #zone: string | undefined;
 
-  /** Throws the `cron` package's error for a bad expression or time zone. */
-  constructor(expression: string, timeZone?: string, utcOffset?: number) {
-    this.#time =
-      utcOffset === undefined
-        ? new CronTime(expression, timeZone)
-        : new CronTime(expression, null, utcOffset);
+  /** Throws the `cron` package's error for a bad expression, time zone or offset. */
+  constructor(expression: string, timeZone?: unknown, utcOffset?: unknown) {
+    // Both zone options go to cron as given, so that cron's own rules decide (one of the two).
+    const Time = loadCron('@SingleInstanceCron').CronTime as unknown as new (
+      source: string,
+      timeZone: unknown,
+      utcOffset: unknown,
+    ) => CronTime;
+    this.#time = new Time(expression, timeZone, utcOffset);
     this.#zone = this.#time.timeZone ?? offsetZone(this.#time.utcOffset);
   }
 

@@ -1,29 +1,27 @@
-import { Cron } from '@nestjs/schedule';
-import { copyOwnMetadata } from '../decorators/copy-metadata';
-import { classNameOf, memberName } from '../decorators/method-site';
-import { LockConfigError } from '../engine/errors';
-import { SINGLE_INSTANCE_CRON_METADATA } from './lock.constants';
+import { copyOwnMetadata } from '../../decorators/copy-metadata';
+import { classNameOf, memberName } from '../../decorators/method-site';
+import { LockConfigError } from '../../engine/errors';
+import { SINGLE_INSTANCE_CRON_METADATA } from '../lock.constants';
+import { loadCron, loadSchedule } from './schedule-packages';
 import { runScheduledTick } from './single-instance-cron.runner';
 import {
   planSingleInstanceCron,
   type SingleInstanceCronOptions,
-  type SingleInstanceJob,
+  type SingleInstanceCronPlan,
 } from './single-instance-cron.options';
 
 type Method = (...args: unknown[]) => unknown;
 
 /**
- * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica.
+ * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica: the first to claim the
+ * tick (named by its scheduled time, so clocks may differ by up to half an interval) runs it
+ * under the job's run lock; the others skip it (debug log). A run in progress makes the next
+ * ticks skip, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error logged,
+ * unless `onStoreError: 'run'`. Inside the method, `currentLock()` is the run lock.
  *
- * Every replica's scheduler fires; the first to claim the tick (named by its scheduled time, so
- * clocks may differ by up to half an interval) runs it under the job's run lock, the others skip
- * it silently (debug log), even if the run already finished. While a run is in progress the next
- * ticks are skipped, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error
- * logged, unless `onStoreError: 'run'`. Inside the method, `currentLock()` returns the run lock,
- * whose `signal` aborts if the lock is lost.
- *
- * Needs `ScheduleModule.forRoot()` and `LockModule.forRoot(...)`. Options are checked when the
- * class is defined; mistakes throw `LockConfigError` naming the class, method and option.
+ * Needs `@nestjs/schedule` (loaded when the first one is defined), `ScheduleModule.forRoot()` and
+ * `LockModule.forRoot(...)`. The lock options are checked when the class is defined (mistakes
+ * throw `LockConfigError` naming the class, method and option); the others go to `@Cron`.
  *
  * @example
  * ```ts
@@ -60,28 +58,30 @@ export function SingleInstanceCron(
         `${where}: static methods are never scheduled by @nestjs/schedule; make it an instance method of a provider.`,
       );
     }
-    if (Reflect.getMetadata(SINGLE_INSTANCE_CRON_METADATA, original) !== undefined) {
+    if (getSingleInstanceCronPlan(original) !== undefined) {
       throw new LockConfigError(`${where}: @SingleInstanceCron is applied twice; keep one.`);
     }
-    const job = planSingleInstanceCron(className, methodName, cronTime, options);
+    const { Cron } = loadSchedule(where);
+    loadCron(where);
+    const plan = planSingleInstanceCron(className, methodName, cronTime, options);
     const method = original as Method;
 
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      return runScheduledTick(job, method, this, args);
+      return runScheduledTick(plan, method, this, args);
     };
     Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
     // Decorators applied before this one (below it) put their metadata on the original.
     copyOwnMetadata(method, wrapped);
-    Reflect.defineMetadata(SINGLE_INSTANCE_CRON_METADATA, job, wrapped);
+    Reflect.defineMetadata(SINGLE_INSTANCE_CRON_METADATA, plan, wrapped);
     descriptor.value = wrapped as T;
-    Cron(cronTime, job.cronOptions)(target, propertyKey, descriptor);
+    Cron(cronTime, plan.cronOptions)(target, propertyKey, descriptor);
     return descriptor;
   };
 }
 
-/** The job `@SingleInstanceCron` put on `method`, if any. */
-export function getSingleInstanceJob(method: unknown): SingleInstanceJob | undefined {
+/** The plan `@SingleInstanceCron` put on `method`, if any (for the explorer). */
+export function getSingleInstanceCronPlan(method: unknown): SingleInstanceCronPlan | undefined {
   if (typeof method !== 'function') return undefined;
   return Reflect.getMetadata(SINGLE_INSTANCE_CRON_METADATA, method) as
-    SingleInstanceJob | undefined;
+    SingleInstanceCronPlan | undefined;
 }

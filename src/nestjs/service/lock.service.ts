@@ -1,37 +1,27 @@
-import { LockBusyError, LockConfigError, LockTimeoutError } from '../engine/errors';
-import type { Lock } from '../engine/lock';
-import type { LockEngine } from '../engine/lock-engine';
-import {
-  stripUndefined,
-  validateAcquireOptions,
-  validateKey,
-  type AcquireOptions,
-} from '../engine/options';
-import { LOCK_SERVICE_RETRY_DELAY } from './lock.constants';
-import type {
-  CreateLockOptions,
-  LockInfoResult,
-  LockServiceWithLockOptions,
-  RunWithLockResult,
-} from './lock.interfaces';
+import { LockBusyError, LockConfigError, LockTimeoutError } from '../../engine/errors';
+import type { Lock } from '../../engine/lock';
+import type { LockEngine } from '../../engine/lock-engine';
+import { stripUndefined, type AcquireOptions } from '../../engine/options';
+import { checkOptions, validateKey } from '../../engine/validate';
+import { LOCK_SERVICE_RETRY_DELAY } from '../lock.constants';
 import { LockHandle } from './lock-handle';
-
-const CREATE_LOCK_OPTION_NAMES = [
-  'ttl',
-  'retryCount',
-  'retryDelay',
-  'waitTimeout',
-  'autoExtend',
-  'metadata',
-  'fair',
-];
+import {
+  createLockSpec,
+  type CreateLockOptions,
+  type LockInfoResult,
+  type LockServiceWithLockOptions,
+  type RunWithLockResult,
+} from './lock-service.options';
 
 /**
  * Locks through dependency injection, for code that cannot use `@Locked`. Injected as
  * `LockService` (the default registration) or with `@InjectLockService(name)`.
  *
  * Defaults: ttl 30 000 ms, retryDelay 250 ms, retries until `waitTimeout` (10 000 ms); the
- * module's `defaults` and each call's options take precedence.
+ * module's `defaults` and each call's options take precedence. Two differ from the engine's,
+ * kept from the service's first release: `retryDelay` is 250 ms (the engine's is 50) unless the
+ * module's `defaults.retryDelay` is set, and `createLock` handles are not auto-extended (the
+ * engine's locks are) unless created with `autoExtend`.
  */
 export class LockService {
   readonly #engine: LockEngine;
@@ -55,19 +45,8 @@ export class LockService {
    * Creating it does not touch Redis.
    */
   createLock(key: string, options: CreateLockOptions = {}): LockHandle {
-    const where = `LockService.createLock("${String(key)}")`;
     validateKey('LockService.createLock', key);
-    if (typeof options !== 'object' || options === null) {
-      throw new LockConfigError(`${where}: options must be an object.`);
-    }
-    for (const name of Object.keys(options)) {
-      if (!CREATE_LOCK_OPTION_NAMES.includes(name)) {
-        throw new LockConfigError(
-          `${where}: unknown option "${name}". Known options: ${CREATE_LOCK_OPTION_NAMES.join(', ')}.`,
-        );
-      }
-    }
-    validateAcquireOptions(where, options as Record<string, unknown>);
+    checkOptions(`LockService.createLock("${key}")`, options, createLockSpec);
     const acquireOptions: AcquireOptions = {
       ...this.#defaults,
       autoExtend: false,

@@ -1,7 +1,7 @@
-import { LockLostError, LockNotHeldError, LockTimeoutError } from '../engine/errors';
-import type { Lock } from '../engine/lock';
-import type { LockEngine } from '../engine/lock-engine';
-import type { AcquireOptions } from '../engine/options';
+import { LockLostError, LockNotHeldError, LockTimeoutError } from '../../engine/errors';
+import type { Lock } from '../../engine/lock';
+import type { LockEngine } from '../../engine/lock-engine';
+import type { AcquireOptions } from '../../engine/options';
 
 /**
  * A lock on one key that you take and give back by hand, from `LockService.createLock`. It is

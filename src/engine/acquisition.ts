@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { backoffDelay } from './backoff';
+import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
+import type { EmitEvent } from './events';
+import type { KeyWaitersMap } from './key-waiters';
+import type { HeldLeases } from './held-leases';
+import { LockLease } from './lock';
+import type { ResolvedAcquireOptions } from './options';
+import type { StoreCalls } from './store-calls';
+import { Waiter } from './waiter';
+
+/**
+ * A fair waiter refreshes its place in the store's queue every 250–500 ms, well within the
+ * store's waiter ttl (2 s), so a live waiter is never dropped and a dead one is dropped soon.
+ */
+const FAIR_REFRESH_MS = 500;
+
+/** What taking a lock needs from the engine. */
+export interface AcquisitionHost {
+  readonly calls: StoreCalls;
+  readonly waiters: KeyWaitersMap;
+  /** The engine's held leases: whether it holds a key, and where a granted lease goes. */
+  readonly held: HeldLeases;
+  /**
+   * `undefined` while the current call may still take locks, else the error to reject with
+   * (the engine is closing and the call does not come from one of its running bodies).
+   */
+  refusal(key: string): LockConfigError | undefined;
+  /** Whether the current call runs inside one of the engine's running `withLock` bodies. */
+  nested(): boolean;
+  readonly emit: EmitEvent;
+}
+
+type Attempt =
+  { acquired: true; lease: LockLease } | { acquired: false; ttl: number; queued?: boolean };
+
+function retriesExhausted(key: string, attempts: number, retryCount: number): LockTimeoutError {
+  return new LockTimeoutError(
+    `Timed out acquiring lock "${key}": still held by another owner after ${attempts} attempts (retryCount ${retryCount}).`,
+    { key },
+  );
+}
+
+/**
+ * Takes locks for one engine: single attempts, and waiting (a local queue per key where only the
+ * head makes attempts, release notifications, the holder's remaining ttl, capped backoff, the
+ * store's fair queue) until `waitTimeout` or `retryCount`.
+ */
+export class Acquisition {
+  constructor(private readonly host: AcquisitionHost) {}
+
+  /** Take the lock per `o.onBusy`: `'skip'` and `'throw'` make one attempt (`null` if busy). */
+  async take(key: string, storeKey: string, o: ResolvedAcquireOptions): Promise<LockLease | null> {
+    o.signal?.throwIfAborted();
+    const { calls, waiters } = this.host;
+    if (o.fair && !calls.store.dequeue) {
+      throw new LockConfigError(
+        `Lock "${key}": option "fair" needs a store with a fair queue (RedisLockStore, MemoryLockStore); this store has no dequeue().`,
+        { key },
+      );
+    }
+    const token = randomBytes(16).toString('base64url');
+    const startedAt = Date.now();
+    const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
+    // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at
+    // once: the attempt is what puts them in the store's queue, which decides the order.
+    const queuedLocally =
+      !o.fair && ((waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.host.held.has(storeKey));
+    let attempts = 0;
+    let holderTtl = -1;
+    let queuedInStore = false;
+    if (!queuedLocally || single) {
+      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt, single);
+      if (result.acquired) return result.lease;
+      if (single) {
+        if (o.onBusy === 'wait') {
+          throw new LockTimeoutError(
+            `Timed out acquiring lock "${key}": it is held by another owner and waitTimeout is 0.`,
+            { key },
+          );
+        }
+        return null;
+      }
+      attempts = 1;
+      holderTtl = result.ttl;
+      queuedInStore = result.queued === true;
+      if (attempts > o.retryCount) {
+        if (queuedInStore) await this.#dequeue(key, storeKey, token, o.storeTimeout);
+        throw retriesExhausted(key, attempts, o.retryCount);
+      }
+    }
+    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore);
+  }
+
+  async #wait(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    startedAt: number,
+    attempts: number,
+    holderTtl: number,
+    queuedInStore: boolean,
+  ): Promise<LockLease> {
+    const { host } = this;
+    const waiters = host.waiters.enter(storeKey);
+    const waiter = new Waiter(o.signal, host.nested());
+    // A waiter in the store's fair queue waits for its own turn; a plain one waits in the local
+    // queue, where only the head makes attempts.
+    let fair = queuedInStore;
+    if (fair) waiters.fair.set(token, waiter);
+    else waiters.queue.push(waiter);
+    const deadline = startedAt + o.waitTimeout;
+    let attemptNow = false;
+    let won = false;
+    try {
+      if (!waiters.unsubscribe) {
+        await host.waiters.subscribe(key, storeKey, waiters, o.storeTimeout);
+        // A release between our failed attempt and the subscription would go unheard: retry.
+        attemptNow = attempts > 0;
+      }
+      for (;;) {
+        if (attemptNow && (fair || waiters.head === waiter)) {
+          attemptNow = false;
+          waiter.woken = false;
+          const result = await this.#attempt(key, storeKey, token, o, attempts + 1, startedAt);
+          attempts += 1;
+          if (result.acquired) {
+            won = true;
+            return result.lease;
+          }
+          holderTtl = result.ttl;
+          if (result.queued && !fair) {
+            // We joined the store's fair queue (someone queued fairly before us): from now on
+            // our turn comes from the queue, and the next local waiter may try.
+            fair = true;
+            if (waiters.remove(waiter) && !host.held.has(storeKey)) waiters.head?.wake();
+            waiters.fair.set(token, waiter);
+          }
+          if (attempts > o.retryCount) throw retriesExhausted(key, attempts, o.retryCount);
+        }
+        const now = Date.now();
+        if (now >= deadline) {
+          throw new LockTimeoutError(
+            `Timed out acquiring lock "${key}": still held by another owner after waiting ${now - startedAt} ms (waitTimeout ${o.waitTimeout} ms).`,
+            { key },
+          );
+        }
+        // Only a waiter that may attempt has a reason to wake before its deadline: at the
+        // holder's expiry, and on its backoff (plain) or queue refresh (fair, well before the
+        // store forgets it).
+        const mayAttempt = fair || waiters.head === waiter;
+        let sleep = deadline - now;
+        if (mayAttempt) {
+          sleep = Math.min(
+            sleep,
+            fair
+              ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
+              : backoffDelay(o.retryDelay, Math.max(1, attempts)),
+          );
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
+        }
+        await waiter.sleep(sleep);
+        if (fair || waiters.head === waiter) attemptNow = true;
+      }
+    } finally {
+      if (fair) {
+        waiters.fair.delete(token);
+        // Give our place up before the caller hears that we gave up, so the queue does not
+        // wait for our deadline even if the process exits right after. Bounded: a store that
+        // does not answer must not hold the rejection (the entry then expires by itself).
+        if (!won) await this.#dequeue(key, storeKey, token, o.storeTimeout);
+      } else {
+        const wasHead = waiters.remove(waiter);
+        // Promote the next local waiter. If we now hold the lock, it is woken by our release.
+        if (wasHead && !host.held.has(storeKey)) waiters.head?.wake();
+      }
+      host.waiters.leave(storeKey, waiters);
+    }
+  }
+
+  async #attempt(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    attempt: number,
+    startedAt: number,
+    once = false,
+  ): Promise<Attempt> {
+    const { host } = this;
+    const { calls } = host;
+    const sentAt = Date.now();
+    const result = await calls.run(
+      'acquire',
+      key,
+      token,
+      o.storeTimeout,
+      () =>
+        calls.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata, fair: o.fair, once }),
+      // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
+      { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
+    );
+    if (!result.acquired) {
+      host.emit('contended', { key, holderTtl: result.ttl, attempt });
+      return result;
+    }
+    const lease = new LockLease(
+      host.held,
+      key,
+      storeKey,
+      token,
+      result.fence,
+      o.ttl,
+      o.renewal,
+      o.storeTimeout,
+      sentAt,
+    );
+    host.held.hold(lease);
+    const refusal = host.refusal(key);
+    if (refusal || o.signal?.aborted) {
+      // Nothing may stay locked on the way out.
+      await lease.release().catch(() => false);
+      if (o.signal?.aborted) throw o.signal.reason;
+      throw refusal as LockConfigError;
+    }
+    host.emit('acquired', {
+      key,
+      fence: result.fence,
+      attempts: attempt,
+      waitedMs: sentAt - startedAt,
+      ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
+    });
+    return { acquired: true, lease };
+  }
+
+  /**
+   * Leave the store's fair queue, waiting at most `timeoutMs` (a store that does not answer must
+   * not hold the caller's rejection; the entry then expires by itself).
+   */
+  async #dequeue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
+    const { calls } = this.host;
+    const store = calls.store;
+    if (!store.dequeue) return;
+    await calls
+      .run('dequeue', key, token, timeoutMs, () => store.dequeue!(storeKey, token))
+      .catch((error: unknown) =>
+        this.host.emit('error', { key, operation: 'dequeue', error: error as LockStoreError }),
+      );
+  }
+}

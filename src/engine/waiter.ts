@@ -1,0 +1,81 @@
+import { onAbort } from './abort-listeners';
+import { clampDelay } from './timers';
+
+/**
+ * One caller waiting for a key. Only the head of a key's local queue makes attempts; the others
+ * sleep until they are promoted, their deadline passes, or their signal aborts.
+ */
+export class Waiter {
+  /** Set by {@link Waiter.wake} and consumed by the next sleep or attempt. */
+  woken = false;
+  #resolve: (() => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
+  #failure: unknown;
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    /**
+     * Whether the wait was started inside a running `withLock` body of the same engine: closing
+     * the engine lets such waits go on until the bodies have had their time (`close({ timeout })`).
+     */
+    readonly nested: boolean,
+  ) {}
+
+  /** Wake the waiter now (a release was announced, or it became head of the queue). */
+  wake(): void {
+    this.woken = true;
+    this.#settle();
+  }
+
+  /** Make the waiter's current and future sleeps reject with `reason` (engine closed). */
+  fail(reason: unknown): void {
+    this.#failure ??= reason;
+    const reject = this.#reject;
+    this.#clear();
+    reject?.(reason);
+  }
+
+  /**
+   * Sleep up to `ms`, or less if woken. The timer is deliberately not `unref`'d: an awaited
+   * acquisition is pending work, and the process must not exit underneath it. A sleep longer than
+   * Node's timer limit ends at the limit; the caller's loop then simply sleeps again.
+   */
+  sleep(ms: number): Promise<void> {
+    // Rejections carry the caller's abort reason unchanged, as fetch() does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (this.signal?.aborted) return Promise.reject(this.signal.reason);
+    if (this.woken) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
+      const signal = this.signal;
+      if (signal) {
+        this.#stopWatching = onAbort(signal, () => {
+          const rejectNow = this.#reject;
+          this.#clear();
+          rejectNow?.(signal.reason);
+        });
+      }
+    });
+  }
+
+  #settle(): void {
+    const resolve = this.#resolve;
+    this.#clear();
+    resolve?.();
+  }
+
+  #clear(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
+    this.#timer = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+  }
+}

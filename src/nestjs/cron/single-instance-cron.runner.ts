@@ -1,0 +1,104 @@
+import { Logger } from '@nestjs/common';
+import { DEFAULT_ENGINE_NAME, findLockEngine } from '../../decorators/engine-registry';
+import { LockStoreError } from '../../engine/errors';
+import { registrationOf, type LockRegistration } from '../lock-registration';
+import type { SingleInstanceCronPlan } from './single-instance-cron.options';
+
+const logger = new Logger('SingleInstanceCron');
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * One firing of a `@SingleInstanceCron` job on this replica: claim the tick, then run the method
+ * under the job's run lock, or skip quietly. Errors of the method itself propagate (Nest's
+ * scheduler logs them); lock trouble never does.
+ */
+export function runScheduledTick(
+  plan: SingleInstanceCronPlan,
+  method: Method,
+  instance: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  // The engine registry @Locked uses, so both agree on which engine a name means.
+  const registration = registrationOf(findLockEngine(plan.engine));
+  if (!registration) {
+    logger.error(
+      `${plan.label}: tick skipped: no LockModule registration named "${plan.engine}" is running. Import LockModule.forRoot({ ${plan.engine === DEFAULT_ENGINE_NAME ? '' : `name: "${plan.engine}", `}redis: ... }).`,
+    );
+    return Promise.resolve(undefined);
+  }
+  if (registration.closing) {
+    logger.debug(`${plan.label}: tick skipped: the application is shutting down.`);
+    return Promise.resolve(undefined);
+  }
+  return registration.runTick((started) =>
+    runTick(registration, plan, () => {
+      started();
+      return method.apply(instance, args);
+    }),
+  );
+}
+
+async function runTick(
+  registration: LockRegistration,
+  plan: SingleInstanceCronPlan,
+  run: () => unknown,
+): Promise<unknown> {
+  const { engine } = registration;
+  const tick = plan.ticks.nearest(registration.clock());
+  const tickName = `tick ${new Date(tick.at).toISOString()}`;
+  const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
+
+  // The claim is never released: a replica that reaches this tick late, even after the run
+  // finished, must still find it taken. It expires after one interval (the next tick has its
+  // own claim), or lockAtLeastFor if longer.
+  let claimed: boolean;
+  try {
+    const claim = await engine.claim(`${plan.key}:tick:${tick.at}`, {
+      ttl: Math.max(plan.lockAtLeastFor, tick.interval),
+      ...plan.claimOptions,
+    });
+    claimed = claim !== null;
+  } catch (error) {
+    if (!(error instanceof LockStoreError)) throw error;
+    if (policy !== 'run') {
+      logger.error(
+        `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
+      );
+      return undefined;
+    }
+    logger.warn(
+      `${plan.label}: ${tickName} runs without its claim because the lock store failed (onStoreError: 'run'): ${error.message}`,
+    );
+    claimed = true;
+  }
+  if (!claimed) {
+    logger.debug(`${plan.label}: ${tickName} skipped: another replica claimed it.`);
+    return undefined;
+  }
+
+  // With overlap allowed each tick gets its own run lock: still a lock, so that currentLock()
+  // and its signal work the same way in both modes.
+  const runKey = plan.overlap === 'allow' ? `${plan.key}:run:${tick.at}` : plan.key;
+  let started = false;
+  try {
+    const result = await engine.withLock(
+      runKey,
+      () => {
+        started = true;
+        return run();
+      },
+      { ...plan.runOptions, onBusy: 'skip', onStoreError: policy },
+    );
+    if (!started) {
+      logger.debug(`${plan.label}: ${tickName} skipped: a previous run still holds "${runKey}".`);
+    }
+    return result;
+  } catch (error) {
+    if (started || !(error instanceof LockStoreError)) throw error;
+    logger.error(
+      `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
+    );
+    return undefined;
+  }
+}

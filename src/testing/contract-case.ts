@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LockStore } from '../stores/lock-store';
+
+/**
+ * One test of a shipped suite. Any runner can run it (`it(c.name, c.run)` in Jest or Vitest,
+ * `test(c.name, c.run)` in `node:test`), and so can a plain loop: `run` rejects when it fails.
+ */
+export interface ContractCase {
+  readonly name: string;
+  readonly run: () => Promise<void>;
+}
+
+/** Creates a fresh store for one case; `cleanup` runs after it. */
+export type StoreFactory = () =>
+  | Promise<{ store: LockStore; cleanup?: () => Promise<void> }>
+  | { store: LockStore; cleanup?: () => Promise<void> };
+
+/** Optional parts of `LockStore`, by the method that provides them. */
+export type StoreCapability = 'renewMany' | 'onRelease' | 'fair';
+
+/** Options of `lockStoreContract`. */
+export interface StoreContractOptions {
+  /**
+   * A short ttl in ms used by the expiry cases; raise it for a slow remote store.
+   * @default 100
+   */
+  shortTtl?: number;
+  /**
+   * The optional parts of `LockStore` your store implements. Each one claimed is tested (and
+   * fails if its method is missing); each one disclaimed is left out of the cases.
+   * @default { renewMany: true, onRelease: true, fair: true } (`fair` means `dequeue` and the
+   * fair-queue rules of `acquire`)
+   */
+  supports?: Partial<Record<StoreCapability, boolean>>;
+}
+
+/** What a case's body gets: its own store and key. */
+export interface CaseContext {
+  readonly store: LockStore;
+  /** A random key, so cases may share a server and run at the same time. */
+  readonly key: string;
+  readonly shortTtl: number;
+}
+
+const CAPABILITY_METHOD = { renewMany: 'renewMany', onRelease: 'onRelease', fair: 'dequeue' };
+
+/** Adds a case: `needs` names the optional capabilities it tests. */
+export type AddCase = (
+  title: string,
+  body: (ctx: CaseContext) => Promise<void>,
+  needs?: StoreCapability[],
+) => void;
+
+/** A fresh owner token. */
+export const token = (): string => randomBytes(16).toString('base64url');
+
+/**
+ * Collects cases over `factory`: `add(title, body)` for what every store must do,
+ * `add(title, body, needs)` for what needs optional capabilities (left out when the store
+ * disclaims one; failing when it claims one whose method is missing).
+ */
+export function contractCases(
+  factory: StoreFactory,
+  options: StoreContractOptions,
+): { cases: ContractCase[]; add: AddCase } {
+  const shortTtl = options.shortTtl ?? 100;
+  const supports = { renewMany: true, onRelease: true, fair: true, ...options.supports };
+  const cases: ContractCase[] = [];
+  const add: AddCase = (title, body, needs = []) => {
+    if (!needs.every((capability) => supports[capability])) return;
+    cases.push({
+      name: title,
+      run: async () => {
+        const { store, cleanup } = await factory();
+        try {
+          for (const capability of needs) {
+            const method = CAPABILITY_METHOD[capability] as keyof LockStore;
+            assert.equal(
+              typeof store[method],
+              'function',
+              `the store has no ${method}() although the suite was told it supports "${capability}" (pass supports: { ${capability}: false } if it does not)`,
+            );
+          }
+          await body({ store, key: `contract:{${token()}}`, shortTtl });
+        } finally {
+          await cleanup?.();
+        }
+      },
+    });
+  };
+  return { cases, add };
+}
+
+/** Wait until `condition` holds (a notification arrived), for at most `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) {
+      throw new assert.AssertionError({ message: 'condition not met in time' });
+    }
+    await sleep(5);
+  }
+}
