@@ -1,13 +1,15 @@
 import type { Logger } from '@nestjs/common';
 import { LockConfigError } from '../engine/errors';
 import type * as IORedis from 'ioredis';
-import { isRedisClient } from '../stores/clients/detect-client';
+import { isIoredisClient as isRedisClient } from '../stores/clients/detect-client';
 import type { LockStore } from '../stores/lock-store';
-import { RedisLockStore, type RedisClient } from '../stores/redis-lock-store';
+import { RedisLockStore } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
 
 // The stores' one client detection, also used to tell a client from connection options.
 export { isRedisClient };
+
+type RedisClient = IORedis.Redis | IORedis.Cluster;
 
 /**
  * The store of one or more registrations and what the module opened for it. Engines get

@@ -3,7 +3,14 @@
 
 /** Path of a Lua file relative to src/stores/lua. */
 export type LuaFile =
-  'acquire.lua' | 'dequeue.lua' | 'force-release.lua' | 'inspect.lua' | 'release.lua' | 'renew.lua';
+  | 'acquire.lua'
+  | 'dequeue.lua'
+  | 'force-release.lua'
+  | 'inspect.lua'
+  | 'release.lua'
+  | 'renew-many.lua'
+  | 'renew.lua'
+  | 'server-version.lua';
 
 /** The contents of every Lua file under src/stores/lua. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
@@ -87,13 +94,14 @@ return {0, pttl, queued}
   'dequeue.lua': `-- Remove a waiter that gives up from the fair queue; wake the next one if the lock is free.
 -- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
 -- ARGV[1] waiter token   ARGV[2] release notification channel
+-- ARGV[3] publish mode: 'sharded' (SPUBLISH, Redis >= 7) or 'classic' (PUBLISH, also when absent)
 -- Returns 1 when the waiter was queued, 0 otherwise.
 local removed = redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if removed == 1 and redis.call('EXISTS', KEYS[1]) == 0 then
   local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if head then
-    redis.call('PUBLISH', ARGV[2], head)
+    redis.call(ARGV[3] == 'sharded' and 'SPUBLISH' or 'PUBLISH', ARGV[2], head)
   end
 end
 return removed
@@ -101,12 +109,13 @@ return removed
   'force-release.lua': `-- Delete a lock whoever holds it and wake the next waiter.
 -- KEYS[1] lock key   KEYS[2] queue
 -- ARGV[1] release notification channel
+-- ARGV[2] publish mode: 'sharded' (SPUBLISH, Redis >= 7) or 'classic' (PUBLISH, also when absent)
 -- Returns 1 when a lock was deleted, 0 when it was free.
 -- The message is the token of the first queued waiter, or '' when nobody is queued.
 if redis.call('DEL', KEYS[1]) == 0 then
   return 0
 end
-redis.call('PUBLISH', ARGV[1], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call(ARGV[2] == 'sharded' and 'SPUBLISH' or 'PUBLISH', ARGV[1], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
 return 1
 `,
   'inspect.lua': `-- Describe a lock without revealing its owner token.
@@ -121,6 +130,7 @@ return {redis.call('PTTL', KEYS[1]), tonumber(fields[2]), fields[3] or ''}
   'release.lua': `-- Release a lock held by the given owner and wake the next waiter.
 -- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
 -- ARGV[1] owner token   ARGV[2] release notification channel
+-- ARGV[3] publish mode: 'sharded' (SPUBLISH, Redis >= 7) or 'classic' (PUBLISH, also when absent)
 -- Returns 1 when released, 0 when the lock is not held by this owner.
 -- The message is the token of the first live queued waiter, or '' when nobody is queued.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
@@ -135,8 +145,30 @@ if #gone > 0 then
   redis.call('ZREM', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[2], unpack(gone))
 end
-redis.call('PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call(ARGV[3] == 'sharded' and 'SPUBLISH' or 'PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
 return 1
+`,
+  'renew-many.lua': `-- Extend several locks at once (one round trip for the renewals that fall due together).
+-- KEYS[1] lock key of the 1st lock   KEYS[2] its fence key   KEYS[3], KEYS[4] the 2nd's, ...
+--         (on a cluster every key of one call lies in one hash slot)
+-- ARGV[1] owner token of the 1st lock   ARGV[2] its ttl in ms   ARGV[3], ARGV[4] the 2nd's, ...
+-- ARGV[#KEYS + 1] fence key grace in ms
+-- Returns one entry per lock, in order: 1 when extended, 0 when not held by that owner.
+local grace = tonumber(ARGV[#KEYS + 1])
+local results = {}
+for i = 1, #KEYS / 2 do
+  local lock, owner = KEYS[2 * i - 1], ARGV[2 * i - 1]
+  if redis.call('HGET', lock, 'o') == owner then
+    local ttl = tonumber(ARGV[2 * i])
+    redis.call('PEXPIRE', lock, ttl)
+    redis.call('PEXPIRE', KEYS[2 * i], ttl + grace)
+    results[i] = 1
+  else
+    results[i] = 0
+  end
+end
+-- A table constructor, not the table itself: ioredis-mock's emulator returns only those as arrays.
+return {unpack(results)}
 `,
   'renew.lua': `-- Extend a lock held by the given owner.
 -- KEYS[1] lock key   KEYS[2] fence key
@@ -149,5 +181,11 @@ local ttl = tonumber(ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl + tonumber(ARGV[3]))
 return 1
+`,
+  'server-version.lua': `-- The server's version, to choose sharded pub/sub (SPUBLISH/SSUBSCRIBE need Redis >= 7).
+-- KEYS[1] none: the script reads no key (it runs on whichever node the client picks)
+-- ARGV none
+-- Returns redis.REDIS_VERSION_NUM (0x070000 for 7.0.0), or 0 on servers before 7, which lack it.
+return redis.REDIS_VERSION_NUM or 0
 `,
 };

@@ -1,6 +1,7 @@
 -- Release a lock held by the given owner and wake the next waiter.
 -- KEYS[1] lock key   KEYS[2] queue   KEYS[3] waiter deadlines
 -- ARGV[1] owner token   ARGV[2] release notification channel
+-- ARGV[3] publish mode: 'sharded' (SPUBLISH, Redis >= 7) or 'classic' (PUBLISH, also when absent)
 -- Returns 1 when released, 0 when the lock is not held by this owner.
 -- The message is the token of the first live queued waiter, or '' when nobody is queued.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
@@ -15,5 +16,5 @@ if #gone > 0 then
   redis.call('ZREM', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[2], unpack(gone))
 end
-redis.call('PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
+redis.call(ARGV[3] == 'sharded' and 'SPUBLISH' or 'PUBLISH', ARGV[2], redis.call('ZRANGE', KEYS[2], 0, 0)[1] or '')
 return 1
