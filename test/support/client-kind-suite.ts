@@ -60,7 +60,6 @@ export async function handOff(
 ): Promise<{ held: Lock; next: Lock; handOffMs: number; order: string[] }> {
   const order: string[] = [];
   const held = await holder.acquire(key, { ttl: 120_000 });
-  let releasedAt = 0;
   const waiting = waiter
     .acquire(key, { ttl: 10_000, retryDelay: 60_000, waitTimeout: 60_000 })
     .then((lock) => {
@@ -69,7 +68,7 @@ export async function handOff(
     });
   await untilSubscribed(topology, key);
   order.push('release');
-  releasedAt = performance.now();
+  const releasedAt = performance.now();
   expect(await held.release()).toBe(true);
   const { lock: next, at } = await waiting;
   return { held, next, handOffMs: at - releasedAt, order };

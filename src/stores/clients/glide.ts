@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { evalSha } from './eval-sha';
 import type { PortSubscriber, PubSubMode, RedisPort, ScriptCall } from './redis-port';
 
@@ -11,7 +12,8 @@ export interface GlideClient {
   close(...args: never[]): unknown;
 }
 
-type Route = 'randomNode' | 'allPrimaries' | { type: 'primarySlotKey'; key: string };
+type Route =
+  'allPrimaries' | { type: 'primarySlotKey'; key: string } | { type: 'primarySlotId'; id: number };
 
 /** What the adapter uses of a GLIDE client. */
 interface GlideConnection {
@@ -49,17 +51,37 @@ export class GlidePort implements RedisPort {
   readonly kind = 'glide';
   readonly cluster: boolean;
   readonly #client: GlideConnection;
+  readonly #loaded = new Map<string, Promise<unknown>>();
 
   constructor(client: GlideClient) {
     this.#client = client as unknown as GlideConnection;
     this.cluster = isGlideCluster(client);
   }
 
-  run(call: ScriptCall): Promise<unknown> {
+  async run(call: ScriptCall): Promise<unknown> {
+    await this.#load(call.script);
     const key = call.keys[0];
-    const route: Route = key === undefined ? 'randomNode' : { type: 'primarySlotKey', key };
+    // Scripts write, so they go to a primary: the key's, or slot 0's for a script without keys.
+    const route: Route =
+      key === undefined ? { type: 'primarySlotId', id: 0 } : { type: 'primarySlotKey', key };
     const options = this.cluster ? { route } : undefined;
     return evalSha((args) => this.#client.customCommand(args, options), call);
+  }
+
+  /**
+   * SCRIPT LOAD on every primary before a script's first use: GLIDE logs a warning for every
+   * NOSCRIPT answer (the EVAL fallback still covers a primary that joins or restarts later).
+   */
+  #load(script: ScriptCall['script']): Promise<unknown> {
+    let loaded = this.#loaded.get(script.sha);
+    if (!loaded) {
+      const options = this.cluster ? { route: 'allPrimaries' as const } : undefined;
+      loaded = this.#client
+        .customCommand(['SCRIPT', 'LOAD', script.source], options)
+        .catch(() => this.#loaded.delete(script.sha));
+      this.#loaded.set(script.sha, loaded);
+    }
+    return loaded;
   }
 
   batch(calls: readonly ScriptCall[]): Promise<unknown[]> {
@@ -90,6 +112,7 @@ export class GlidePort implements RedisPort {
  */
 class GlideSubscriber implements PortSubscriber {
   #connection: Promise<GlideConnection> | undefined;
+  readonly #channels = new Map<string, PubSubMode>();
 
   constructor(
     private readonly source: GlideConnection,
@@ -99,12 +122,14 @@ class GlideSubscriber implements PortSubscriber {
   async subscribe(channel: string, mode: PubSubMode): Promise<void> {
     const connection = await this.#open();
     const channels = new Set([channel]);
+    this.#channels.set(channel, mode);
     // 0: until confirmed; the engine bounds the wait with storeTimeout.
     if (mode === 'sharded') await connection.ssubscribe!(channels, 0);
     else await connection.subscribe(channels, 0);
   }
 
   async unsubscribe(channel: string, mode: PubSubMode): Promise<void> {
+    this.#channels.delete(channel);
     const connection = await this.#connection?.catch(() => undefined);
     if (!connection) return;
     const channels = new Set([channel]);
@@ -113,6 +138,16 @@ class GlideSubscriber implements PortSubscriber {
   }
 
   async close(): Promise<void> {
+    // Unsubscribed first: closed with subscriptions, GLIDE logs an error from its resubscriber.
+    const channels = [...this.#channels];
+    await Promise.all(
+      channels.map(([channel, mode]) =>
+        Promise.race([
+          this.unsubscribe(channel, mode),
+          delay(1_000, undefined, { ref: false }),
+        ]).catch(() => undefined),
+      ),
+    );
     const pending = this.#connection;
     this.#connection = undefined;
     (await pending?.catch(() => undefined))?.close();

@@ -22,7 +22,11 @@ export interface ClientKindFixture {
 
 const HOST = '127.0.0.1';
 
-type NodeRedis = typeof redis6 | typeof redis5;
+/** The two factories of node-redis (5 and 6 differ in their generic types, not in use). */
+interface NodeRedisLib {
+  createClient(options: object): unknown;
+  createCluster(options: object): unknown;
+}
 interface NodeRedisLike {
   connect(): Promise<unknown>;
   destroy(): void;
@@ -30,7 +34,7 @@ interface NodeRedisLike {
   on(event: 'error', listener: () => void): unknown;
 }
 
-function nodeRedis(name: string, lib: NodeRedis): ClientKindFixture {
+function nodeRedis(name: string, lib: NodeRedisLib): ClientKindFixture {
   return {
     name,
     async connect(target) {
@@ -40,7 +44,7 @@ function nodeRedis(name: string, lib: NodeRedis): ClientKindFixture {
           })
         : lib.createClient({
             socket: { host: HOST, port: target.port },
-          })) as unknown as NodeRedisLike;
+          })) as NodeRedisLike;
       // node-redis throws connection errors at the process unless someone listens.
       client.on('error', () => undefined);
       await client.connect();
@@ -82,7 +86,7 @@ export const GLIDE: ClientKindFixture = {
       ? await GlideClusterClient.createClient({ addresses: [...target.nodes] })
       : await GlideClient.createClient({ addresses: [{ host: HOST, port: target.port }] });
     defer(() => client.close());
-    return client as unknown as RedisClient;
+    return client;
   },
   ping: async (client) => String(await (client as unknown as GlideClient).ping()),
 };
