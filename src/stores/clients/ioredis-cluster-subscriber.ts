@@ -23,6 +23,8 @@ import type { PortSubscriber, PubSubMode } from './redis-port';
 export class IoredisClusterSubscriber implements PortSubscriber {
   readonly #channels = new Map<string, { mode: PubSubMode; node: string }>();
   readonly #connections = new Map<string, IoredisConnection>();
+  /** A node to duplicate (for its connection options); kept, as the cluster forgets its nodes when they all fail. */
+  #template: IoredisConnection | undefined;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -61,11 +63,9 @@ export class IoredisClusterSubscriber implements PortSubscriber {
     await Promise.all(connections.map(closeConnection));
   }
 
-  #send(node: string, channel: string, mode: PubSubMode): Promise<void> {
+  async #send(node: string, channel: string, mode: PubSubMode): Promise<void> {
     const connection = this.#connection(node);
-    return (
-      mode === 'sharded' ? connection.ssubscribe(channel) : connection.subscribe(channel)
-    ).then(() => undefined);
+    await (mode === 'sharded' ? connection.ssubscribe(channel) : connection.subscribe(channel));
   }
 
   async #route(channel: string, mode: PubSubMode): Promise<string> {
@@ -92,7 +92,8 @@ export class IoredisClusterSubscriber implements PortSubscriber {
   #connection(node: string): IoredisConnection {
     const existing = this.#connections.get(node);
     if (existing) return existing;
-    const [template] = this.cluster.nodes('master');
+    this.#template ??= this.cluster.nodes('master')[0];
+    const template = this.#template;
     if (!template) throw new Error('lockwarden: the Redis Cluster client knows no node yet');
     const separator = node.lastIndexOf(':');
     // A duplicate of a node keeps the cluster's connection options (password, TLS, ...).
@@ -118,7 +119,7 @@ export class IoredisClusterSubscriber implements PortSubscriber {
     this.#attempt += 1;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#reroute();
+      this.#reroute().catch(() => this.#scheduleReroute());
     }, reconnectDelay(this.#attempt));
     this.#timer.unref();
   }

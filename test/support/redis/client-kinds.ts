@@ -1,4 +1,4 @@
-import { GlideClient, GlideClusterClient } from '@valkey/valkey-glide';
+import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
 import { Cluster, Redis } from 'ioredis';
 import * as redis6 from 'redis';
 import * as redis5 from 'redis5';
@@ -22,6 +22,10 @@ export interface ClientKindFixture {
 
 const HOST = '127.0.0.1';
 
+// GLIDE's core logs warnings (every refused reconnection of a test that stops its servers) to
+// the console by default; the tests assert what matters instead.
+Logger.setLoggerConfig('off');
+
 /** The two factories of node-redis (5 and 6 differ in their generic types, not in use). */
 interface NodeRedisLib {
   createClient(options: object): unknown;
@@ -38,13 +42,15 @@ function nodeRedis(name: string, lib: NodeRedisLib): ClientKindFixture {
   return {
     name,
     async connect(target) {
-      const client = (target.cluster
-        ? lib.createCluster({
-            rootNodes: target.nodes.map((node) => ({ socket: node })),
-          })
-        : lib.createClient({
-            socket: { host: HOST, port: target.port },
-          })) as NodeRedisLike;
+      const client = (
+        target.cluster
+          ? lib.createCluster({
+              rootNodes: target.nodes.map((node) => ({ socket: node })),
+            })
+          : lib.createClient({
+              socket: { host: HOST, port: target.port },
+            })
+      ) as NodeRedisLike;
       // node-redis throws connection errors at the process unless someone listens.
       client.on('error', () => undefined);
       await client.connect();
