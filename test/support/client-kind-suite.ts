@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { LockEngine, RedisLockStore, type Lock, type RedisClient } from '../../src';
 import { describeLockStoreContract } from '../../src/testing';
 import { defer } from './cleanup';
-import type { ClientKindFixture, Target } from './redis/client-kinds';
+import {
+  GLIDE,
+  IOREDIS,
+  NODE_REDIS,
+  type ClientKindFixture,
+  type Target,
+} from './redis/client-kinds';
 import { waitUntil } from './wait-until';
 
 /** Subscriptions to a channel, as the server(s) count them. */
@@ -143,5 +149,46 @@ export function describeClientKind(kind: ClientKindFixture, topology: Topology):
       const lock = await engine.acquire(key);
       expect(await lock.release()).toBe(true);
     });
+  });
+}
+
+/**
+ * Engines over ioredis, node-redis and GLIDE on one Redis exclude and wake each other (one
+ * store, one set of scripts, one key layout). `more` adds cases that need the three clients.
+ */
+export function describeMixedKinds(
+  topology: Topology,
+  more?: (clients: () => RedisClient[]) => void,
+): void {
+  describe('ioredis, node-redis and GLIDE together', () => {
+    let clients: RedisClient[];
+    beforeAll(async () => {
+      clients = await Promise.all(
+        [IOREDIS, NODE_REDIS, GLIDE].map((kind) => kind.connect(topology.target())),
+      );
+    });
+
+    it('exclude each other on one key: exactly one of 21 concurrent tryAcquire wins', async () => {
+      const key = freshKey('mixed');
+      const engines = Array.from({ length: 21 }, (_, i) => engineOn(clients[i % 3]!));
+      const locks = await Promise.all(engines.map((engine) => engine.tryAcquire(key)));
+      expect(locks.filter((lock) => lock !== null)).toHaveLength(1);
+    });
+
+    it.each([0, 1, 2])(
+      'wake each other: a release through kind %i wakes the next kind',
+      async (i) => {
+        const { order } = await handOff(
+          topology,
+          engineOn(clients[i]!),
+          engineOn(clients[(i + 1) % 3]!),
+          freshKey('mixed-wake'),
+        );
+        expect(order).toEqual(['release', 'acquired']);
+      },
+      15_000,
+    );
+
+    more?.(() => clients);
   });
 }

@@ -1,15 +1,14 @@
 import { keySlot } from '../../../src/stores/clients/key-slot';
-import type { RedisClient } from '../../../src';
 import {
   describeClientKind,
+  describeMixedKinds,
   engineOn,
   freshKey,
-  handOff,
   releaseChannel,
   untilSubscribed,
   type Topology,
 } from '../../support/client-kind-suite';
-import { CLIENT_KINDS, GLIDE, IOREDIS, NODE_REDIS } from '../../support/redis/client-kinds';
+import { CLIENT_KINDS } from '../../support/redis/client-kinds';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { startRedisCluster, type RedisCluster } from '../../support/redis/redis-cluster';
 
@@ -61,39 +60,12 @@ describeWithLocalRedis('RedisLockStore over every client kind (6-node Redis Clus
 
   for (const kind of CLIENT_KINDS) describeClientKind(kind, topology);
 
-  describe('ioredis, node-redis and GLIDE together', () => {
-    const kinds = [IOREDIS, NODE_REDIS, GLIDE];
-    let clients: RedisClient[];
-    beforeAll(async () => {
-      clients = await Promise.all(kinds.map((kind) => kind.connect(topology.target())));
-    });
-
-    it('exclude each other on one key: exactly one of 21 concurrent tryAcquire wins', async () => {
-      const key = freshKey('mixed');
-      const engines = Array.from({ length: 21 }, (_, i) => engineOn(clients[i % 3]!));
-      const locks = await Promise.all(engines.map((engine) => engine.tryAcquire(key)));
-      expect(locks.filter((lock) => lock !== null)).toHaveLength(1);
-    });
-
-    it.each([0, 1, 2])(
-      'wake each other: a release through kind %i wakes the next kind',
-      async (i) => {
-        const { order } = await handOff(
-          topology,
-          engineOn(clients[i]!),
-          engineOn(clients[(i + 1) % 3]!),
-          freshKey('mixed-wake'),
-        );
-        expect(order).toEqual(['release', 'acquired']);
-      },
-      15_000,
-    );
-
+  describeMixedKinds(topology, (clients) => {
     it('announce releases on the key shard only (SSUBSCRIBE on its primary, no classic channel)', async () => {
       const key = freshKey('sharded');
       const channel = releaseChannel(key);
-      const waiters = clients.map((client) => engineOn(client));
-      const holder = await engineOn(clients[0]!).acquire(key, { ttl: 60_000 });
+      const waiters = clients().map((client) => engineOn(client));
+      const holder = await engineOn(clients()[0]!).acquire(key, { ttl: 60_000 });
       const waiting = waiters.map((engine) =>
         engine
           .acquire(key, { retryDelay: 60_000, waitTimeout: 60_000 })
