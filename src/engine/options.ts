@@ -237,6 +237,3 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
   }
   return out;
 }
-
-// RedisLockStore and its client adapters check their own options with these.
-export { describeValue, optionError } from './validate';

@@ -1,10 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import { LockConfigError } from '../engine/errors';
 import type * as IORedis from 'ioredis';
-import { isRedisClient } from '../stores/clients/detect-client';
+import { isRedisClient, type RedisClient } from '../stores/clients/detect-client';
 import type { LockStore } from '../stores/lock-store';
-import { RedisLockStore, type RedisClient } from '../stores/redis-lock-store';
+import { RedisLockStore } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
+
+/** A connection the module opens itself for the `{ redis: url | options }` shortcut. */
+type OwnedClient = IORedis.Redis | IORedis.Cluster;
 
 /**
  * The store of one or more registrations, and what the module itself opened for it. Whoever
@@ -18,12 +21,10 @@ export class LockConnection {
   private constructor(
     /** The store engines use. */
     readonly store: LockStore,
-    /** The Redis client behind the store, if the module built a `RedisLockStore`. */
-    readonly client: RedisClient | undefined,
+    /** The Redis client the module opened for the store, if it opened one (it closes it). */
+    readonly client: OwnedClient | undefined,
     /** Whether the module created the store (and so closes it). */
     readonly ownsStore: boolean,
-    /** Whether the module opened the Redis connection (and so closes it). */
-    readonly ownsClient: boolean,
   ) {}
 
   /** Open what `options.redis` / `options.store` describe. */
@@ -32,13 +33,12 @@ export class LockConnection {
     options: LockModuleOptions,
     logger: Logger,
   ): Promise<LockConnection> {
-    if (options.store) return new LockConnection(options.store, undefined, false, false);
+    if (options.store) return new LockConnection(options.store, undefined, false);
     const redis = options.redis as LockModuleRedisConfig;
-    if (isRedisClient(redis)) {
-      return new LockConnection(new RedisLockStore(redis), redis, true, false);
-    }
+    // A client of any kind the user created (ioredis, node-redis, Valkey GLIDE): used, never closed.
+    if (isRedisClient(redis)) return new LockConnection(new RedisLockStore(redis), undefined, true);
     const client = await createClient(where, redis, logger);
-    return new LockConnection(new RedisLockStore(client), client, true, true);
+    return new LockConnection(new RedisLockStore(client), client, true);
   }
 
   /** One more registration uses this connection. */
@@ -53,7 +53,7 @@ export class LockConnection {
     if (this.#refs > 0) return;
     if (this.ownsStore) await this.store.close?.();
     const client = this.client;
-    if (!client || !this.ownsClient) return;
+    if (!client) return;
     // QUIT waits for pending replies; on a connection that is down it would queue forever.
     if (client.status === 'ready') await client.quit().catch(() => undefined);
     client.disconnect();
@@ -64,7 +64,7 @@ async function createClient(
   where: string,
   config: Exclude<LockModuleRedisConfig, RedisClient>,
   logger: Logger,
-): Promise<RedisClient> {
+): Promise<OwnedClient> {
   let ioredis: typeof IORedis;
   try {
     // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
@@ -75,7 +75,7 @@ async function createClient(
       { cause },
     );
   }
-  let client: RedisClient;
+  let client: OwnedClient;
   if (typeof config === 'string') {
     client = new ioredis.Redis(config);
   } else if ('cluster' in config) {

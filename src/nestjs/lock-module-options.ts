@@ -85,7 +85,7 @@ const asyncSpec: OptionSpec = {
 
 const redisCheck: OptionCheck = {
   expected:
-    'an ioredis client, ioredis options, a redis:// URL, { cluster: nodes } or { sentinels, name }',
+    'a Redis client (ioredis, node-redis or Valkey GLIDE), ioredis options, a redis:// URL, { cluster: nodes } or { sentinels, name }',
   valid: (value) => typeof value === 'string' || isRecord(value),
   then: (where, redis) => {
     if (typeof redis === 'string') {

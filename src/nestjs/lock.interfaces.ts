@@ -14,6 +14,7 @@ import type {
 } from 'ioredis';
 import type { LockEngineOptions } from '../engine/options';
 import type { LockStore } from '../stores/lock-store';
+import type { RedisClient } from '../stores/clients/detect-client';
 
 /** A Redis Cluster to connect to: the seed nodes and ioredis' cluster options. */
 export interface LockModuleClusterConfig {
@@ -29,11 +30,13 @@ export interface LockModuleSentinelConfig extends RedisOptions {
 }
 
 /**
- * Where the module's Redis is. An ioredis client you created (`Redis` or `Cluster`) is used as
- * is and never closed by the module; anything else makes the module open its own connection,
- * which it closes on shutdown.
+ * Where the module's Redis is. A client you created (ioredis `Redis` or `Cluster`, a connected
+ * node-redis client or cluster, a Valkey GLIDE client) is used as is and never closed by the
+ * module; anything else makes the module open its own ioredis connection, which it closes on
+ * shutdown.
  */
 export type LockModuleRedisConfig =
+  | RedisClient
   | Redis
   | Cluster
   /** A `redis://` or `rediss://` URL (ioredis URL options such as `?db=2` work). */

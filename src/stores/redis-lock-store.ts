@@ -1,9 +1,11 @@
-import type { Cluster, Redis } from 'ioredis';
-import { LockConfigError } from '../engine/errors';
-import { optionError } from '../engine/options';
-import { detectClient } from './clients/detect-client';
+import { createHash } from 'node:crypto';
+import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
+import { detectClient, type RedisClient } from './clients/detect-client';
+import { keySlot } from './clients/key-slot';
+import type { PortScript, PubSubMode, RedisPort, ScriptCall } from './clients/redis-port';
 import { LUA } from './lua/scripts';
 import { redactError } from './redact-error';
+import { ReleaseSubscriptions } from './release-subscriptions';
 import type {
   AcquireResult,
   LockInfo,
@@ -12,8 +14,7 @@ import type {
   StoreAcquireOptions,
 } from './lock-store';
 
-/** An ioredis client (standalone, Sentinel-backed or Cluster). */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient };
 
 /** Options of {@link RedisLockStore}. */
 export interface RedisLockStoreOptions {
@@ -26,24 +27,31 @@ export interface RedisLockStoreOptions {
   fenceGrace?: number;
 }
 
-const STORE_OPTION_NAMES = ['fenceGrace'];
+const script = (name: string, source: string): PortScript => ({
+  name,
+  source,
+  sha: createHash('sha1').update(source).digest('hex'),
+});
 
-// Names are namespaced because defineCommand adds methods to the user's client.
-// The version suffix keeps an old registration on a shared client from shadowing a new script.
-const COMMANDS = {
-  acquire: { name: 'lockwardenAcquire2', keys: 4, lua: LUA.acquire },
-  renew: { name: 'lockwardenRenew2', keys: 2, lua: LUA.renew },
-  release: { name: 'lockwardenRelease2', keys: 3, lua: LUA.release },
-  inspect: { name: 'lockwardenInspect2', keys: 1, lua: LUA.inspect },
-  forceRelease: { name: 'lockwardenForceRelease2', keys: 2, lua: LUA.forceRelease },
-  dequeue: { name: 'lockwardenDequeue2', keys: 3, lua: LUA.dequeue },
+const SCRIPTS = {
+  acquire: script('acquire', LUA.acquire),
+  renew: script('renew', LUA.renew),
+  renewMany: script('renewMany', LUA.renewMany),
+  release: script('release', LUA.release),
+  inspect: script('inspect', LUA.inspect),
+  forceRelease: script('forceRelease', LUA.forceRelease),
+  dequeue: script('dequeue', LUA.dequeue),
+  serverVersion: script('serverVersion', LUA.serverVersion),
 } as const;
+
+/** Locks renewed by one `renew-many` call at most (so one call never grows without bound). */
+export const RENEW_CHUNK = 100;
+
+/** The first server version with sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`), as a number. */
+const SHARDED_PUBSUB_VERSION = 0x070000;
 
 /** How long a queued fair waiter stays queued without refreshing, unless the caller says. */
 export const DEFAULT_WAITER_TTL = 2_000;
-
-type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
-type Scripted = Record<string, ScriptCall | undefined>;
 
 /** The companion keys of a lock key; all share the lock key's hash tag, hence its slot. */
 export function fenceKeyOf(key: string): string {
@@ -66,34 +74,31 @@ export function waiterDeadlinesKeyOf(key: string): string {
 }
 
 /**
- * A {@link LockStore} on Redis: one EVALSHA per operation, scripts registered once per client
- * with `defineCommand`, release notifications over one shared subscriber connection that the
- * store opens itself (and closes in {@link RedisLockStore.close}). The client passed in is
- * never closed by the store. Errors it rejects with are redacted copies of the client's: they
- * never carry the command's arguments (owner tokens among them).
+ * A {@link LockStore} on Redis, over any supported client (ioredis, node-redis, Valkey GLIDE; a
+ * single server, Sentinel or a Cluster): one EVALSHA per operation, renewals that fall due
+ * together in one call per hash slot, release notifications over a subscriber connection that
+ * the store opens itself while someone waits (and closes in {@link RedisLockStore.close}). The
+ * client passed in is never closed by the store. Errors it rejects with are redacted copies of
+ * the client's: they never carry the command's arguments (owner tokens among them).
  */
 export class RedisLockStore implements LockStore {
-  readonly #client: RedisClient;
+  readonly #port: RedisPort;
   readonly #fenceGrace: number;
-  #subscriber: RedisClient | undefined;
-  readonly #listeners = new Map<string, Set<(next: string | undefined) => void>>();
-  readonly #subscribing = new Map<string, Promise<unknown>>();
+  readonly #subscriptions: ReleaseSubscriptions;
+  #pubSubMode: Promise<PubSubMode> | undefined;
   #closed = false;
   #configuration: Promise<readonly string[]> | undefined;
 
   /**
-   * @param client an ioredis `Redis` or `Cluster` you created (and close yourself).
+   * @param client the Redis client to use, which you created (and close yourself): an ioredis
+   * `Redis` or `Cluster`, a connected node-redis `createClient()` or `createCluster()` client, or
+   * a Valkey GLIDE `GlideClient` or `GlideClusterClient`.
    */
   constructor(client: RedisClient, options: RedisLockStoreOptions = {}) {
     const where = 'new RedisLockStore()';
-    this.#client = detectClient(client, where).client;
+    this.#port = detectClient(client, where);
     this.#fenceGrace = storeOptions(where, options).fenceGrace ?? 60_000;
-    const scripted = client as unknown as Scripted;
-    for (const command of Object.values(COMMANDS)) {
-      if (typeof scripted[command.name] !== 'function') {
-        client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
-      }
-    }
+    this.#subscriptions = new ReleaseSubscriptions(this.#port, () => this.#mode());
   }
 
   async acquire(
@@ -103,18 +108,17 @@ export class RedisLockStore implements LockStore {
     options: StoreAcquireOptions = {},
   ): Promise<AcquireResult> {
     const reply = (await this.#run(
-      COMMANDS.acquire.name,
+      SCRIPTS.acquire,
       [owner],
-      key,
-      fenceKeyOf(key),
-      queueKeyOf(key),
-      waiterDeadlinesKeyOf(key),
-      owner,
-      ttl,
-      options.metadata ?? '',
-      this.#fenceGrace,
-      options.once ? 'once' : options.fair ? 'fair' : 'plain',
-      options.waiterTtl ?? DEFAULT_WAITER_TTL,
+      [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key)],
+      [
+        owner,
+        ttl,
+        options.metadata ?? '',
+        this.#fenceGrace,
+        options.once ? 'once' : options.fair ? 'fair' : 'plain',
+        options.waiterTtl ?? DEFAULT_WAITER_TTL,
+      ],
     )) as [number, number, number];
     if (reply[0] === 1) {
       return reply[2] >= 0
@@ -128,114 +132,125 @@ export class RedisLockStore implements LockStore {
 
   async renew(key: string, owner: string, ttl: number): Promise<boolean> {
     const reply = await this.#run(
-      COMMANDS.renew.name,
+      SCRIPTS.renew,
       [owner],
-      key,
-      fenceKeyOf(key),
-      owner,
-      ttl,
-      this.#fenceGrace,
+      [key, fenceKeyOf(key)],
+      [owner, ttl, this.#fenceGrace],
     );
     return reply === 1;
   }
 
+  /**
+   * One `renew-many` script call per hash slot (per {@link RENEW_CHUNK} locks), all sent in one
+   * batch: one round trip per node. On a single server all locks share one call per chunk.
+   */
   async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
-    if (this.#client.isCluster) {
-      // A cluster pipeline must stay within one node; separate calls are auto-routed.
-      return Promise.all(
-        requests.map((r) =>
-          this.renew(r.key, r.owner, r.ttl).catch((error: unknown) => toError(error)),
-        ),
-      );
-    }
     const owners = requests.map((r) => r.owner);
-    const pipeline = this.#client.pipeline() as unknown as Scripted & {
-      exec(): Promise<Array<[Error | null, unknown]> | null>;
-    };
-    const renew = pipeline[COMMANDS.renew.name];
-    if (!renew) throw new Error('lockwarden: renew script is not registered on the pipeline');
-    for (const r of requests) {
-      void renew.call(pipeline, r.key, fenceKeyOf(r.key), r.owner, r.ttl, this.#fenceGrace);
+    const groups = new Map<number, number[]>();
+    requests.forEach((request, i) => {
+      const slot = this.#port.cluster ? keySlot(request.key) : 0;
+      const group = groups.get(slot);
+      if (group) group.push(i);
+      else groups.set(slot, [i]);
+    });
+    const chunks: number[][] = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += RENEW_CHUNK) {
+        chunks.push(group.slice(i, i + RENEW_CHUNK));
+      }
     }
-    let replies: Array<[Error | null, unknown]>;
+    const calls: ScriptCall[] = chunks.map((chunk) => ({
+      script: SCRIPTS.renewMany,
+      keys: chunk.flatMap((i) => [requests[i]!.key, fenceKeyOf(requests[i]!.key)]),
+      args: [...chunk.flatMap((i) => [requests[i]!.owner, requests[i]!.ttl]), this.#fenceGrace],
+    }));
+    let replies: unknown[];
     try {
-      replies = (await pipeline.exec()) ?? [];
+      replies = await this.#port.batch(calls);
     } catch (error) {
       throw redactError(error, owners);
     }
-    return requests.map((_, i) => {
-      const [error, reply] = replies[i] ?? [new Error('no reply'), null];
-      return error ? redactError(error, owners) : reply === 1;
+    const results = new Array<boolean | Error>(requests.length);
+    chunks.forEach((chunk, c) => {
+      const reply = replies[c];
+      chunk.forEach((i, j) => {
+        results[i] = Array.isArray(reply)
+          ? reply[j] === 1
+          : redactError(reply instanceof Error ? reply : new Error(String(reply)), owners);
+      });
     });
+    return results;
   }
 
   async release(key: string, owner: string): Promise<boolean> {
+    const mode = await this.#publishMode([owner]);
     const reply = await this.#run(
-      COMMANDS.release.name,
+      SCRIPTS.release,
       [owner],
-      key,
-      queueKeyOf(key),
-      waiterDeadlinesKeyOf(key),
-      owner,
-      releaseChannelOf(key),
+      [key, queueKeyOf(key), waiterDeadlinesKeyOf(key)],
+      [owner, releaseChannelOf(key), mode],
     );
     return reply === 1;
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
-    const reply = (await this.#run(COMMANDS.inspect.name, [], key)) as
+    const reply = (await this.#run(SCRIPTS.inspect, [], [key], [])) as
       [number, number, string] | [] | null;
     // Lua nil arrives as null from Redis (and as [] from some emulators).
     if (!reply || reply.length !== 3) return null;
-    return { ttl: reply[0], fence: reply[1], holds: 1, metadata: reply[2] };
+    return { ttl: reply[0], fence: reply[1], holds: 1, metadata: String(reply[2]) };
   }
 
   async forceRelease(key: string): Promise<boolean> {
+    const mode = await this.#publishMode([]);
     const reply = await this.#run(
-      COMMANDS.forceRelease.name,
+      SCRIPTS.forceRelease,
       [],
-      key,
-      queueKeyOf(key),
-      releaseChannelOf(key),
+      [key, queueKeyOf(key)],
+      [releaseChannelOf(key), mode],
     );
     return reply === 1;
   }
 
   async dequeue(key: string, owner: string): Promise<boolean> {
+    const mode = await this.#publishMode([owner]);
     const reply = await this.#run(
-      COMMANDS.dequeue.name,
+      SCRIPTS.dequeue,
       [owner],
-      key,
-      queueKeyOf(key),
-      waiterDeadlinesKeyOf(key),
-      owner,
-      releaseChannelOf(key),
+      [key, queueKeyOf(key), waiterDeadlinesKeyOf(key)],
+      [owner, releaseChannelOf(key), mode],
     );
     return reply === 1;
   }
 
-  async onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
-    const channel = releaseChannelOf(key);
-    let set = this.#listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(channel, set);
-    }
-    set.add(listener);
-    const subscriber = this.#subscriberConnection();
-    let pending = this.#subscribing.get(channel);
-    if (!pending) {
-      pending = subscriber.subscribe(channel);
-      this.#subscribing.set(channel, pending);
-    }
+  onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
+    return this.#subscriptions.add(releaseChannelOf(key), listener);
+  }
+
+  /**
+   * How releases are announced: sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`) on a cluster of
+   * Redis >= 7, so a release reaches only the key's shard; classic pub/sub on a single server
+   * (one shard: nothing to gain, and GLIDE's standalone client cannot `SSUBSCRIBE`) and on older
+   * clusters. Every client kind decides alike, so they all hear each other. Asked once per store
+   * (a failed answer is asked again).
+   */
+  #mode(): Promise<PubSubMode> {
+    if (!this.#port.cluster) return Promise.resolve('classic');
+    this.#pubSubMode ??= this.#port
+      .run({ script: SCRIPTS.serverVersion, keys: [], args: [] })
+      .then((version): PubSubMode =>
+        Number(version) >= SHARDED_PUBSUB_VERSION ? 'sharded' : 'classic',
+      );
+    this.#pubSubMode.catch(() => (this.#pubSubMode = undefined));
+    return this.#pubSubMode;
+  }
+
+  async #publishMode(secrets: readonly string[]): Promise<PubSubMode> {
     try {
-      await pending;
+      return await this.#mode();
     } catch (error) {
-      this.#subscribing.delete(channel);
-      this.#removeListener(channel, listener);
-      throw redactError(error, []);
+      throw redactError(error, secrets);
     }
-    return () => this.#removeListener(channel, listener);
   }
 
   /**
@@ -250,17 +265,8 @@ export class RedisLockStore implements LockStore {
   }
 
   async #evictionWarnings(): Promise<string[]> {
-    const client = this.#client;
-    const masters = client.isCluster ? (client as Cluster).nodes('master') : [];
-    const nodes: Array<Pick<Redis, 'info'>> = masters.length > 0 ? masters : [client];
-    const policies = await Promise.all(
-      nodes.map((node) =>
-        node.info('memory').then(
-          (info) => /^maxmemory_policy:(.+?)\s*$/m.exec(info)?.[1],
-          () => undefined,
-        ),
-      ),
-    );
+    const infos = await this.#port.info('memory');
+    const policies = infos.map((info) => /^maxmemory_policy:(.+?)\s*$/m.exec(info)?.[1]);
     const evicting = [...new Set(policies)].filter(
       (policy): policy is string => policy !== undefined && policy !== 'noeviction',
     );
@@ -270,77 +276,37 @@ export class RedisLockStore implements LockStore {
     );
   }
 
+  /** Closes the subscriber connection the store opened; never the client passed in. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listeners.clear();
-    this.#subscribing.clear();
-    const subscriber = this.#subscriber;
-    this.#subscriber = undefined;
-    if (subscriber) {
-      await subscriber.quit().catch(() => subscriber.disconnect());
-    }
+    await this.#subscriptions.close();
+    await this.#port.close();
   }
 
-  #removeListener(channel: string, listener: (next: string | undefined) => void): void {
-    const set = this.#listeners.get(channel);
-    if (!set) return;
-    set.delete(listener);
-    if (set.size > 0) return;
-    this.#listeners.delete(channel);
-    this.#subscribing.delete(channel);
-    // Unsubscribing is best effort: a stale subscription only costs ignored messages.
-    this.#subscriber?.unsubscribe(channel).catch(() => undefined);
-  }
-
-  #subscriberConnection(): RedisClient {
-    if (this.#closed) throw new Error('lockwarden: the RedisLockStore is closed');
-    if (!this.#subscriber) {
-      const subscriber = this.#client.duplicate();
-      // Errors surface as failed subscriptions; without a listener ioredis would print them.
-      subscriber.on('error', () => undefined);
-      subscriber.on('message', (channel: string, message: string) => {
-        const set = this.#listeners.get(channel);
-        if (!set) return;
-        const next = message === '' ? undefined : message;
-        for (const listener of [...set]) listener(next);
-      });
-      this.#subscriber = subscriber;
-    }
-    return this.#subscriber;
-  }
-
-  /** Run a registered script; a failure is redacted of `secrets` (the owners it was sent). */
-  async #run(name: string, secrets: readonly string[], ...args: Array<string | number>) {
-    const fn = (this.#client as unknown as Scripted)[name];
-    if (!fn) throw new Error(`lockwarden: script ${name} is not registered`);
+  /** Run a script; a failure is redacted of `secrets` (the owners it was sent). */
+  async #run(
+    script: PortScript,
+    secrets: readonly string[],
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<unknown> {
     try {
-      return await fn.apply(this.#client, args);
+      return await this.#port.run({ script, keys, args });
     } catch (error) {
       throw redactError(error, secrets);
     }
   }
 }
 
+/** The options `new RedisLockStore(client, options)` accepts. */
+const storeSpec: OptionSpec = {
+  options: { fenceGrace: positiveMs },
+  notAnObject: (got) =>
+    `option "options" must be an object such as { fenceGrace: 60_000 }, got ${got}.`,
+};
+
 function storeOptions(where: string, options: unknown): RedisLockStoreOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw optionError(where, 'options', 'an object such as { fenceGrace: 60_000 }', options);
-  }
-  for (const name of Object.keys(options)) {
-    if (!STORE_OPTION_NAMES.includes(name)) {
-      throw new LockConfigError(
-        `${where}: unknown option "${name}". Known options: ${STORE_OPTION_NAMES.join(', ')}.`,
-      );
-    }
-  }
-  const { fenceGrace } = options as RedisLockStoreOptions;
-  if (fenceGrace !== undefined && !(Number.isSafeInteger(fenceGrace) && fenceGrace > 0)) {
-    throw optionError(where, 'fenceGrace', 'a positive integer number of milliseconds', fenceGrace);
-  }
-  return options;
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return checkOptions(where, options, storeSpec);
 }

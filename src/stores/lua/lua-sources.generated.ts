@@ -10,7 +10,9 @@ export type LuaFile =
   | 'include/drop-gone-waiters.lua'
   | 'inspect.lua'
   | 'release.lua'
-  | 'renew.lua';
+  | 'renew-many.lua'
+  | 'renew.lua'
+  | 'server-version.lua';
 
 /** The contents of every Lua file under src/stores/lua. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
@@ -92,13 +94,14 @@ local queue = KEYS[2]     -- zset: waiter token -> ticket
 local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
 local waiter = ARGV[1]    -- the token of the waiter that leaves
 local channel = ARGV[2]   -- the release notification channel
+local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 
 local removed = redis.call('ZREM', queue, waiter)
 redis.call('ZREM', deadlines, waiter)
 if removed == 1 and redis.call('EXISTS', lock) == 0 then
   local head = redis.call('ZRANGE', queue, 0, 0)[1]
   if head then
-    redis.call('PUBLISH', channel, head)
+    redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, head)
   end
 end
 return removed
@@ -109,11 +112,12 @@ return removed
 local lock = KEYS[1]    -- the lock's hash
 local queue = KEYS[2]   -- zset: waiter token -> ticket
 local channel = ARGV[1] -- the release notification channel
+local mode = ARGV[2]    -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 
 if redis.call('DEL', lock) == 0 then
   return 0
 end
-redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1
 `,
   'include/clock.lua': `-- The server clock (TIME), in microseconds and in whole milliseconds since the epoch.
@@ -156,6 +160,7 @@ local queue = KEYS[2]     -- zset: waiter token -> ticket
 local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
 local owner = ARGV[1]     -- the caller's owner token
 local channel = ARGV[2]   -- the release notification channel
+local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
@@ -163,8 +168,30 @@ end
 redis.call('DEL', lock)
 local _, nowMs = serverTime()
 dropGoneWaiters(queue, deadlines, nowMs)
-redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1
+`,
+  'renew-many.lua': `-- Extend several locks at once (one round trip for the renewals that fall due together).
+-- KEYS[1] lock key of the 1st lock   KEYS[2] its fence key   KEYS[3], KEYS[4] the 2nd's, ...
+--         (on a cluster every key of one call lies in one hash slot)
+-- ARGV[1] owner token of the 1st lock   ARGV[2] its ttl in ms   ARGV[3], ARGV[4] the 2nd's, ...
+-- ARGV[#KEYS + 1] fence key grace in ms
+-- Returns one entry per lock, in order: 1 when extended, 0 when not held by that owner.
+local grace = tonumber(ARGV[#KEYS + 1])
+local results = {}
+for i = 1, #KEYS / 2 do
+  local lock, owner = KEYS[2 * i - 1], ARGV[2 * i - 1]
+  if redis.call('HGET', lock, 'o') == owner then
+    local ttl = tonumber(ARGV[2 * i])
+    redis.call('PEXPIRE', lock, ttl)
+    redis.call('PEXPIRE', KEYS[2 * i], ttl + grace)
+    results[i] = 1
+  else
+    results[i] = 0
+  end
+end
+-- A table constructor, not the table itself: ioredis-mock's emulator returns only those as arrays.
+return {unpack(results)}
 `,
   'renew.lua': `-- Extend a lock held by the given owner.
 -- Returns 1 when extended, 0 when the lock is not held by this owner.
@@ -180,5 +207,11 @@ end
 redis.call('PEXPIRE', lock, ttl)
 redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
 return 1
+`,
+  'server-version.lua': `-- The server's version, to choose sharded pub/sub (SPUBLISH/SSUBSCRIBE need Redis >= 7).
+-- KEYS[1] none: the script reads no key (it runs on whichever node the client picks)
+-- ARGV none
+-- Returns redis.REDIS_VERSION_NUM (0x070000 for 7.0.0), or 0 on servers before 7, which lack it.
+return redis.REDIS_VERSION_NUM or 0
 `,
 };

@@ -9,6 +9,7 @@ local queue = KEYS[2]     -- zset: waiter token -> ticket
 local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
 local owner = ARGV[1]     -- the caller's owner token
 local channel = ARGV[2]   -- the release notification channel
+local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
@@ -16,5 +17,5 @@ end
 redis.call('DEL', lock)
 local _, nowMs = serverTime()
 dropGoneWaiters(queue, deadlines, nowMs)
-redis.call('PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
 return 1

@@ -46,8 +46,10 @@ export function assembleScript(
 export const LUA = {
   acquire: assembleScript('acquire.lua'),
   renew: assembleScript('renew.lua'),
+  renewMany: assembleScript('renew-many.lua'),
   release: assembleScript('release.lua'),
   inspect: assembleScript('inspect.lua'),
   forceRelease: assembleScript('force-release.lua'),
   dequeue: assembleScript('dequeue.lua'),
+  serverVersion: assembleScript('server-version.lua'),
 } as const;

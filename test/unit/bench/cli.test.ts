@@ -29,7 +29,13 @@ describe('npm run bench options', () => {
       'floor-slow,lockwarden',
     ]);
     expect(options.scenarios.map((s) => s.id)).toEqual(['hot-key', 'crash']);
-    expect(options.contenders.map((c) => c.id)).toEqual(['lockwarden', 'floor-slow']);
+    expect(options.contenders.map((c) => c.id)).toEqual([
+      'lockwarden',
+      'lockwarden@node-redis',
+      'lockwarden@node-redis@5',
+      'lockwarden@glide',
+      'floor-slow',
+    ]);
     expect(options.complete).toBe(false);
   });
 
@@ -41,8 +47,8 @@ describe('npm run bench options', () => {
     expect(() => parseCli(['--contenders', 'redlock'])).toThrow(
       /unknown contender \(--contenders\) "redlock"; known: ping, floor, /,
     );
-    expect(() => parseCli(['--clients', 'glide'])).toThrow(
-      'unknown client kind (--clients) "glide"; known: ioredis',
+    expect(() => parseCli(['--clients', 'jedis'])).toThrow(
+      'unknown client kind (--clients) "jedis"; known: ioredis, node-redis, node-redis@5, glide',
     );
     expect(() => parseCli(['--quik'])).toThrow(
       /Unknown option '--quik'[\s\S]*Usage: npm run bench/,

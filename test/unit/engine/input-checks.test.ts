@@ -123,7 +123,8 @@ describe('a closed engine rejects every call', () => {
 });
 
 describe('new RedisLockStore says what to pass', () => {
-  const expected = 'new RedisLockStore(): the client must be an ioredis Redis or Cluster instance';
+  const expected =
+    'new RedisLockStore(): the client must be an ioredis Redis or Cluster, a connected node-redis client (createClient() or createCluster()), or a Valkey GLIDE GlideClient or GlideClusterClient';
   it.each<[string, unknown, string]>([
     [
       'null',

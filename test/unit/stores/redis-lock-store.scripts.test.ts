@@ -92,7 +92,7 @@ describe('RedisLockStore scripts (ioredis-mock)', () => {
     expect(await store.forceRelease('lw:{a}')).toBe(false);
   });
 
-  it('renewMany pipelines one script call per request', async () => {
+  it('renewMany renews several locks in one renew-many call, one result per lock', async () => {
     await store.acquire('lw:{a}', 'o', 1_000);
     await store.acquire('lw:{b}', 'o', 1_000);
     expect(

@@ -1,0 +1,125 @@
+import { IoredisClusterSubscriber } from './ioredis-cluster-subscriber';
+import { IoredisSubscriber, type IoredisConnection } from './ioredis-subscriber';
+import { keySlot } from './key-slot';
+import type { PortSubscriber, RedisPort, ScriptCall } from './redis-port';
+
+/**
+ * An ioredis `Redis` or `Cluster` (5 or 6), as far as lockwarden needs to recognise one. Structural,
+ * so that neither ioredis nor its types are loaded unless the user has them.
+ */
+export interface IoredisClient {
+  /** `true` on a `Cluster`; missing on ioredis-mock. */
+  readonly isCluster?: boolean;
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  duplicate(...args: never[]): unknown;
+  pipeline(...args: never[]): unknown;
+}
+
+type Scripted = Record<string, ((...args: Array<string | number>) => Promise<unknown>) | undefined>;
+
+interface IoredisPipeline {
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+/** What the adapter uses of an ioredis `Cluster`. */
+export interface IoredisCluster {
+  readonly slots: string[][];
+  nodes(role: 'master'): IoredisConnection[];
+  refreshSlotsCache(callback?: (error?: Error | null) => void): void;
+}
+
+/** The port over an ioredis `Redis` or `Cluster`. */
+export class IoredisPort implements RedisPort {
+  readonly kind = 'ioredis';
+  readonly cluster: boolean;
+  readonly #client: IoredisClient;
+  readonly #names = new Map<string, string>();
+
+  constructor(client: IoredisClient) {
+    this.#client = client;
+    // ioredis-mock, a common stand-in in tests, has no isCluster.
+    this.cluster = client.isCluster === true;
+  }
+
+  run(call: ScriptCall): Promise<unknown> {
+    const fn = (this.#client as unknown as Scripted)[this.#register(call)]!;
+    return fn.call(this.#client, ...call.keys, ...call.args);
+  }
+
+  async batch(calls: readonly ScriptCall[]): Promise<unknown[]> {
+    // Registered before any pipeline is made: a pipeline copies the client's commands.
+    const names = calls.map((call) => this.#register(call));
+    const results: unknown[] = new Array<unknown>(calls.length);
+    // A cluster pipeline must stay within one node: one pipeline per node, all at once.
+    const groups = new Map<string, number[]>();
+    calls.forEach((call, i) => {
+      const node = this.cluster ? this.#nodeOf(call.keys[0]) : '';
+      groups.set(node, [...(groups.get(node) ?? []), i]);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const pipeline = this.#client.pipeline() as IoredisPipeline & Scripted;
+        for (const i of indexes) {
+          const call = calls[i] as ScriptCall;
+          void pipeline[names[i]!]!.call(pipeline, ...call.keys, ...call.args);
+        }
+        try {
+          const replies = (await pipeline.exec()) ?? [];
+          indexes.forEach((index, j) => {
+            const [error, reply] = replies[j] ?? [new Error('no reply'), undefined];
+            results[index] = error ?? reply;
+          });
+        } catch (error) {
+          for (const index of indexes) results[index] = toError(error);
+        }
+      }),
+    );
+    return results;
+  }
+
+  async info(section: string): Promise<string[]> {
+    const masters = this.cluster ? (this.#client as unknown as IoredisCluster).nodes('master') : [];
+    const nodes = masters.length > 0 ? masters : [this.#client as unknown as IoredisConnection];
+    return Promise.all(nodes.map((node) => node.info(section)));
+  }
+
+  subscriber(onMessage: (channel: string, message: string) => void): PortSubscriber {
+    return this.cluster
+      ? new IoredisClusterSubscriber(this.#client as unknown as IoredisCluster, onMessage)
+      : new IoredisSubscriber(this.#client as unknown as IoredisConnection, onMessage);
+  }
+
+  async close(): Promise<void> {
+    // Subscribers are closed by their owner; the user's client is never closed here.
+  }
+
+  /**
+   * Register the call's script on the client once per number of keys (`defineCommand`: EVALSHA
+   * with the NOSCRIPT fallback, also in pipelines), and name the method to call. A fixed number
+   * of keys, because ioredis-mock, a common stand-in in tests, knows no other form.
+   */
+  #register(call: ScriptCall): string {
+    const { script } = call;
+    const id = `${script.sha}:${call.keys.length}`;
+    let name = this.#names.get(id);
+    if (name) return name;
+    // Named by content: on a client shared with another copy of lockwarden, a different script
+    // never hides behind the same name. defineCommand adds a method to the user's client.
+    name = `lockwarden_${script.name}_${script.sha.slice(0, 12)}_${call.keys.length}`;
+    const scripted = this.#client as unknown as Scripted;
+    if (typeof scripted[name] !== 'function') {
+      this.#client.defineCommand(name, { lua: script.source, numberOfKeys: call.keys.length });
+    }
+    this.#names.set(id, name);
+    return name;
+  }
+
+  #nodeOf(key: string | undefined): string {
+    if (key === undefined) return '';
+    return (this.#client as unknown as IoredisCluster).slots[keySlot(key)]?.[0] ?? '';
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

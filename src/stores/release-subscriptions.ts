@@ -1,0 +1,114 @@
+import type { PortSubscriber, PubSubMode, RedisPort } from './clients/redis-port';
+import { redactError } from './redact-error';
+
+type Listener = (next: string | undefined) => void;
+
+/** How long the subscriber connection stays open after its last subscription ends, in ms. */
+export const SUBSCRIBER_LINGER_MS = 2_000;
+
+/**
+ * The release notifications of one store: listeners per channel, over one subscriber that exists
+ * only while someone listens. It is opened by the first subscription and closed
+ * {@link SUBSCRIBER_LINGER_MS} after the last one ends (sustained contention does not pay a
+ * connection per wait, an idle process holds none, and an outage costs an idle process nothing).
+ */
+export class ReleaseSubscriptions {
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #confirmed = new Map<string, { mode: PubSubMode; subscribed: Promise<void> }>();
+  #subscriber: PortSubscriber | undefined;
+  #linger: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly port: RedisPort,
+    private readonly modeOf: () => Promise<PubSubMode>,
+    private readonly lingerMs = SUBSCRIBER_LINGER_MS,
+  ) {}
+
+  /** Whether the subscriber connection is open (for tests and diagnostics). */
+  get open(): boolean {
+    return this.#subscriber !== undefined;
+  }
+
+  /** Call `listener` on every release announced on `channel`, once the server confirms. */
+  async add(channel: string, listener: Listener): Promise<() => void> {
+    if (this.#closed) throw new Error('lockwarden: the RedisLockStore is closed');
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(channel, set);
+    }
+    set.add(listener);
+    let entry = this.#confirmed.get(channel);
+    if (!entry) {
+      const subscriber = this.#open();
+      const mode = this.modeOf();
+      const subscribed = mode.then((m) => subscriber.subscribe(channel, m));
+      entry = { mode: 'classic', subscribed };
+      const current = entry;
+      void mode.then(
+        (m) => (current.mode = m),
+        () => undefined,
+      );
+      this.#confirmed.set(channel, entry);
+    }
+    try {
+      await entry.subscribed;
+    } catch (error) {
+      if (this.#confirmed.get(channel) === entry) this.#confirmed.delete(channel);
+      this.#remove(channel, listener);
+      throw redactError(error, []);
+    }
+    return () => this.#remove(channel, listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#confirmed.clear();
+    await this.#shut();
+  }
+
+  #deliver(channel: string, message: string): void {
+    const set = this.#listeners.get(channel);
+    if (!set) return;
+    const next = message === '' ? undefined : message;
+    for (const listener of [...set]) listener(next);
+  }
+
+  #remove(channel: string, listener: Listener): void {
+    const set = this.#listeners.get(channel);
+    if (!set?.delete(listener) || set.size > 0) return;
+    this.#listeners.delete(channel);
+    const entry = this.#confirmed.get(channel);
+    this.#confirmed.delete(channel);
+    if (entry) {
+      // Best effort: a stale subscription only costs ignored messages.
+      this.#subscriber?.unsubscribe(channel, entry.mode).catch(() => undefined);
+    }
+    if (this.#listeners.size === 0 && !this.#closed) {
+      this.#linger = setTimeout(() => {
+        this.#linger = undefined;
+        if (this.#listeners.size === 0) void this.#shut();
+      }, this.lingerMs);
+      this.#linger.unref();
+    }
+  }
+
+  #open(): PortSubscriber {
+    this.#subscriber ??= this.port.subscriber((channel, message) =>
+      this.#deliver(channel, message),
+    );
+    return this.#subscriber;
+  }
+
+  async #shut(): Promise<void> {
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    await subscriber?.close().catch(() => undefined);
+  }
+}

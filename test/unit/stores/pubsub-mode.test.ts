@@ -1,0 +1,53 @@
+import { RedisLockStore, type RedisClient } from '../../../src';
+
+/**
+ * A GLIDE-shaped fake: answers the server-version script with `version`, the release script
+ * with 1, and records every command. `cluster` adds the sharded commands of a cluster client.
+ */
+function fakeGlide(version: number, cluster: boolean) {
+  const commands: string[][] = [];
+  const client = {
+    invokeScript: () => Promise.reject(new Error('not used')),
+    close: () => undefined,
+    customCommand: (args: string[]) => {
+      commands.push(args);
+      if (args[0] === 'SCRIPT') return Promise.resolve('sha');
+      if (args.includes('0') && args.length === 3) return Promise.resolve(version);
+      return Promise.resolve(1);
+    },
+    ...(cluster && { ssubscribe: () => Promise.resolve() }),
+  };
+  return { client: client as unknown as RedisClient, commands };
+}
+
+/** The publish mode the store passed as the release script's last ARGV. */
+function publishModeOf(commands: string[][]): string | undefined {
+  const release = commands.find((args) => args[0] === 'EVALSHA' && args.includes('lw:{k}:rel'));
+  return release?.at(-1);
+}
+
+describe('how releases are announced (sharded pub/sub on Redis >= 7 clusters)', () => {
+  it.each([
+    ['a Redis 7.0 cluster', 0x070000, true, 'sharded'],
+    ['a Redis 7.2 cluster', 0x070200, true, 'sharded'],
+    ['a Redis 6.2 cluster', 0x060200, true, 'classic'],
+    ['a cluster before 7 without redis.REDIS_VERSION_NUM', 0, true, 'classic'],
+  ])('on %s (version %i, cluster %s): %s', async (_name, version, cluster, mode) => {
+    const { client, commands } = fakeGlide(version, cluster);
+    const store = new RedisLockStore(client);
+    expect(await store.release('lw:{k}', 'owner')).toBe(true);
+    expect(await store.forceRelease('lw:{k}')).toBe(true);
+    expect(publishModeOf(commands)).toBe(mode);
+    // Asked once per store.
+    const asked = commands.filter((args) => args[0] === 'EVALSHA' && args.length === 3);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('on a single server: classic, without asking the version', async () => {
+    const { client, commands } = fakeGlide(0x070000, false);
+    const store = new RedisLockStore(client);
+    expect(await store.release('lw:{k}', 'owner')).toBe(true);
+    expect(publishModeOf(commands)).toBe('classic');
+    expect(commands.filter((args) => args[0] === 'EVALSHA' && args.length === 3)).toEqual([]);
+  });
+});
