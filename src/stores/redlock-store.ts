@@ -374,9 +374,14 @@ export class RedlockStore implements LockStore {
   }
 
   /**
-   * Give back a failed attempt's grants: every node that did not refuse may hold it (a node that
-   * failed or has not answered yet may still grant it). The release reaches such a node after the
-   * acquire on the same connection; only the nodes that answered are awaited.
+   * Give back a failed attempt's grants: every node that did not refuse may hold one (a node that
+   * failed or has not answered yet may still grant it; the undo reaches it after the acquire, on
+   * the same connection). Only the nodes that answered are awaited.
+   *
+   * A grant is given back by renewing it to 1 ms, not by releasing it: a release announces itself
+   * to every waiter, and after a split vote each waiter's undo would then wake all the others at
+   * once, to split again and undo again, in a loop as fast as the nodes answer. Silently expiring
+   * grants leave the retry to each waiter's jittered backoff, as Redlock prescribes.
    */
   async #undo(key: string, owner: string, tally: Tally<AcquireResult>): Promise<void> {
     const granted = new Set(tally.answers.filter((a) => a.value.acquired).map((a) => a.node));
@@ -384,8 +389,8 @@ export class RedlockStore implements LockStore {
     const awaited: Array<Promise<unknown>> = [];
     for (const node of this.#nodes) {
       if (refusing.has(node)) continue;
-      const released = this.#bounded(node, (n) => n.store.release(key, owner)).catch(() => false);
-      if (granted.has(node)) awaited.push(released);
+      const undone = this.#bounded(node, (n) => n.store.renew(key, owner, 1)).catch(() => false);
+      if (granted.has(node)) awaited.push(undone);
     }
     await Promise.all(awaited);
   }
