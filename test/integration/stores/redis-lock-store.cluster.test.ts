@@ -1,5 +1,8 @@
 import type { Cluster } from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
+import { RedisLockStore, type LockEngine } from '../../../src';
+import { LockService } from '../../../src/nestjs';
+import { cluster as clusterEngine, clusterModule } from '../../../examples/topologies';
+import { startApp } from '../../support/nest/test-app';
 import { describeLockStoreContract } from '../../../src/testing';
 import { defer } from '../../support/cleanup';
 import { expectMutualExclusion } from '../../support/mutual-exclusion';
@@ -23,10 +26,11 @@ describeWithLocalRedis('RedisLockStore on a 6-node Redis Cluster (real redis-ser
     return { store, cleanup: () => store.close() };
   });
 
+  /** An engine as the README's Topologies section makes one. */
   function engine(): LockEngine {
-    const created = new LockEngine({ store: new RedisLockStore(cluster.client()), prefix: 'lw' });
-    defer(() => created.close());
-    return created;
+    const made = clusterEngine([...cluster.startupNodes]);
+    defer(made.close);
+    return made.engine;
   }
 
   /** One lock key per primary, each primary's port with it. */
@@ -67,6 +71,16 @@ describeWithLocalRedis('RedisLockStore on a 6-node Redis Cluster (real redis-ser
       expect(await node.zcard(`lw:{${key}}:q`)).toBe(0);
       await next.release();
     }
+  });
+
+  it('works through LockModule.forRoot({ redis: { cluster } })', async () => {
+    const app = await startApp({ imports: [clusterModule([...cluster.startupNodes])] });
+    const [port, key] = (await keyPerPrimary('module'))[0]!;
+    const node = cluster.nodes.find((n) => n.port === port)!.client();
+    const owner = await app
+      .get<LockService>(LockService)
+      .withLock(key, async (lock) => [lock.token, await node.hget(`lw:{${key}}`, 'o')]);
+    expect(owner[1]).toBe(owner[0]);
   });
 
   it('4 processes × 60 non-atomic increments: exact count, no overlap, increasing fences', async () => {

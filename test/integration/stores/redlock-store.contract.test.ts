@@ -1,5 +1,9 @@
 import type Redis from 'ioredis';
 import { RedlockStore } from '../../../src';
+import { LockService } from '../../../src/nestjs';
+import { quorum, quorumModule } from '../../../examples/topologies';
+import { defer } from '../../support/cleanup';
+import { startApp } from '../../support/nest/test-app';
 import { describeLockStoreContract } from '../../../src/testing';
 import { expectMutualExclusion } from '../../support/mutual-exclusion';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
@@ -25,6 +29,27 @@ describeWithLocalRedis('RedlockStore over 5 independent masters (real redis-serv
     },
     { supports: { fair: false }, shortTtl: 300 },
   );
+
+  it('works as the README sets it up, as an engine and through LockModule.forRoot({ store })', async () => {
+    const made = quorum([...masters.urls]);
+    defer(made.close);
+    const lock = await made.engine.acquire('readme:quorum', { ttl: 10_000 });
+    const owners = await Promise.all(clients.map((c) => c.hget('lw:{readme:quorum}', 'o')));
+    expect(owners).toEqual(Array(5).fill(lock.token));
+    await lock.release();
+
+    const app = await startApp({ imports: [quorumModule(clients)] });
+    const held = await app
+      .get<LockService>(LockService)
+      .withLock('readme:module', async (moduleLock) => {
+        const on = await Promise.all(clients.map((c) => c.hget('lw:{readme:module}', 'o')));
+        return on.every((owner) => owner === moduleLock.token);
+      });
+    expect(held).toBe(true);
+    await app.close();
+    // The module closed its store, never the clients it was given.
+    expect(clients.map((c) => c.status)).toEqual(Array(5).fill('ready'));
+  });
 
   it('4 processes × 60 non-atomic increments: exact count, no overlap, increasing fences', async () => {
     await expectMutualExclusion({
