@@ -1,3 +1,6 @@
+import { onAbort } from './abort-listeners';
+import { clampDelay } from './timers';
+
 /**
  * One caller waiting for a key. Only the head of a key's local queue makes attempts; the others
  * sleep until they are promoted, their deadline passes, or their signal aborts.
@@ -8,6 +11,7 @@ export class Waiter {
   #resolve: (() => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
   #failure: unknown;
 
   constructor(private readonly signal: AbortSignal | undefined) {}
@@ -28,7 +32,8 @@ export class Waiter {
 
   /**
    * Sleep up to `ms`, or less if woken. The timer is deliberately not `unref`'d: an awaited
-   * acquisition is pending work, and the process must not exit underneath it.
+   * acquisition is pending work, and the process must not exit underneath it. A sleep longer than
+   * Node's timer limit ends at the limit; the caller's loop then simply sleeps again.
    */
   sleep(ms: number): Promise<void> {
     // Rejections carry the caller's abort reason unchanged, as fetch() does.
@@ -40,16 +45,17 @@ export class Waiter {
     return new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
-      this.#timer = setTimeout(() => this.#settle(), Math.max(0, ms));
-      this.signal?.addEventListener('abort', this.#onAbort, { once: true });
+      this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
+      const signal = this.signal;
+      if (signal) {
+        this.#stopWatching = onAbort(signal, () => {
+          const rejectNow = this.#reject;
+          this.#clear();
+          rejectNow?.(signal.reason);
+        });
+      }
     });
   }
-
-  readonly #onAbort = (): void => {
-    const reject = this.#reject;
-    this.#clear();
-    reject?.(this.signal?.reason);
-  };
 
   #settle(): void {
     const resolve = this.#resolve;
@@ -59,7 +65,8 @@ export class Waiter {
 
   #clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.signal?.removeEventListener('abort', this.#onAbort);
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
     this.#timer = undefined;
     this.#resolve = undefined;
     this.#reject = undefined;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AcquireResult, LockInfo, LockStore } from '../stores/lock-store';
+import { redactError } from '../stores/redact-error';
 import { backoffDelay } from './backoff';
 import { findHeldInContext, lockContext } from './context';
 import {
@@ -15,6 +16,9 @@ import { diagnosticsChannels, type LockEngineEvents, type LockErrorEvent } from 
 import { KeyWaiters, Waiter } from './key-waiters';
 import { LockLease, leaseOf, type Lock, type LeaseHost } from './lock';
 import {
+  copyAcquireDefaults,
+  DEFAULT_STORE_TIMEOUT,
+  describeValue,
   optionError,
   resolveAcquireOptions,
   validateAcquireOptions,
@@ -26,6 +30,8 @@ import {
   type WithLockOptions,
 } from './options';
 import { RenewalScheduler } from './renewal-scheduler';
+import { boundStoreCall, StoreCallTimeout, type StoreCallBound } from './store-call-bound';
+import { storeKeyOf } from './store-key';
 
 /** Where the engine writes what it cannot throw (fail-open runs, background store errors). */
 export interface LockLogger {
@@ -43,7 +49,10 @@ export interface LockEngineOptions {
    * @default 'lw'
    */
   prefix?: string;
-  /** Acquire options used when a call does not set them. */
+  /**
+   * Acquire options used when a call does not set them. Copied and checked here: changing the
+   * object later has no effect.
+   */
   defaults?: WithLockOptions;
   /**
    * What `withLock` does when the store fails: `'throw'` (fail closed) or `'run'` (run the
@@ -52,10 +61,20 @@ export interface LockEngineOptions {
    */
   onStoreError?: StoreErrorPolicy;
   /**
-   * Receives background failures when nobody listens to the `error` event.
+   * Receives background failures when nobody listens to the `error` event, fail-open runs, and
+   * the store's configuration warnings (such as an evicting Redis `maxmemory-policy`). Must have
+   * `warn` and `error` functions.
    * @default console
    */
   logger?: LockLogger;
+  /**
+   * How long one store call may take in ms before it fails with `LockStoreError`: every call
+   * (acquire attempts, renewals, releases, `inspect`, `isLocked`, `forceRelease`, `claim`,
+   * subscriptions), independently of `waitTimeout`. Acquire options (or `defaults`) may set
+   * their own.
+   * @default 2_000
+   */
+  storeTimeout?: number;
 }
 
 /** How long a key stays subscribed to release notifications after its last local waiter left. */
@@ -67,10 +86,19 @@ const SUBSCRIPTION_LINGER_MS = 2_000;
  */
 const FAIR_REFRESH_MS = 500;
 
-/** Every store attempt may take at least this long, even at the very end of `waitTimeout`. */
-const MIN_ATTEMPT_MS = 1_000;
+const ENGINE_OPTION_NAMES = [
+  'store',
+  'prefix',
+  'defaults',
+  'onStoreError',
+  'logger',
+  'storeTimeout',
+];
 
-const ENGINE_OPTION_NAMES = ['store', 'prefix', 'defaults', 'onStoreError', 'logger'];
+const CLAIM_OPTION_NAMES = ['ttl', 'metadata'];
+
+/** What a store call is, for its error message and event. */
+type StoreOperation = LockErrorEvent['operation'];
 
 // Engines sharing one store and prefix see the same keys, so reentrancy is scoped to that pair.
 const scopes = new WeakMap<LockStore, Map<string, object>>();
@@ -90,6 +118,13 @@ function scopeOf(store: LockStore, prefix: string): object {
 
 const DEFAULT_METADATA = `${hostname()}:${process.pid}`;
 
+function retriesExhausted(key: string, attempts: number, retryCount: number): LockTimeoutError {
+  return new LockTimeoutError(
+    `Timed out acquiring lock "${key}": still held by another owner after ${attempts} attempts (retryCount ${retryCount}).`,
+    { key },
+  );
+}
+
 function closedEngineError(where?: string, key?: string): LockConfigError {
   const message = 'LockEngine is closed; create a new engine to take locks.';
   return new LockConfigError(where ? `${where}: ${message}` : message, { key });
@@ -104,15 +139,17 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   readonly store: LockStore;
   /** The key prefix. */
   readonly prefix: string;
-  readonly #defaults: WithLockOptions;
+  readonly #defaults: Readonly<WithLockOptions>;
   readonly #onStoreError: StoreErrorPolicy;
   readonly #logger: LockLogger;
+  readonly #storeTimeout: number;
   readonly #scope: object;
   readonly #held = new Map<string, LockLease>();
   readonly #waiters = new Map<string, KeyWaiters>();
   readonly #scheduler: RenewalScheduler;
   readonly #host: LeaseHost;
   #closed = false;
+  #storeChecked = false;
 
   constructor(options: LockEngineOptions) {
     super();
@@ -133,24 +170,37 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       defaults = {},
       onStoreError = 'throw',
       logger = console,
+      storeTimeout,
     } = options;
     // The store is required here (a module may give a Redis connection instead).
-    validateEngineSettings(where, { store, prefix, defaults, onStoreError }, true);
+    validateEngineSettings(
+      where,
+      { store, prefix, defaults, onStoreError, logger, storeTimeout },
+      true,
+    );
     this.store = store;
     this.prefix = prefix;
-    this.#defaults = defaults;
+    this.#defaults = copyAcquireDefaults(defaults);
     this.#onStoreError = onStoreError;
     this.#logger = logger;
+    this.#storeTimeout = storeTimeout ?? defaults.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
     this.#scope = scopeOf(store, prefix);
     this.#host = {
-      store,
-      storeError: (operation, key, cause) => this.#storeError(operation, key, cause),
-      leaseExtended: (lease) => {
+      renew: (lease, ttl) =>
+        this.#storeCall('renew', lease.key, lease.token, lease.storeTimeout, () =>
+          store.renew(lease.storeKey, lease.token, ttl),
+        ),
+      release: (lease) =>
+        this.#storeCall('release', lease.key, lease.token, lease.storeTimeout, () =>
+          store.release(lease.storeKey, lease.token),
+        ),
+      leaseTimingChanged: (lease) => this.#scheduler.touch(lease),
+      leaseExtended: (lease, ttl) => {
         this.#scheduler.touch(lease);
         this.#emit('extended', {
           key: lease.key,
           fence: lease.fence,
-          ttl: lease.ttl,
+          ttl,
           expiresAt: lease.deadline,
         });
       },
@@ -158,11 +208,12 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       leaseLost: (lease, error) => this.#leaseLost(lease, error),
     };
     this.#scheduler = new RenewalScheduler(store, {
+      bound: (call, timeoutMs, onLate) => boundStoreCall(call, { timeoutMs, onLate, unref: true }),
       renewalFailed: (lease, cause) =>
         this.#emit('error', {
           key: lease.key,
           operation: 'renew',
-          error: this.#storeError('renew', lease.key, cause),
+          error: this.#storeError('renew', lease.key, cause, lease.token),
         }),
     });
   }
@@ -245,7 +296,17 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         this.#logger.warn(
           `lockwarden: running "${key}" WITHOUT a lock because the store failed (onStoreError: 'run'): ${String(error.cause)}`,
         );
-        const unlocked = new LockLease(null, key, storeKey, '', 0, resolved.ttl, null, Date.now());
+        const unlocked = new LockLease(
+          null,
+          key,
+          storeKey,
+          '',
+          0,
+          resolved.ttl,
+          false,
+          resolved.storeTimeout,
+          Date.now(),
+        );
         return fn(unlocked.lock);
       }
       throw error;
@@ -273,32 +334,47 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     const where = 'LockEngine.claim';
     if (this.#closed) throw closedEngineError(where);
     validateKey(where, key);
-    validateAcquireOptions(`${where}("${key}")`, options ?? {});
-    const { ttl, metadata = DEFAULT_METADATA } = options;
-    if (ttl === undefined) throw optionError(`${where}("${key}")`, 'ttl', 'given', ttl);
-    const token = randomBytes(16).toString('base64url');
-    let result: AcquireResult;
-    try {
-      result = await this.store.acquire(this.#storeKey(key), token, ttl, { metadata, once: true });
-    } catch (cause) {
-      throw this.#storeError('acquire', key, cause);
+    const at = `${where}("${key}")`;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new LockConfigError(
+        `${at}: options must be an object with the claim's ttl ({ ttl: <ms> }), got ${describeValue(options)}.`,
+        { key },
+      );
     }
+    for (const name of Object.keys(options)) {
+      if (!CLAIM_OPTION_NAMES.includes(name)) {
+        throw new LockConfigError(
+          `${at}: unknown option "${name}". Known options: ${CLAIM_OPTION_NAMES.join(', ')}.`,
+          { key },
+        );
+      }
+    }
+    // A claim's ttl is never a timer (the claim just expires in the store), so it may be long.
+    validateAcquireOptions(at, options);
+    const { ttl, metadata = DEFAULT_METADATA } = options;
+    if (ttl === undefined) throw optionError(at, 'ttl', 'given', ttl);
+    const storeKey = this.#storeKey(key);
+    const token = randomBytes(16).toString('base64url');
+    const result = await this.#storeCall(
+      'acquire',
+      key,
+      token,
+      this.#storeTimeout,
+      () => this.store.acquire(storeKey, token, ttl, { metadata, once: true }),
+      // A claim granted after we gave up would block every replica for nothing: undo it.
+      { onLate: (late) => this.#releaseLate(storeKey, token, late) },
+    );
     return result.acquired ? { fence: result.fence } : null;
   }
 
   /** Whether someone (anyone) holds the lock now. */
   async isLocked(key: string): Promise<boolean> {
-    return (await this.inspect(key)) !== null;
+    return (await this.#inspect('LockEngine.isLocked', key)) !== null;
   }
 
   /** The lock's ttl, fence, holder count and metadata, or `null` if free. Never the token. */
-  async inspect(key: string): Promise<LockInfo | null> {
-    validateKey('LockEngine.inspect', key);
-    try {
-      return await this.store.inspect(this.#storeKey(key));
-    } catch (cause) {
-      throw this.#storeError('inspect', key, cause);
-    }
+  inspect(key: string): Promise<LockInfo | null> {
+    return this.#inspect('LockEngine.inspect', key);
   }
 
   /**
@@ -306,14 +382,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * holder; the holder finds out at its next renewal. Resolves whether a lock was deleted.
    */
   async forceRelease(key: string): Promise<boolean> {
-    validateKey('LockEngine.forceRelease', key);
+    const where = 'LockEngine.forceRelease';
+    if (this.#closed) throw closedEngineError(where);
+    validateKey(where, key);
     const storeKey = this.#storeKey(key);
-    let deleted: boolean;
-    try {
-      deleted = await this.store.forceRelease(storeKey);
-    } catch (cause) {
-      throw this.#storeError('forceRelease', key, cause);
-    }
+    const deleted = await this.#storeCall('forceRelease', key, undefined, this.#storeTimeout, () =>
+      this.store.forceRelease(storeKey),
+    );
     this.#held.get(storeKey)?.lose('it was force-released');
     return deleted;
   }
@@ -338,6 +413,15 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     await this.store.close?.();
   }
 
+  async #inspect(where: string, key: string): Promise<LockInfo | null> {
+    if (this.#closed) throw closedEngineError(where);
+    validateKey(where, key);
+    const storeKey = this.#storeKey(key);
+    return this.#storeCall('inspect', key, undefined, this.#storeTimeout, () =>
+      this.store.inspect(storeKey),
+    );
+  }
+
   #prepare(
     where: string,
     key: string,
@@ -355,20 +439,26 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       [],
       busyPolicies,
     );
-    const resolved = resolveAcquireOptions(this.#defaults, options, DEFAULT_METADATA);
-    if (resolved.renewInterval !== null && resolved.renewInterval >= resolved.ttl) {
+    const resolved = resolveAcquireOptions(
+      this.#defaults,
+      options,
+      DEFAULT_METADATA,
+      this.#storeTimeout,
+    );
+    const { renewal, ttl } = resolved;
+    if (typeof renewal === 'number' && renewal >= ttl) {
       throw optionError(
         `${where}("${key}")`,
         'autoExtend.interval',
-        `less than ttl (${resolved.ttl} ms) so the lock is renewed before it expires`,
-        resolved.renewInterval,
+        `less than ttl (${ttl} ms) so the lock is renewed before it expires`,
+        renewal,
       );
     }
     return [this.#storeKey(key), resolved];
   }
 
   #storeKey(key: string): string {
-    return this.prefix ? `${this.prefix}:{${key}}` : `{${key}}`;
+    return storeKeyOf(this.prefix, key);
   }
 
   #reenter(storeKey: string): Lock | undefined {
@@ -393,7 +483,8 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         this.#emit('error', {
           key: lock.key,
           operation: 'release',
-          error: error as LockStoreError,
+          error:
+            error instanceof LockStoreError ? error : this.#storeError('release', lock.key, error),
         });
       });
     }
@@ -437,6 +528,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       attempts = 1;
       holderTtl = result.ttl;
       queuedInStore = result.queued === true;
+      if (attempts > o.retryCount) {
+        if (queuedInStore) await this.#dequeue(key, storeKey, token, o.storeTimeout);
+        throw retriesExhausted(key, attempts, o.retryCount);
+      }
     }
     return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore);
   }
@@ -467,7 +562,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     let won = false;
     try {
       if (!waiters.unsubscribe) {
-        await this.#subscribe(key, storeKey, waiters);
+        await this.#subscribe(key, storeKey, waiters, o.storeTimeout);
         // A release between our failed attempt and the subscription would go unheard: retry.
         attemptNow = attempts > 0;
       }
@@ -489,12 +584,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
             if (waiters.remove(waiter) && !this.#held.has(storeKey)) waiters.head?.wake();
             waiters.fair.set(token, waiter);
           }
-          if (attempts > o.retryCount) {
-            throw new LockTimeoutError(
-              `Timed out acquiring lock "${key}": still held by another owner after ${attempts} attempts (retryCount ${o.retryCount}).`,
-              { key },
-            );
-          }
+          if (attempts > o.retryCount) throw retriesExhausted(key, attempts, o.retryCount);
         }
         const now = Date.now();
         if (now >= deadline) {
@@ -526,7 +616,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
         // Give our place up before the caller hears that we gave up, so the queue does not
         // wait for our deadline even if the process exits right after. Bounded: a store that
         // does not answer must not hold the rejection (the entry then expires by itself).
-        if (!won) await this.#dequeue(key, storeKey, token);
+        if (!won) await this.#dequeue(key, storeKey, token, o.storeTimeout);
       } else {
         const wasHead = waiters.remove(waiter);
         // Promote the next local waiter. If we now hold the lock, it is woken by our release.
@@ -548,7 +638,16 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     { acquired: true; lease: LockLease } | { acquired: false; ttl: number; queued?: boolean }
   > {
     const sentAt = Date.now();
-    const result = await this.#boundedAcquire(key, storeKey, token, o, once, startedAt, sentAt);
+    const result = await this.#storeCall(
+      'acquire',
+      key,
+      token,
+      o.storeTimeout,
+      () =>
+        this.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata, fair: o.fair, once }),
+      // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
+      { signal: o.signal, onLate: (late) => this.#releaseLate(storeKey, token, late) },
+    );
     if (!result.acquired) {
       this.#emit('contended', { key, holderTtl: result.ttl, attempt });
       return result;
@@ -560,7 +659,8 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       token,
       result.fence,
       o.ttl,
-      o.renewInterval,
+      o.renewal,
+      o.storeTimeout,
       sentAt,
     );
     this.#held.set(storeKey, lease);
@@ -582,115 +682,112 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   }
 
   /**
-   * One store attempt, bounded by the caller's wait (but at least {@link MIN_ATTEMPT_MS}) and by
-   * its signal, so a hanging store cannot hold `acquire` past `waitTimeout`. An attempt that
-   * wins after we stopped waiting is released at once: nothing stays locked on the way out.
+   * One store call, bounded by `timeoutMs` and `signal`. A failure or a timeout becomes a
+   * `LockStoreError` that carries no owner token; the signal's reason passes through as is.
    */
-  #boundedAcquire(
+  async #storeCall<T>(
+    operation: StoreOperation,
     key: string,
-    storeKey: string,
-    token: string,
-    o: ResolvedAcquireOptions,
-    once: boolean,
-    startedAt: number,
-    sentAt: number,
-  ): Promise<AcquireResult> {
-    const call = this.store.acquire(storeKey, token, o.ttl, {
-      metadata: o.metadata,
-      fair: o.fair,
-      once,
-    });
-    const budget = Math.max(startedAt + o.waitTimeout, sentAt + MIN_ATTEMPT_MS) - sentAt;
-    return new Promise<AcquireResult>((resolve, reject) => {
-      let settled = false;
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        o.signal?.removeEventListener('abort', onAbort);
-      };
-      const giveUp = (reason: unknown): void => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        // The caller's abort reason is passed through unchanged, as fetch() does.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(reason);
-        call.then(
-          (late) => {
-            if (late.acquired) this.store.release(storeKey, token).catch(() => false);
-          },
-          () => undefined,
-        );
-      };
-      const onAbort = (): void => giveUp(o.signal?.reason);
-      const timer = setTimeout(
-        () =>
-          giveUp(
-            new LockStoreError(
-              `Lock store did not answer within ${budget} ms while acquiring "${key}" (waitTimeout ${o.waitTimeout} ms). Give the Redis client a commandTimeout to bound single operations.`,
-              { key, cause: new Error(`no reply within ${budget} ms`) },
-            ),
-          ),
-        budget,
-      );
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      call.then(
-        (result) => {
-          if (settled) return;
-          settled = true;
-          cleanup();
-          resolve(result);
-        },
-        (cause: unknown) => {
-          if (settled) return;
-          settled = true;
-          cleanup();
-          reject(this.#storeError('acquire', key, cause));
-        },
-      );
-    });
+    token: string | undefined,
+    timeoutMs: number,
+    run: () => Promise<T>,
+    extra: Omit<StoreCallBound<T>, 'timeoutMs'> = {},
+  ): Promise<T> {
+    this.#checkStoreOnce();
+    // A store that throws instead of rejecting is treated the same.
+    const call = (async () => run())();
+    try {
+      return await boundStoreCall(call, { timeoutMs, ...extra });
+    } catch (cause) {
+      if (extra.signal?.aborted && cause === extra.signal.reason) throw cause;
+      throw this.#storeError(operation, key, cause, token);
+    }
   }
 
-  async #subscribe(key: string, storeKey: string, waiters: KeyWaiters): Promise<void> {
-    if (!this.store.onRelease || waiters.unsubscribe) return;
-    waiters.subscribing ??= this.store
-      .onRelease(storeKey, (next) => this.#released(storeKey, next))
-      .then(
-        (unsubscribe) => {
-          if (this.#closed || this.#waiters.get(storeKey) !== waiters) unsubscribe();
-          else waiters.unsubscribe = unsubscribe;
-        },
-        (cause: unknown) => {
-          // Without notifications waiters still wake on the holder's ttl and the backoff.
-          this.#emit('error', {
-            key,
-            operation: 'subscribe',
-            error: this.#storeError('subscribe', key, cause),
-          });
-        },
-      )
+  /** An acquire answered after its caller gave up; if it won, give the lock back. */
+  #releaseLate(storeKey: string, token: string, late: AcquireResult): void {
+    if (!late.acquired) return;
+    try {
+      this.store.release(storeKey, token).catch(() => false);
+    } catch {
+      // Best effort: the lock expires by itself within its ttl.
+    }
+  }
+
+  /**
+   * Ask the store once, at its first use by this engine, whether its configuration threatens
+   * lock safety, and log what it says. Never blocks or fails a lock operation.
+   */
+  #checkStoreOnce(): void {
+    if (this.#storeChecked) return;
+    this.#storeChecked = true;
+    if (typeof this.store.checkConfiguration !== 'function') return;
+    let warnings: Promise<readonly string[]>;
+    try {
+      warnings = Promise.resolve(this.store.checkConfiguration());
+    } catch {
+      return;
+    }
+    warnings.then(
+      (list) => {
+        for (const warning of Array.isArray(list) ? list : []) {
+          this.#logger.warn(`lockwarden: ${String(warning)}`);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Subscribe to the key's release notifications, waiting at most `timeoutMs` for the store to
+   * confirm; a subscription that comes later still takes effect.
+   */
+  async #subscribe(
+    key: string,
+    storeKey: string,
+    waiters: KeyWaiters,
+    timeoutMs: number,
+  ): Promise<void> {
+    const store = this.store;
+    if (!store.onRelease || waiters.unsubscribe) return;
+    const install = (unsubscribe: () => void): void => {
+      if (this.#closed || this.#waiters.get(storeKey) !== waiters || waiters.unsubscribe) {
+        unsubscribe();
+      } else {
+        waiters.unsubscribe = unsubscribe;
+      }
+    };
+    waiters.subscribing ??= this.#storeCall(
+      'subscribe',
+      key,
+      undefined,
+      timeoutMs,
+      () => store.onRelease!(storeKey, (next) => this.#released(storeKey, next)),
+      // A subscription confirmed after the bound still delivers notifications.
+      { onLate: install },
+    )
+      .then(install, (error: unknown) => {
+        // Without notifications waiters still wake on the holder's ttl and the backoff.
+        this.#emit('error', { key, operation: 'subscribe', error: error as LockStoreError });
+      })
       .finally(() => {
         waiters.subscribing = undefined;
       });
     await waiters.subscribing;
   }
 
-  async #dequeue(key: string, storeKey: string, token: string): Promise<void> {
-    if (!this.store.dequeue) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, MIN_ATTEMPT_MS);
-    });
-    const leave = this.store.dequeue(storeKey, token).then(
-      () => undefined,
-      (cause: unknown) =>
-        this.#emit('error', {
-          key,
-          operation: 'dequeue',
-          error: this.#storeError('dequeue', key, cause),
-        }),
+  /**
+   * Leave the store's fair queue, waiting at most `timeoutMs` (a store that does not answer must
+   * not hold the caller's rejection; the entry then expires by itself).
+   */
+  async #dequeue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
+    const store = this.store;
+    if (!store.dequeue) return;
+    await this.#storeCall('dequeue', key, token, timeoutMs, () =>
+      store.dequeue!(storeKey, token),
+    ).catch((error: unknown) =>
+      this.#emit('error', { key, operation: 'dequeue', error: error as LockStoreError }),
     );
-    await Promise.race([leave, bound]);
-    clearTimeout(timer);
   }
 
   #waitersFor(storeKey: string): KeyWaiters {
@@ -761,13 +858,28 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     this.#emit('lost', { key: lease.key, fence: lease.fence, error });
   }
 
-  #storeError(operation: LockErrorEvent['operation'], key: string, cause: unknown): LockStoreError {
-    if (cause instanceof LockStoreError) return cause;
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    return new LockStoreError(`Lock store failed during ${operation} of "${key}": ${reason}`, {
-      key,
-      cause,
-    });
+  /**
+   * The `LockStoreError` for a failed store call. The cause is a redacted copy (the client may
+   * attach the command's arguments, the owner token among them, to its errors): nothing an
+   * error, event or log line carries reveals `token`.
+   */
+  #storeError(
+    operation: StoreOperation,
+    key: string,
+    cause: unknown,
+    token?: string,
+  ): LockStoreError {
+    if (cause instanceof StoreCallTimeout) {
+      return new LockStoreError(
+        `Lock store did not answer within ${cause.timeoutMs} ms (storeTimeout) during ${operation} of "${key}".`,
+        { key, cause },
+      );
+    }
+    const redacted = redactError(cause, token === undefined ? [] : [token]);
+    return new LockStoreError(
+      `Lock store failed during ${operation} of "${key}": ${redacted.message}`,
+      { key, cause: redacted },
+    );
   }
 
   #emit<E extends keyof LockEngineEvents>(event: E, payload: LockEngineEvents[E][0]): void {

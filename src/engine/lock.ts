@@ -1,13 +1,17 @@
 import { inspect } from 'node:util';
-import { LockConfigError, LockLostError, LockNotHeldError, type LockStoreError } from './errors';
-import type { LockStore } from '../stores/lock-store';
+import { LockConfigError, LockLostError, LockNotHeldError } from './errors';
+import { renewIntervalFor, type RenewalPlan } from './options';
 
 /** What a lease needs from the engine that created it. */
 export interface LeaseHost {
-  readonly store: LockStore;
-  storeError(operation: 'renew' | 'release', key: string, cause: unknown): LockStoreError;
-  /** The lease was renewed (by `extend` or the scheduler). */
-  leaseExtended(lease: LockLease): void;
+  /** Renew the lease in the store for `ttl` ms; rejects with `LockStoreError`. */
+  renew(lease: LockLease, ttl: number): Promise<boolean>;
+  /** Compare-and-delete the lease in the store; rejects with `LockStoreError`. */
+  release(lease: LockLease): Promise<boolean>;
+  /** The lease's deadline or renewal time moved (a renewal was sent or confirmed). */
+  leaseTimingChanged(lease: LockLease): void;
+  /** A renewal (by `extend` or the scheduler) for `ttl` ms was confirmed. */
+  leaseExtended(lease: LockLease, ttl: number): void;
   /** The lease ended: released by its holder (`released` says whether the store agreed). */
   leaseReleased(lease: LockLease, released: boolean): void;
   /** The lease was lost; its signal has been aborted with `error`. */
@@ -15,6 +19,13 @@ export interface LeaseHost {
 }
 
 export type LeaseState = 'held' | 'released' | 'lost';
+
+/** One acquire or renewal sent to the store: its place in send order, when, and which ttl. */
+export interface LeaseSend {
+  readonly seq: number;
+  readonly sentAt: number;
+  readonly ttl: number;
+}
 
 const leases = new WeakMap<Lock, LockLease>();
 
@@ -26,6 +37,14 @@ export function leaseOf(lock: Lock): LockLease | undefined {
 /**
  * The engine's side of a held lock: the state machine `held → released | lost`, the local
  * deadline, and renewal bookkeeping. Users see it through {@link Lock}.
+ *
+ * The deadline follows the store. The store applies one lock's calls in the order they were sent
+ * (one connection), so the key expires `ttl` after the last call it applied, which is no earlier
+ * than that call's send time. Hence the deadline is the send time + ttl of the last confirmed
+ * call, whether that ttl is longer or shorter than before, and a confirmation that arrives after
+ * a newer send's must not move it (each send has a sequence number). A newer send whose outcome
+ * is unknown (in flight, failed, timed out) may already rule the key too, so it lowers the
+ * deadline to its own send time + ttl until something newer is confirmed.
  */
 export class LockLease {
   readonly lock: Lock;
@@ -33,12 +52,16 @@ export class LockLease {
   state: LeaseState = 'held';
   /** Reentrant holds; the store lock is released when the last one is. */
   holds = 1;
-  /** Local deadline: send time of the last confirmed renewal (or the acquire) + ttl. */
-  deadline: number;
+  /** The latest ttl asked for (by the acquire or `extend`); renewals send it. */
+  ttl: number;
   /** When the scheduler should renew next (only with auto-extension). */
   nextRenewAt: number;
-  /** One renewal in flight at most. */
+  /** One scheduled renewal in flight at most. */
   renewing = false;
+  #sent = 0;
+  #confirmed: LeaseSend;
+  /** Sends newer than `#confirmed` whose outcome is unknown, in send order. */
+  #uncertain: LeaseSend[] = [];
 
   constructor(
     readonly host: LeaseHost | null,
@@ -46,24 +69,60 @@ export class LockLease {
     readonly storeKey: string,
     readonly token: string,
     readonly fence: number,
-    public ttl: number,
-    readonly renewInterval: number | null,
+    ttl: number,
+    readonly renewal: RenewalPlan,
+    /** Bound of this lease's renewals and release, in ms. */
+    readonly storeTimeout: number,
     readonly acquiredAt: number,
   ) {
-    this.deadline = acquiredAt + ttl;
-    this.nextRenewAt =
-      renewInterval === null ? Number.POSITIVE_INFINITY : acquiredAt + renewInterval;
+    this.ttl = ttl;
+    this.#confirmed = { seq: 0, sentAt: acquiredAt, ttl };
+    this.nextRenewAt = acquiredAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.lock = new Lock(this);
     if (!host) this.state = 'released';
   }
 
-  /** A renewal sent at `sentAt` with `ttl` was confirmed by the store. */
-  confirm(sentAt: number, ttl: number): void {
-    if (this.state !== 'held') return;
-    this.ttl = ttl;
-    this.deadline = Math.max(this.deadline, sentAt + ttl);
-    if (this.renewInterval !== null) this.nextRenewAt = sentAt + this.renewInterval;
-    this.host?.leaseExtended(this);
+  /** The renewal period for the latest ttl, or `null` without auto-extension. */
+  get renewInterval(): number | null {
+    return renewIntervalFor(this.renewal, this.ttl);
+  }
+
+  /** Local deadline (epoch ms); see the class comment. */
+  get deadline(): number {
+    let deadline = this.#confirmed.sentAt + this.#confirmed.ttl;
+    for (const send of this.#uncertain) deadline = Math.min(deadline, send.sentAt + send.ttl);
+    return deadline;
+  }
+
+  /** Record a renewal for `ttl` ms that is about to be sent. */
+  send(ttl: number): LeaseSend {
+    const send = { seq: ++this.#sent, sentAt: Date.now(), ttl };
+    this.#uncertain.push(send);
+    return send;
+  }
+
+  /** The store confirmed `send`. An older send confirmed late changes nothing. */
+  confirm(send: LeaseSend): void {
+    if (this.state !== 'held' || send.seq <= this.#confirmed.seq) return;
+    this.#confirmed = send;
+    this.#uncertain = this.#uncertain.filter((other) => other.seq > send.seq);
+    this.nextRenewAt = send.sentAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
+    this.host?.leaseExtended(this, send.ttl);
+  }
+
+  /** Whether the lease is held; one whose deadline has passed is lost now, not at the next timer. */
+  isHeld(): boolean {
+    if (this.state === 'held' && Date.now() >= this.deadline) this.expire();
+    return this.state === 'held';
+  }
+
+  /** The deadline passed without a confirmed renewal: the lease is lost. */
+  expire(): void {
+    this.lose(
+      this.renewal === false
+        ? `its ttl of ${this.ttl} ms ran out (autoExtend is off)`
+        : `no renewal was confirmed before its local deadline (ttl ${this.ttl} ms)`,
+    );
   }
 
   /** Mark the lease lost (once); never throws. */
@@ -71,6 +130,7 @@ export class LockLease {
     const error = new LockLostError(`Lock "${this.key}" was lost: ${reason}.`, { key: this.key });
     if (this.state !== 'held') return error;
     this.state = 'lost';
+    this.#uncertain = [];
     this.controller.abort(error);
     this.host?.leaseLost(this, error);
     return error;
@@ -85,16 +145,17 @@ export class LockLease {
     }
     this.#assertHeld('extend');
     const host = this.host as LeaseHost;
-    const sentAt = Date.now();
-    let ok: boolean;
-    try {
-      ok = await host.store.renew(this.storeKey, this.token, ttl);
-    } catch (cause) {
-      throw host.storeError('renew', this.key, cause);
-    }
-    if (ok) {
+    // Renewals follow the latest ttl at once, also while this call is in flight.
+    this.ttl = ttl;
+    const send = this.send(ttl);
+    this.nextRenewAt = Math.min(
+      this.nextRenewAt,
+      send.sentAt + (this.renewInterval ?? Number.POSITIVE_INFINITY),
+    );
+    host.leaseTimingChanged(this);
+    if (await host.renew(this, ttl)) {
       this.#assertHeld('extend');
-      this.confirm(sentAt, ttl);
+      this.confirm(send);
       return;
     }
     throw this.lose('the store no longer has it under this owner (expired or taken over)');
@@ -113,17 +174,17 @@ export class LockLease {
     let released: boolean;
     try {
       // Even a lost lock may still be ours in the store; compare-and-delete is always safe.
-      released = await this.host.store.release(this.storeKey, this.token);
-    } catch (cause) {
+      released = await this.host.release(this);
+    } catch (error) {
       this.host.leaseReleased(this, false);
-      throw this.host.storeError('release', this.key, cause);
+      throw error;
     }
     this.host.leaseReleased(this, released && !wasLost);
     return released;
   }
 
   #assertHeld(operation: string): void {
-    if (this.state !== 'held') {
+    if (!this.isHeld()) {
       throw new LockNotHeldError(
         `Cannot ${operation} lock "${this.key}": it is ${this.state === 'lost' ? 'lost' : 'no longer held (released)'}.`,
         { key: this.key },
@@ -168,20 +229,30 @@ export class Lock implements AsyncDisposable {
     return this.#lease.controller.signal;
   }
 
-  /** Whether this process still considers the lock held (not released, not lost). */
+  /**
+   * Whether this process still considers the lock held: not released, not lost, and its local
+   * deadline not passed (checked on every read, so it is never true after the deadline, even if
+   * the event loop is too busy for the timer that reports the loss).
+   */
   get held(): boolean {
-    return this.#lease.state === 'held';
+    return this.#lease.isHeld();
   }
 
-  /** Local estimate (epoch ms) of when the lock expires unless renewed. */
+  /**
+   * Local estimate (epoch ms) of when the lock expires unless renewed: the send time of the last
+   * confirmed acquire or renewal + the ttl that call set (earlier while a shorter `extend` is in
+   * flight).
+   */
   get expiresAt(): number {
     return this.#lease.deadline;
   }
 
   /**
-   * Renew the lock now, for `ttl` ms (default: the lock's current ttl). Throws
-   * `LockNotHeldError` if already released or lost, `LockLostError` if the store says it is
-   * no longer ours, `LockStoreError` if the store failed.
+   * Renew the lock now, for `ttl` ms (default: the lock's current ttl). A shorter ttl shortens
+   * the lease: it then expires `ttl` ms after this call was sent, and auto-renewal follows the
+   * new ttl. Throws `LockNotHeldError` if already released or lost, `LockLostError` if the store
+   * says it is no longer ours, `LockStoreError` if the store failed or did not answer within
+   * `storeTimeout`.
    */
   extend(ttl: number = this.#lease.ttl): Promise<void> {
     return this.#lease.extend(ttl);

@@ -1,4 +1,4 @@
-import { LockConfigError, type LockKeyError } from './errors';
+import { LockConfigError, LockKeyError } from './errors';
 
 /** How a caller reacts when the lock is held by someone else. */
 export type BusyPolicy = 'wait' | 'throw';
@@ -15,7 +15,8 @@ export interface AcquireOptions {
    */
   ttl?: number;
   /**
-   * How long to wait for a busy lock in ms; `0` makes exactly one attempt.
+   * How long to wait for a busy lock in ms; `0` makes exactly one attempt. Any length is fine
+   * (also beyond Node's 24.8-day timer limit): long waits are slept in chunks.
    * @default 10_000
    */
   waitTimeout?: number;
@@ -32,9 +33,10 @@ export interface AcquireOptions {
    */
   retryDelay?: number;
   /**
-   * Renew the lock while it is held: `true` renews every `ttl / 3`; `{ interval }` sets the
-   * period in ms (less than `ttl`); `false` lets it expire after `ttl` (the lock's `signal`
-   * then aborts with `LockLostError`).
+   * Renew the lock while it is held: `true` renews every `ttl / 3` of the latest ttl (so
+   * `lock.extend(ttl)` also changes the period); `{ interval }` sets the period in ms (less than
+   * `ttl`; if `extend()` later sets a ttl at or below it, the period becomes that ttl / 3);
+   * `false` lets it expire after `ttl` (the lock's `signal` then aborts with `LockLostError`).
    * @default true
    */
   autoExtend?: boolean | { interval: number };
@@ -58,6 +60,14 @@ export interface AcquireOptions {
    * @default false
    */
   fair?: boolean;
+  /**
+   * How long one store call (an acquire attempt, and this lock's renewals and release) may take
+   * in ms before it fails with `LockStoreError`, independently of `waitTimeout`: a Redis that
+   * does not answer makes a call fail fast instead of hanging. An acquire that answers after this
+   * and won is released at once. Defaults to the engine's `storeTimeout`.
+   * @default 2_000
+   */
+  storeTimeout?: number;
 }
 
 /** Options of `withLock`. */
@@ -75,13 +85,20 @@ export interface WithLockOptions extends Omit<AcquireOptions, 'onBusy'> {
   onStoreError?: StoreErrorPolicy;
 }
 
+/**
+ * How a held lock is renewed: every ttl / 3 (`true`), every so many ms (a number), or not at all
+ * (`false`).
+ */
+export type RenewalPlan = boolean | number;
+
 /** Acquire options after defaults are applied and values checked. */
 export interface ResolvedAcquireOptions {
   ttl: number;
   waitTimeout: number;
   retryCount: number;
   retryDelay: number;
-  renewInterval: number | null;
+  renewal: RenewalPlan;
+  storeTimeout: number;
   onBusy: BusyPolicy | 'skip';
   signal: AbortSignal | undefined;
   metadata: string;
@@ -92,6 +109,7 @@ export interface ResolvedAcquireOptions {
 export const DEFAULT_TTL = 30_000;
 export const DEFAULT_WAIT_TIMEOUT = 10_000;
 export const DEFAULT_RETRY_DELAY = 50;
+export const DEFAULT_STORE_TIMEOUT = 2_000;
 export const MAX_KEY_BYTES = 1024;
 export const MAX_METADATA_BYTES = 1024;
 
@@ -106,6 +124,7 @@ const ACQUIRE_OPTION_NAMES = [
   'metadata',
   'fair',
   'onStoreError',
+  'storeTimeout',
 ] as const;
 
 /** Option names accepted by `acquire`, `tryAcquire` and `withLock`. */
@@ -228,20 +247,51 @@ export function validateAcquireOptions(
   if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
     throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
   }
+  validateStoreTimeout(where, options['storeTimeout']);
+}
+
+function validateStoreTimeout(where: string, storeTimeout: unknown): void {
+  if (storeTimeout !== undefined && !(isInteger(storeTimeout) && storeTimeout > 0)) {
+    throw optionError(
+      where,
+      'storeTimeout',
+      'a positive integer number of milliseconds',
+      storeTimeout,
+    );
+  }
+}
+
+/**
+ * The renewal period of a lock whose latest ttl is `ttl`, or `null` without renewal. A given
+ * interval keeps its period while it is below the ttl; once `extend()` shortens the ttl to it or
+ * below, the lock is renewed every ttl / 3 instead, so it cannot expire between two renewals.
+ */
+export function renewIntervalFor(plan: RenewalPlan, ttl: number): number | null {
+  if (plan === false) return null;
+  if (plan !== true && plan < ttl) return plan;
+  return Math.max(1, Math.floor(ttl / 3));
 }
 
 const STORE_METHODS = ['acquire', 'renew', 'release', 'inspect', 'forceRelease'] as const;
 
 /**
  * Check the engine settings shared by `new LockEngine()` and `LockModule`, each one only when
- * given (`store` always with `requireStore`): `store`, `prefix`, `defaults` and `onStoreError`.
+ * given (`store` always with `requireStore`): `store`, `prefix`, `defaults`, `onStoreError`,
+ * `logger` and `storeTimeout`.
  */
 export function validateEngineSettings(
   where: string,
-  settings: { store?: unknown; prefix?: unknown; defaults?: unknown; onStoreError?: unknown },
+  settings: {
+    store?: unknown;
+    prefix?: unknown;
+    defaults?: unknown;
+    onStoreError?: unknown;
+    logger?: unknown;
+    storeTimeout?: unknown;
+  },
   requireStore = false,
 ): void {
-  const { store, prefix, defaults, onStoreError } = settings;
+  const { store, prefix, defaults, onStoreError, logger, storeTimeout } = settings;
   if (store !== undefined || requireStore) {
     const s = store as Record<string, unknown> | null;
     if (
@@ -272,9 +322,47 @@ export function validateEngineSettings(
   if (onStoreError !== undefined && onStoreError !== 'throw' && onStoreError !== 'run') {
     throw optionError(where, 'onStoreError', "'throw' or 'run'", onStoreError);
   }
+  if (logger !== undefined) {
+    const l = logger as Record<string, unknown> | null;
+    if (
+      typeof l !== 'object' ||
+      l === null ||
+      !LOGGER_METHODS.every((m) => typeof l[m] === 'function')
+    ) {
+      throw optionError(
+        where,
+        'logger',
+        'an object with warn(message) and error(message) functions (console, a Nest Logger, pino, ...)',
+        logger,
+      );
+    }
+  }
+  validateStoreTimeout(where, storeTimeout);
+  const defaultTimeout = (defaults as { storeTimeout?: unknown } | undefined)?.storeTimeout;
+  if (
+    storeTimeout !== undefined &&
+    defaultTimeout !== undefined &&
+    defaultTimeout !== storeTimeout
+  ) {
+    throw new LockConfigError(
+      `${where}: storeTimeout is given twice (${describeValue(storeTimeout)}, and ${describeValue(defaultTimeout)} in defaults); give it once.`,
+    );
+  }
 }
 
-/** Check a lock key: a non-empty string of at most {@link MAX_KEY_BYTES} bytes. */
+const LOGGER_METHODS = ['warn', 'error'] as const;
+
+/**
+ * A private copy of acquire defaults, so changing the object later has no effect (a `ttl: -5` set
+ * after construction would otherwise skip validation and reach the store).
+ */
+export function copyAcquireDefaults(defaults: WithLockOptions): Readonly<WithLockOptions> {
+  const copy: WithLockOptions = { ...defaults };
+  if (typeof copy.autoExtend === 'object') copy.autoExtend = Object.freeze({ ...copy.autoExtend });
+  return Object.freeze(copy);
+}
+
+/** Check a lock key: a non-empty, well-formed string of at most {@link MAX_KEY_BYTES} bytes. */
 export function validateKey(
   where: string,
   key: unknown,
@@ -283,6 +371,13 @@ export function validateKey(
   if (typeof key !== 'string' || key.length === 0) {
     throw new ErrorClass(
       `${where}: the lock key must be a non-empty string, got ${describeValue(key)}.`,
+    );
+  }
+  if (!(key as WellFormedCheck).isWellFormed()) {
+    // Redis stores UTF-8, where every lone surrogate becomes U+FFFD: 'a\uD800' and 'a\uD801'
+    // would be one lock.
+    throw new LockKeyError(
+      `${where}: the lock key ${describeValue(key)} is not well-formed UTF-16 (it contains a lone surrogate, which Redis would store as U+FFFD, merging it with other keys); build keys from whole characters, or escape raw values with escapeKeyValue().`,
     );
   }
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short keys need no byte count.
@@ -295,25 +390,28 @@ export function validateKey(
   }
 }
 
-/** Merge engine defaults with call options (call options win) and fill in the rest. */
+/** `String.prototype.isWellFormed` (Node 20+; not in the ES2022 typings). */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+/**
+ * Merge engine defaults with call options (call options win) and fill in the rest;
+ * `storeTimeout` falls back to the engine's.
+ */
 export function resolveAcquireOptions(
   defaults: WithLockOptions,
   options: WithLockOptions,
   defaultMetadata: string,
+  engineStoreTimeout: number,
 ): ResolvedAcquireOptions {
   const merged: WithLockOptions = { ...defaults, ...stripUndefined(options) };
-  const ttl = merged.ttl ?? DEFAULT_TTL;
   const autoExtend = merged.autoExtend ?? true;
-  let renewInterval: number | null;
-  if (autoExtend === false) renewInterval = null;
-  else if (autoExtend === true) renewInterval = Math.max(1, Math.floor(ttl / 3));
-  else renewInterval = autoExtend.interval;
   return {
-    ttl,
+    ttl: merged.ttl ?? DEFAULT_TTL,
     waitTimeout: merged.waitTimeout ?? DEFAULT_WAIT_TIMEOUT,
     retryCount: merged.retryCount ?? Number.POSITIVE_INFINITY,
     retryDelay: merged.retryDelay ?? DEFAULT_RETRY_DELAY,
-    renewInterval,
+    renewal: typeof autoExtend === 'boolean' ? autoExtend : autoExtend.interval,
+    storeTimeout: merged.storeTimeout ?? engineStoreTimeout,
     onBusy: merged.onBusy ?? 'wait',
     signal: merged.signal,
     metadata: merged.metadata ?? defaultMetadata,

@@ -1,8 +1,15 @@
 import type { LockStore, RenewRequest } from '../stores/lock-store';
-import type { LockLease } from './lock';
+import type { LeaseSend, LockLease } from './lock';
+import { clampDelay } from './timers';
 
-/** What the scheduler reports back to the engine. */
-export interface RenewalListener {
+/** What the scheduler needs from the engine. */
+export interface RenewalHost {
+  /**
+   * `call`, bounded by `timeoutMs` (rejecting with `LockStoreError` when the time is up); a
+   * late answer goes to `onLate`.
+   */
+  bound<T>(call: Promise<T>, timeoutMs: number, onLate: (late: T) => void): Promise<T>;
+  /** A renewal failed; the lease is kept until its deadline. */
   renewalFailed(lease: LockLease, cause: unknown): void;
 }
 
@@ -14,8 +21,10 @@ const RETRY_FRACTION = 0.25;
 /**
  * Drives auto-extension and local deadlines for every lease of one engine with a single
  * `unref`'d timer. Renewals that fall due together go to the store in one `renewMany` call (one
- * pipeline on Redis); each lease has at most one renewal in flight; a lease whose deadline passes
- * without a confirmed renewal is lost. Nothing here throws from a timer.
+ * pipeline on Redis), bounded by the smallest `storeTimeout` among them; each lease has at most
+ * one renewal in flight; a lease whose deadline passes without a confirmed renewal is lost. The
+ * timer never exceeds Node's limit: a far-off due time is reached in several wake-ups. Nothing here
+ * throws from a timer.
  */
 export class RenewalScheduler {
   readonly #leases = new Set<LockLease>();
@@ -25,7 +34,7 @@ export class RenewalScheduler {
 
   constructor(
     private readonly store: LockStore,
-    private readonly listener: RenewalListener,
+    private readonly host: RenewalHost,
   ) {}
 
   /** Number of leases being tracked. */
@@ -59,7 +68,7 @@ export class RenewalScheduler {
     if (this.#closed || at >= this.#timerAt) return;
     this.#disarm();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#tick(), Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(() => this.#tick(), clampDelay(at - Date.now()));
     this.#timer.unref();
   }
 
@@ -89,61 +98,84 @@ export class RenewalScheduler {
       }
       if (lease.deadline <= now) {
         this.#leases.delete(lease);
-        lease.lose(
-          lease.renewInterval === null
-            ? `its ttl of ${lease.ttl} ms ran out (autoExtend is off)`
-            : `no renewal was confirmed before its local deadline (ttl ${lease.ttl} ms)`,
-        );
+        lease.expire();
         continue;
       }
-      if (lease.renewing || lease.renewInterval === null) continue;
-      if (lease.nextRenewAt <= now + lease.renewInterval * COALESCE_FRACTION) batch.push(lease);
+      const interval = lease.renewInterval;
+      if (lease.renewing || interval === null) continue;
+      if (lease.nextRenewAt <= now + interval * COALESCE_FRACTION) batch.push(lease);
     }
-    if (batch.length > 0) this.#send(batch, now);
+    // Coalesce only around a renewal that is due: a wake-up on the way to a far-off due time
+    // (timers are capped at 24.8 days) or for a deadline must not renew anything early.
+    if (batch.some((lease) => lease.nextRenewAt <= now)) this.#send(batch);
   }
 
-  #send(batch: LockLease[], sentAt: number): void {
+  #send(batch: LockLease[]): void {
+    let timeoutMs = Number.POSITIVE_INFINITY;
+    const sends: LeaseSend[] = [];
     const requests: RenewRequest[] = batch.map((lease) => {
       lease.renewing = true;
-      return { key: lease.storeKey, owner: lease.token, ttl: lease.ttl };
+      timeoutMs = Math.min(timeoutMs, lease.storeTimeout);
+      const send = lease.send(lease.ttl);
+      sends.push(send);
+      return { key: lease.storeKey, owner: lease.token, ttl: send.ttl };
     });
-    const pending = this.store.renewMany
-      ? this.store.renewMany(requests)
-      : Promise.all(
-          requests.map((r) =>
-            this.store.renew(r.key, r.owner, r.ttl).catch((error: unknown) => asError(error)),
-          ),
-        );
-    pending.then(
+    let pending: Promise<Array<boolean | Error>>;
+    try {
+      pending = this.store.renewMany
+        ? this.store.renewMany(requests)
+        : Promise.all(
+            requests.map((r) =>
+              this.store.renew(r.key, r.owner, r.ttl).catch((error: unknown) => asError(error)),
+            ),
+          );
+    } catch (error) {
+      pending = Promise.reject(asError(error));
+    }
+    // An answer after the bound still tells what the store did with these sends.
+    const late = (results: Array<boolean | Error>): void =>
+      batch.forEach((lease, i) => {
+        const result = results[i];
+        if (typeof result === 'boolean') this.#apply(lease, result, sends[i]!);
+      });
+    this.host.bound(pending, timeoutMs, late).then(
       (results) => {
         batch.forEach((lease, i) =>
-          this.#settle(lease, results[i] ?? new Error('no reply'), sentAt),
+          this.#settle(lease, results[i] ?? new Error('no reply'), sends[i]!),
         );
         this.#rearm();
       },
       (error: unknown) => {
-        for (const lease of batch) this.#settle(lease, asError(error), sentAt);
+        batch.forEach((lease, i) => this.#settle(lease, asError(error), sends[i]!));
         this.#rearm();
       },
     );
   }
 
-  #settle(lease: LockLease, result: boolean | Error, sentAt: number): void {
+  #settle(lease: LockLease, result: boolean | Error, send: LeaseSend): void {
     lease.renewing = false;
     if (lease.state !== 'held') return;
-    if (result === true) {
-      lease.confirm(sentAt, lease.ttl);
-    } else if (result === false) {
+    if (typeof result === 'boolean') {
+      this.#apply(lease, result, send);
+      return;
+    }
+    // The send stays uncertain (the store may have applied it); retry well before the deadline.
+    const interval = lease.renewInterval ?? lease.ttl;
+    lease.nextRenewAt = Date.now() + Math.max(1, Math.floor(interval * RETRY_FRACTION));
+    try {
+      this.host.renewalFailed(lease, result);
+    } catch {
+      // A listener must not break renewals of other leases.
+    }
+  }
+
+  #apply(lease: LockLease, held: boolean, send: LeaseSend): void {
+    if (lease.state !== 'held') return;
+    if (held) {
+      lease.confirm(send);
+    } else {
       this.#leases.delete(lease);
       lease.lose('a renewal found it no longer held by this owner (expired or taken over)');
-    } else {
-      const interval = lease.renewInterval ?? lease.ttl;
-      lease.nextRenewAt = Date.now() + Math.max(1, Math.floor(interval * RETRY_FRACTION));
-      try {
-        this.listener.renewalFailed(lease, result);
-      } catch {
-        // A listener must not break renewals of other leases.
-      }
     }
   }
 

@@ -1,9 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import { LockConfigError } from '../engine/errors';
 import type * as IORedis from 'ioredis';
+import { isRedisClient } from '../stores/clients/detect-client';
 import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore, type RedisClient } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
+
+// The stores' one client detection, also used to tell a client from connection options.
+export { isRedisClient };
 
 /**
  * The store of one or more registrations and what the module opened for it. Engines get
@@ -68,18 +72,6 @@ export class LockConnection {
     if (client.status === 'ready') await client.quit().catch(() => undefined);
     client.disconnect();
   }
-}
-
-/** An ioredis `Redis` or `Cluster` instance (duck-typed: the user may have another copy). */
-export function isRedisClient(value: unknown): value is RedisClient {
-  const v = value as Record<string, unknown> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v['defineCommand'] === 'function' &&
-    typeof v['duplicate'] === 'function' &&
-    typeof v['pipeline'] === 'function'
-  );
 }
 
 async function createClient(

@@ -55,6 +55,15 @@ export interface LockStore {
    */
   dequeue?(key: string, owner: string): Promise<boolean>;
 
+  /**
+   * Optional: problems in the store's configuration that threaten lock safety, as sentences for
+   * a log (for Redis: an evicting `maxmemory-policy`, which silently deletes held locks). Each
+   * engine calls it once, in the background, when it first uses the store, and logs every
+   * warning through its logger; it never delays or fails a lock operation. A store checks at
+   * most once (every engine gets the same answer) and resolves `[]` when it cannot check.
+   */
+  checkConfiguration?(): Promise<readonly string[]>;
+
   /** Free what the store itself opened (never a client the user passed in). */
   close?(): Promise<void>;
 }

@@ -1,5 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
+import { LockConfigError } from '../engine/errors';
+import { optionError } from '../engine/options';
+import { detectClient } from './clients/detect-client';
 import { LUA } from './lua/scripts';
+import { redactError } from './redact-error';
 import type {
   AcquireResult,
   LockInfo,
@@ -16,11 +20,13 @@ export interface RedisLockStoreOptions {
   /**
    * How long the last issued fence of a lock outlives the lock itself, in ms. Fences come from
    * the server clock; this grace keeps them increasing across a clock step back of up to this
-   * long.
+   * long. A positive integer.
    * @default 60_000
    */
   fenceGrace?: number;
 }
+
+const STORE_OPTION_NAMES = ['fenceGrace'];
 
 // Names are namespaced because defineCommand adds methods to the user's client.
 // The version suffix keeps an old registration on a shared client from shadowing a new script.
@@ -63,7 +69,8 @@ export function waiterDeadlinesKeyOf(key: string): string {
  * A {@link LockStore} on Redis: one EVALSHA per operation, scripts registered once per client
  * with `defineCommand`, release notifications over one shared subscriber connection that the
  * store opens itself (and closes in {@link RedisLockStore.close}). The client passed in is
- * never closed by the store.
+ * never closed by the store. Errors it rejects with are redacted copies of the client's: they
+ * never carry the command's arguments (owner tokens among them).
  */
 export class RedisLockStore implements LockStore {
   readonly #client: RedisClient;
@@ -72,10 +79,15 @@ export class RedisLockStore implements LockStore {
   readonly #listeners = new Map<string, Set<(next: string | undefined) => void>>();
   readonly #subscribing = new Map<string, Promise<unknown>>();
   #closed = false;
+  #configuration: Promise<readonly string[]> | undefined;
 
+  /**
+   * @param client an ioredis `Redis` or `Cluster` you created (and close yourself).
+   */
   constructor(client: RedisClient, options: RedisLockStoreOptions = {}) {
-    this.#client = client;
-    this.#fenceGrace = options.fenceGrace ?? 60_000;
+    const where = 'new RedisLockStore()';
+    this.#client = detectClient(client, where).client;
+    this.#fenceGrace = storeOptions(where, options).fenceGrace ?? 60_000;
     const scripted = client as unknown as Scripted;
     for (const command of Object.values(COMMANDS)) {
       if (typeof scripted[command.name] !== 'function') {
@@ -90,7 +102,9 @@ export class RedisLockStore implements LockStore {
     ttl: number,
     options: StoreAcquireOptions = {},
   ): Promise<AcquireResult> {
-    const reply = (await this.#call(COMMANDS.acquire.name)(
+    const reply = (await this.#run(
+      COMMANDS.acquire.name,
+      [owner],
       key,
       fenceKeyOf(key),
       queueKeyOf(key),
@@ -113,7 +127,9 @@ export class RedisLockStore implements LockStore {
   }
 
   async renew(key: string, owner: string, ttl: number): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.renew.name)(
+    const reply = await this.#run(
+      COMMANDS.renew.name,
+      [owner],
       key,
       fenceKeyOf(key),
       owner,
@@ -132,6 +148,7 @@ export class RedisLockStore implements LockStore {
         ),
       );
     }
+    const owners = requests.map((r) => r.owner);
     const pipeline = this.#client.pipeline() as unknown as Scripted & {
       exec(): Promise<Array<[Error | null, unknown]> | null>;
     };
@@ -140,15 +157,22 @@ export class RedisLockStore implements LockStore {
     for (const r of requests) {
       void renew.call(pipeline, r.key, fenceKeyOf(r.key), r.owner, r.ttl, this.#fenceGrace);
     }
-    const replies = (await pipeline.exec()) ?? [];
+    let replies: Array<[Error | null, unknown]>;
+    try {
+      replies = (await pipeline.exec()) ?? [];
+    } catch (error) {
+      throw redactError(error, owners);
+    }
     return requests.map((_, i) => {
       const [error, reply] = replies[i] ?? [new Error('no reply'), null];
-      return error ?? reply === 1;
+      return error ? redactError(error, owners) : reply === 1;
     });
   }
 
   async release(key: string, owner: string): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.release.name)(
+    const reply = await this.#run(
+      COMMANDS.release.name,
+      [owner],
       key,
       queueKeyOf(key),
       waiterDeadlinesKeyOf(key),
@@ -159,7 +183,7 @@ export class RedisLockStore implements LockStore {
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
-    const reply = (await this.#call(COMMANDS.inspect.name)(key)) as
+    const reply = (await this.#run(COMMANDS.inspect.name, [], key)) as
       [number, number, string] | [] | null;
     // Lua nil arrives as null from Redis (and as [] from some emulators).
     if (!reply || reply.length !== 3) return null;
@@ -167,7 +191,9 @@ export class RedisLockStore implements LockStore {
   }
 
   async forceRelease(key: string): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.forceRelease.name)(
+    const reply = await this.#run(
+      COMMANDS.forceRelease.name,
+      [],
       key,
       queueKeyOf(key),
       releaseChannelOf(key),
@@ -176,7 +202,9 @@ export class RedisLockStore implements LockStore {
   }
 
   async dequeue(key: string, owner: string): Promise<boolean> {
-    const reply = await this.#call(COMMANDS.dequeue.name)(
+    const reply = await this.#run(
+      COMMANDS.dequeue.name,
+      [owner],
       key,
       queueKeyOf(key),
       waiterDeadlinesKeyOf(key),
@@ -205,9 +233,41 @@ export class RedisLockStore implements LockStore {
     } catch (error) {
       this.#subscribing.delete(channel);
       this.#removeListener(channel, listener);
-      throw error;
+      throw redactError(error, []);
     }
     return () => this.#removeListener(channel, listener);
+  }
+
+  /**
+   * Warns when Redis may evict keys (`maxmemory-policy` other than `noeviction`): an evicted
+   * lock is taken by another process while its holder still believes it holds it. Asks `INFO
+   * memory` once per store (it works where `CONFIG` is disabled), on every master of a cluster;
+   * resolves `[]` when Redis does not answer or refuses.
+   */
+  checkConfiguration(): Promise<readonly string[]> {
+    this.#configuration ??= this.#evictionWarnings().catch(() => []);
+    return this.#configuration;
+  }
+
+  async #evictionWarnings(): Promise<string[]> {
+    const client = this.#client;
+    const masters = client.isCluster ? (client as Cluster).nodes('master') : [];
+    const nodes: Array<Pick<Redis, 'info'>> = masters.length > 0 ? masters : [client];
+    const policies = await Promise.all(
+      nodes.map((node) =>
+        node.info('memory').then(
+          (info) => /^maxmemory_policy:(.+?)\s*$/m.exec(info)?.[1],
+          () => undefined,
+        ),
+      ),
+    );
+    const evicting = [...new Set(policies)].filter(
+      (policy): policy is string => policy !== undefined && policy !== 'noeviction',
+    );
+    return evicting.map(
+      (policy) =>
+        `Redis maxmemory-policy is "${policy}", so Redis may evict keys, held locks among them, when it reaches maxmemory; another process then takes a lock whose holder still believes it holds it. Set maxmemory-policy to noeviction on the Redis that holds the locks.`,
+    );
   }
 
   async close(): Promise<void> {
@@ -250,11 +310,35 @@ export class RedisLockStore implements LockStore {
     return this.#subscriber;
   }
 
-  #call(name: string): ScriptCall {
+  /** Run a registered script; a failure is redacted of `secrets` (the owners it was sent). */
+  async #run(name: string, secrets: readonly string[], ...args: Array<string | number>) {
     const fn = (this.#client as unknown as Scripted)[name];
     if (!fn) throw new Error(`lockwarden: script ${name} is not registered`);
-    return fn.bind(this.#client);
+    try {
+      return await fn.apply(this.#client, args);
+    } catch (error) {
+      throw redactError(error, secrets);
+    }
   }
+}
+
+function storeOptions(where: string, options: unknown): RedisLockStoreOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw optionError(where, 'options', 'an object such as { fenceGrace: 60_000 }', options);
+  }
+  for (const name of Object.keys(options)) {
+    if (!STORE_OPTION_NAMES.includes(name)) {
+      throw new LockConfigError(
+        `${where}: unknown option "${name}". Known options: ${STORE_OPTION_NAMES.join(', ')}.`,
+      );
+    }
+  }
+  const { fenceGrace } = options as RedisLockStoreOptions;
+  if (fenceGrace !== undefined && !(Number.isSafeInteger(fenceGrace) && fenceGrace > 0)) {
+    throw optionError(where, 'fenceGrace', 'a positive integer number of milliseconds', fenceGrace);
+  }
+  return options;
 }
 
 function toError(error: unknown): Error {

@@ -24,7 +24,7 @@ function chargeError(options: unknown): Error {
 
 const at = '@Locked on Billing.charge';
 const KNOWN =
-  'ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, fair, onStoreError, key, engine';
+  'ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, fair, onStoreError, storeTimeout, key, engine';
 
 describe('@Locked options are checked when the class is defined', () => {
   it.each<[string, unknown, string]>([

@@ -13,34 +13,43 @@ describe('a store that does not answer', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('cannot hold acquire past waitTimeout (at least one second per attempt)', async () => {
+  it('fails an attempt after storeTimeout (2 s by default), long before waitTimeout', async () => {
     const store = new ScriptedStore(new MemoryLockStore());
     store.hang('acquire');
     const engine = new LockEngine({ store });
     const settled = jest.fn<void, [unknown]>();
-    const pending = engine.acquire('k', { waitTimeout: 3_000 }).catch((e: unknown) => {
+    const pending = engine.acquire('k', { waitTimeout: 10_000 }).catch((e: unknown) => {
       settled(e);
     });
-    await jest.advanceTimersByTimeAsync(2_999);
+    await jest.advanceTimersByTimeAsync(1_999);
     expect(settled).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(1);
     await pending;
     const error = settled.mock.calls[0]?.[0] as LockStoreError;
     expect(error).toBeInstanceOf(LockStoreError);
     expect(error.message).toBe(
-      'Lock store did not answer within 3000 ms while acquiring "k" (waitTimeout 3000 ms). Give the Redis client a commandTimeout to bound single operations.',
+      'Lock store did not answer within 2000 ms (storeTimeout) during acquire of "k".',
     );
-    expect((error.cause as Error).message).toBe('no reply within 3000 ms');
+    expect((error.cause as Error).message).toBe('no reply within 2000 ms');
+    expect(store.calls.acquire).toBe(1);
     await engine.close();
   });
 
-  it('gives a short waitTimeout one full second for its attempt', async () => {
+  it('gives an attempt its whole storeTimeout even when waitTimeout is shorter', async () => {
     const store = new ScriptedStore(new MemoryLockStore());
     store.hang('acquire');
-    const engine = new LockEngine({ store });
-    const result = engine.acquire('k', { waitTimeout: 10 }).catch((e: unknown) => e);
-    await jest.advanceTimersByTimeAsync(1_000);
-    expect(((await result) as Error).message).toMatch(/^Lock store did not answer within 1000 ms/);
+    const engine = new LockEngine({ store, storeTimeout: 1_000 });
+    const settled = jest.fn<void, [unknown]>();
+    const pending = engine.acquire('k', { waitTimeout: 10 }).catch((e: unknown) => {
+      settled(e);
+    });
+    await jest.advanceTimersByTimeAsync(999);
+    expect(settled).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    await pending;
+    expect((settled.mock.calls[0]?.[0] as Error).message).toMatch(
+      /^Lock store did not answer within 1000 ms/,
+    );
     await engine.close();
   });
 
@@ -59,9 +68,9 @@ describe('a store that does not answer', () => {
     const inner = new MemoryLockStore();
     const engine = new LockEngine({ store: slowAcquire(inner, 5_000) });
     const result = engine.acquire('k', { waitTimeout: 1_000 }).catch((e: unknown) => e);
-    await jest.advanceTimersByTimeAsync(1_000);
+    await jest.advanceTimersByTimeAsync(2_000);
     expect(await result).toBeInstanceOf(LockStoreError);
-    await jest.advanceTimersByTimeAsync(4_000);
+    await jest.advanceTimersByTimeAsync(3_000);
     expect(await inner.inspect('lw:{k}')).toBeNull();
     expect(engine.heldCount).toBe(0);
     await engine.close();

@@ -84,7 +84,7 @@ const acquireCases: Array<[string, Record<string, unknown>, string]> = [
   [
     'unknown option',
     { timeout: 5 },
-    'unknown option "timeout". Known options: ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, fair, onStoreError.',
+    'unknown option "timeout". Known options: ttl, waitTimeout, retryCount, retryDelay, autoExtend, onBusy, signal, metadata, fair, onStoreError, storeTimeout.',
   ],
   [
     'onStoreError',
@@ -155,7 +155,7 @@ describe('option validation (exact messages)', () => {
     );
     expect(() => new LockEngine({ store, ttl: 5 } as never)).toThrow(
       new LockConfigError(
-        'new LockEngine(): unknown option "ttl". Known options: store, prefix, defaults, onStoreError, logger.',
+        'new LockEngine(): unknown option "ttl". Known options: store, prefix, defaults, onStoreError, logger, storeTimeout.',
       ),
     );
     expect(() => new LockEngine({ store, defaults: { ttl: 0 } })).toThrow(

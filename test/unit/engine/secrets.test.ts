@@ -1,0 +1,76 @@
+import { inspect } from 'node:util';
+import {
+  LockEngine,
+  LockStoreError,
+  MemoryLockStore,
+  type LockErrorEvent,
+  type LockStore,
+} from '../../../src';
+import { storeOver } from '../../support/scripted-store';
+
+/** Like a Redis client's errors: the token in the message and in the command's arguments. */
+function leakyError(owner: string): Error {
+  return Object.assign(new Error(`ERR cannot do it for ${owner}`), {
+    command: { name: 'evalsha', args: ['lw:{k}', owner] },
+  });
+}
+
+describe('the engine keeps owner tokens out of what it hands out, whatever the store', () => {
+  it('redacts store errors in rejections, error events and logs', async () => {
+    const tokens = new Set<string>();
+    const inner = new MemoryLockStore();
+    let failRenew = false;
+    const leaky: LockStore = storeOver(inner, {
+      acquire: (key, owner, ...rest) => {
+        tokens.add(owner);
+        return key === 'lw:{bad}'
+          ? Promise.reject(leakyError(owner))
+          : inner.acquire(key, owner, ...rest);
+      },
+      renew: (key, owner, ttl) => {
+        tokens.add(owner);
+        return failRenew ? Promise.reject(leakyError(owner)) : inner.renew(key, owner, ttl);
+      },
+      release: (key, owner) => {
+        tokens.add(owner);
+        return Promise.reject(leakyError(owner));
+      },
+    });
+    const logged: unknown[] = [];
+    const logger = {
+      warn: (...args: unknown[]) => void logged.push(args),
+      error: (...args: unknown[]) => void logged.push(args),
+    };
+    const engine = new LockEngine({ store: leaky, logger });
+    const failOpen = new LockEngine({ store: leaky, logger, onStoreError: 'run' });
+    const events: LockErrorEvent[] = [];
+    engine.on('error', (event) => events.push(event));
+
+    const rejections = [
+      await engine.acquire('bad').catch((e: unknown) => e),
+      await engine.claim('bad', { ttl: 1_000 }).catch((e: unknown) => e),
+    ];
+    const lock = await engine.acquire('k', { ttl: 300 });
+    failRenew = true;
+    rejections.push(await lock.extend().catch((e: unknown) => e));
+    // A scheduled renewal fails too (every 100 ms): an error event.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    rejections.push(await lock.release().catch((e: unknown) => e));
+    await engine.withLock('w', () => undefined); // its release fails: an error event
+    await failOpen.withLock('bad', () => undefined); // fails open: a log line
+
+    expect(rejections.every((e) => e instanceof LockStoreError)).toBe(true);
+    expect(events.map((e) => e.operation)).toEqual(expect.arrayContaining(['renew', 'release']));
+    expect(logged).toHaveLength(1);
+    const everything = inspect([rejections, events, logged], {
+      showHidden: true,
+      depth: null,
+      getters: true,
+    });
+    expect(everything).toContain('ERR cannot do it for [redacted]');
+    expect(tokens.size).toBeGreaterThanOrEqual(4);
+    for (const token of tokens) expect(everything).not.toContain(token);
+    await engine.close();
+    await failOpen.close();
+  });
+});
