@@ -7,6 +7,8 @@ import type {
   RenewRequest,
   StoreAcquireOptions,
 } from './lock-store';
+import { detectClient } from './clients/detect-client';
+import { redactError } from './redact-error';
 import { RedisLockStore, type RedisClient } from './redis-lock-store';
 
 /** Options of {@link RedlockStore}. */
@@ -219,6 +221,20 @@ export class RedlockStore implements LockStore {
       throw this.#unreachable('forceRelease', key, tally);
     }
     return tally.answers.some(({ value }) => value);
+  }
+
+  /**
+   * What each node's store says threatens lock safety (an evicting `maxmemory-policy`), each
+   * warning naming its node. Never fails: a node that cannot be asked says nothing.
+   */
+  async checkConfiguration(): Promise<readonly string[]> {
+    const perNode = await Promise.all(
+      this.#nodes.map(async ({ name, store }) => {
+        const warnings = await (store.checkConfiguration?.() ?? []);
+        return warnings.map((warning) => `${name}: ${warning}`);
+      }),
+    );
+    return perNode.flat();
   }
 
   /**
@@ -478,32 +494,22 @@ function subscribe(
 /** "2 nodes failed: node 3 (127.0.0.1:7003): …; node 4 (…): …", without any secret. */
 function failedNodes(failures: readonly Failure[], secrets: readonly string[]): string {
   const each = failures.map(
-    ({ node, error }) => `${node.name}: ${redact(message(error), secrets)}`,
+    ({ node, error }) => `${node.name}: ${redactError(error, secrets).message}`,
   );
   return `${failures.length} ${failures.length === 1 ? 'node' : 'nodes'} failed: ${each.join('; ')}`;
 }
 
 /**
- * The nodes' errors, as new errors that carry only their message: a client's error may hold the
- * command's arguments (an owner token among them).
+ * The nodes' errors, each named after its node, as redacted copies: a client's error may carry
+ * the command's arguments, an owner token among them.
  */
 function failureCause(failures: readonly Failure[], secrets: readonly string[]): AggregateError {
   return new AggregateError(
-    failures.map(
-      ({ node, error }) => new Error(`${node.name}: ${redact(message(error), secrets)}`),
-    ),
+    failures.map(({ node, error }) => {
+      const redacted = redactError(error, secrets);
+      return new Error(`${node.name}: ${redacted.message}`, { cause: redacted });
+    }),
     'the nodes that failed',
-  );
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce(
-    (out, secret) => (secret ? out.split(secret).join('[redacted]') : out),
-    text,
   );
 }
 
@@ -538,14 +544,17 @@ function checkClients(where: string, clients: unknown): asserts clients is Redis
   }
   const addresses = new Map<string, number>();
   clients.forEach((client: unknown, index) => {
-    if (!isRedisClient(client)) {
+    try {
+      detectClient(client, where);
+    } catch (cause) {
       throw new LockConfigError(
         `${where}: clients[${index}] must be an ioredis Redis (or Cluster) instance, got ${describeValue(client)}. Create one client per master: new RedlockStore([new Redis(urlA), new Redis(urlB), new Redis(urlC)]).`,
+        { cause },
       );
     }
+    const known = client as RedisClient;
     const first = clients.indexOf(client);
-    const options = optionsOf(client);
-    const address = client.isCluster ? undefined : addressOf(options);
+    const address = known.isCluster ? undefined : addressOf(optionsOf(known));
     const same = first < index ? first : address ? addresses.get(address) : undefined;
     if (same !== undefined) {
       throw new LockConfigError(
@@ -554,17 +563,6 @@ function checkClients(where: string, clients: unknown): asserts clients is Redis
     }
     if (address) addresses.set(address, index);
   });
-}
-
-function isRedisClient(value: unknown): value is RedisClient {
-  const v = value as Record<string, unknown> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v['defineCommand'] === 'function' &&
-    typeof v['duplicate'] === 'function' &&
-    typeof v['pipeline'] === 'function'
-  );
 }
 
 function checkOptions(

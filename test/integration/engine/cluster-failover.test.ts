@@ -1,3 +1,4 @@
+import { useUnhandledRejections } from '../../support/unhandled-rejections';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { startRedisCluster, type ClusterNode } from '../../support/redis/redis-cluster';
 import type { Operation } from '../../support/workers/failover-client';
@@ -7,10 +8,7 @@ import { forkWorker } from '../../support/workers/worker-process';
 describeWithLocalRedis(
   'LockEngine on Redis Cluster while a primary fails over (real 6-node cluster)',
   () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
-    beforeAll(() => process.on('unhandledRejection', onUnhandled));
-    afterAll(() => process.off('unhandledRejection', onUnhandled));
+    const unhandled = useUnhandledRejections();
 
     it('keeps other slots working throughout; the failed slot fails with LockStoreError during the switch and works after it; a held lock is renewed on the promoted replica or reported lost', async () => {
       const cluster = await startRedisCluster();

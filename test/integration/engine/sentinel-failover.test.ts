@@ -3,6 +3,7 @@ import { LockService } from '../../../src/nestjs';
 import { sentinel, sentinelModule } from '../../../examples/topologies';
 import { defer } from '../../support/cleanup';
 import { startApp } from '../../support/nest/test-app';
+import { useUnhandledRejections } from '../../support/unhandled-rejections';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { startRedisSentinel } from '../../support/redis/redis-sentinel';
 import { waitUntil } from '../../support/wait-until';
@@ -10,10 +11,7 @@ import { waitUntil } from '../../support/wait-until';
 describeWithLocalRedis(
   'LockEngine on Sentinel across SENTINEL FAILOVER (primary, replica, 3 sentinels)',
   () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
-    beforeAll(() => process.on('unhandledRejection', onUnhandled));
-    afterAll(() => process.off('unhandledRejection', onUnhandled));
+    const unhandled = useUnhandledRejections();
 
     it('keeps a replicated lock renewed on the new primary, reports a lock whose write was lost, and takes new locks there', async () => {
       const setup = await startRedisSentinel();

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LockEngine, LockLostError, type Lock } from '../../../src';
 import { waitUntil } from '../wait-until';
 import { openTopology, parseTopology } from './store-topology';
+import { collectUnhandledErrors, describeError } from './unhandled-errors';
 import { argument, receive, run, send } from './worker-ipc';
 
 export interface Operation {
@@ -22,13 +23,7 @@ export interface Operation {
   outcome: string;
 }
 
-const unhandled: string[] = [];
-const describe = (value: unknown): string =>
-  value instanceof Error ? `${value.name}: ${value.message}` : String(value);
-process.on('unhandledRejection', (reason) =>
-  unhandled.push(`unhandledRejection ${describe(reason)}`),
-);
-process.on('uncaughtException', (error) => unhandled.push(`uncaughtException ${describe(error)}`));
+const unhandled = collectUnhandledErrors();
 
 /** How many successes after the switch each loop key needs before the worker reports. */
 const SUCCESSES_AFTER = 3;
@@ -65,7 +60,7 @@ run(async () => {
         const lock = await engine.acquire(key, { ttl: 5_000, waitTimeout: 0 });
         await lock.release();
       } catch (error) {
-        outcome = describe(error);
+        outcome = describeError(error);
       }
       operations.push({ key, startedIn, endedIn: phase, outcome });
       // Failed calls return at once on some errors; do not spin.
