@@ -15,6 +15,7 @@ import { nextEvent } from '../../support/next-event';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { startRedisMasters, type RedisMasters } from '../../support/redis/redis-masters';
 import { useEngines } from '../../support/use-engines';
+import { waitUntil } from '../../support/wait-until';
 
 const token = (): string => randomBytes(16).toString('base64url');
 
@@ -153,13 +154,28 @@ describeWithLocalRedis('RedlockStore when nodes fail, pause or disagree (5 real 
     const four = clients.slice(0, 4);
     const store = redlock({}, four);
     const other = await holdOnNodes('orders:split', [0, 1]);
+    const channel = 'lw:{orders:split}:rel';
+    const heard = await Promise.all(
+      [2, 3].map(async (i) => {
+        const subscriber = masters.servers[i]!.client();
+        const messages: string[] = [];
+        subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+        await subscriber.subscribe(channel);
+        return messages;
+      }),
+    );
     const owner = token();
     expect(await store.acquire('lw:{orders:split}', owner, 10_000)).toEqual({
       acquired: false,
       ttl: -1,
     });
-    // Our grants on nodes 2 and 3 were given back before the answer.
+    // Our grants on nodes 2 and 3 were given back before the answer...
     expect(await ownersOnNodes('orders:split', [0, 1, 2, 3])).toEqual([other, other, null, null]);
+    // ...without announcing a release (which would wake every waiter at once, into the same split):
+    // a marker published after the answer is the first message on those nodes' channel.
+    await Promise.all([2, 3].map((i) => clients[i]!.publish(channel, 'marker')));
+    await waitUntil('the markers', () => heard.every((messages) => messages.length > 0));
+    expect(heard).toEqual([['marker'], ['marker']]);
 
     const engine = engines.create({ store: redlock({}, four) });
     const contended = nextEvent(engine, 'contended');
@@ -250,5 +266,16 @@ describeWithLocalRedis('RedlockStore when nodes fail, pause or disagree (5 real 
     );
     expect((error as Error).message).toContain(nodeName(2));
     expect(await ownersOnNodes('orders:undecided', [0, 1])).toEqual([null, null]);
+  });
+
+  it('reports configuration warnings of each node, naming it', async () => {
+    await clients[3]!.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    const warnings = await redlock().checkConfiguration();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^${nodeName(3).replace(/[().]/g, '\\$&')}: Redis maxmemory-policy is "allkeys-lru"`,
+      ),
+    );
   });
 });

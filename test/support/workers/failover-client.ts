@@ -57,7 +57,8 @@ run(async () => {
       const startedIn = phase;
       let outcome = 'ok';
       try {
-        const lock = await engine.acquire(key, { ttl: 5_000, waitTimeout: 0 });
+        // Each store call bounded well below the switch (at least cluster-node-timeout, 1 s).
+        const lock = await engine.acquire(key, { ttl: 5_000, waitTimeout: 0, storeTimeout: 400 });
         await lock.release();
       } catch (error) {
         outcome = describeError(error);
