@@ -395,9 +395,9 @@ export class RedlockStore implements LockStore {
    * the same connection). Only the nodes that answered are awaited.
    *
    * A grant is given back by renewing it to 1 ms, not by releasing it: a release announces itself
-   * to every waiter, and after a split vote each waiter's undo would then wake all the others at
-   * once, to split again and undo again, in a loop as fast as the nodes answer. Silently expiring
-   * grants leave the retry to each waiter's jittered backoff, as Redlock prescribes.
+   * to every waiter, and after a split vote each waiter's undo would wake the others at once, in
+   * step, to split again. Silently expiring grants leave the retry to each waiter's jittered
+   * backoff, as Redlock prescribes.
    */
   async #undo(key: string, owner: string, tally: Tally<AcquireResult>): Promise<void> {
     const granted = new Set(tally.answers.filter((a) => a.value.acquired).map((a) => a.node));
