@@ -67,9 +67,22 @@ describeWithLocalRedis(
       // Other slots: every operation succeeded, also those made while the primary was down.
       expect(on(loopOther).filter((o) => o.outcome !== 'ok')).toEqual([]);
       expect(on(loopOther, 'switching').length).toBeGreaterThan(0);
-      // The failed slot: failures are LockStoreErrors, and there were some during the switch...
-      const failures = on(loopFailing).filter((o) => o.outcome !== 'ok');
-      expect(failures.filter((o) => !o.outcome.startsWith('LockStoreError: '))).toEqual([]);
+      // The failed slot: failures are LockStoreErrors, and there were some during the switch.
+      // An attempt given up on (storeTimeout) may still be granted once the replica has taken
+      // over; the engine gives that grant back when its answer arrives, but the next attempt can
+      // find it first and report the lock busy: only right after a LockStoreError, then.
+      const onFailing = on(loopFailing);
+      const failures = onFailing.filter((o) => o.outcome !== 'ok');
+      const unexplained = onFailing.filter(
+        (o, i) =>
+          o.outcome !== 'ok' &&
+          !o.outcome.startsWith('LockStoreError: ') &&
+          !(
+            o.outcome.startsWith('LockTimeoutError: ') &&
+            onFailing[i - 1]?.outcome.startsWith('LockStoreError: ')
+          ),
+      );
+      expect(unexplained).toEqual([]);
       expect(failures.filter((o) => o.startedIn === 'switching').length).toBeGreaterThan(0);
       // ...and once the client had found the promoted node, every operation succeeded.
       const afterSwitch = on(loopFailing, 'switched');
