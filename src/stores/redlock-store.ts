@@ -45,7 +45,7 @@ const EXPIRY_PRECISION_MS = 2;
 /** One independent master, as error messages name it. */
 interface Node {
   readonly name: string;
-  readonly store: LockStore;
+  readonly store: RedisLockStore;
 }
 
 /** A node that failed one operation: it answered with an error or not within `nodeTimeout`. */
@@ -161,7 +161,7 @@ export class RedlockStore implements LockStore {
   async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
     // One batch per node (a pipeline each); each entry is then judged like a single renew.
     const tally = await this.#ask(
-      (node) => renewBatch(node.store, requests),
+      (node) => node.store.renewMany(requests),
       (t) => t.pending === 0,
     );
     const owners = requests.map((request) => request.owner);
@@ -230,7 +230,7 @@ export class RedlockStore implements LockStore {
   async checkConfiguration(): Promise<readonly string[]> {
     const perNode = await Promise.all(
       this.#nodes.map(async ({ name, store }) => {
-        const warnings = await (store.checkConfiguration?.() ?? []);
+        const warnings = await store.checkConfiguration();
         return warnings.map((warning) => `${name}: ${warning}`);
       }),
     );
@@ -270,7 +270,7 @@ export class RedlockStore implements LockStore {
       for (const stop of stops.splice(0)) stop();
     };
     const tally = await this.#ask(
-      (node) => subscribe(node.store, key, (next) => hear(node, next)),
+      (node) => node.store.onRelease(key, (next) => hear(node, next)),
       (t) =>
         t.answers.length >= this.quorum || t.failures.length > this.#tolerated || t.pending === 0,
       // A subscription that completes after the verdict (or after nodeTimeout) still counts.
@@ -290,7 +290,7 @@ export class RedlockStore implements LockStore {
     this.#closed = true;
     await Promise.all(
       this.#nodes.map(async ({ store }) => {
-        await store.close?.().catch(() => undefined);
+        await store.close().catch(() => undefined);
       }),
     );
   }
@@ -468,27 +468,6 @@ export class RedlockStore implements LockStore {
 
 function refused(tally: Tally<AcquireResult>): number {
   return tally.answers.filter(({ value }) => !value.acquired).length;
-}
-
-function renewBatch(
-  store: LockStore,
-  requests: readonly RenewRequest[],
-): Promise<Array<boolean | Error>> {
-  if (store.renewMany) return store.renewMany(requests);
-  return Promise.all(
-    requests.map((r) =>
-      store.renew(r.key, r.owner, r.ttl).catch((error: unknown) => asError(error)),
-    ),
-  );
-}
-
-function subscribe(
-  store: LockStore,
-  key: string,
-  listener: (next: string | undefined) => void,
-): Promise<() => void> {
-  if (!store.onRelease) return Promise.reject(new Error('this node store has no onRelease'));
-  return store.onRelease(key, listener);
 }
 
 /** "2 nodes failed: node 3 (127.0.0.1:7003): …; node 4 (…): …", without any secret. */
