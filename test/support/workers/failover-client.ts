@@ -9,18 +9,22 @@
  *   report { operations, held, unhandled }.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockEngine, LockLostError, type Lock } from '../../../src';
+import { LockEngine, LockLostError, LockTimeoutError, type Lock } from '../../../src';
 import { waitUntil } from '../wait-until';
 import { openTopology, parseTopology } from './store-topology';
 import { collectUnhandledErrors, describeError } from './unhandled-errors';
 import { argument, receive, run, send } from './worker-ipc';
 
 export interface Operation {
+  /** `op:<n>`, also the metadata its acquisition stored with the lock. */
+  id: string;
   key: string;
   startedIn: string;
   endedIn: string;
   /** `'ok'`, or the error's class name and message. */
   outcome: string;
+  /** When it found the lock held: the holder's id, asked right after (null: gone by then). */
+  holder?: string | null;
 }
 
 const unhandled = collectUnhandledErrors();
@@ -52,20 +56,30 @@ run(async () => {
   let phase = 'before';
   let stopped = false;
   const operations: Operation[] = [];
+  let next = 0;
   const loop = async (key: string): Promise<void> => {
     while (!stopped) {
-      const startedIn = phase;
-      let outcome = 'ok';
+      const id = `op:${next++}`;
+      const operation: Operation = { id, key, startedIn: phase, endedIn: '', outcome: 'ok' };
       try {
         // Each store call bounded well below the switch (at least cluster-node-timeout, 1 s).
-        const lock = await engine.acquire(key, { ttl: 5_000, waitTimeout: 0, storeTimeout: 400 });
+        const lock = await engine.acquire(key, {
+          ttl: 2_000,
+          waitTimeout: 0,
+          storeTimeout: 400,
+          metadata: id,
+        });
         await lock.release();
       } catch (error) {
-        outcome = describeError(error);
+        operation.outcome = describeError(error);
+        if (error instanceof LockTimeoutError) {
+          operation.holder = (await engine.inspect(key).catch(() => null))?.metadata ?? null;
+        }
       }
-      operations.push({ key, startedIn, endedIn: phase, outcome });
+      operation.endedIn = phase;
+      operations.push(operation);
       // Failed calls return at once on some errors; do not spin.
-      await sleep(outcome === 'ok' ? 5 : 20);
+      await sleep(operation.outcome === 'ok' ? 5 : 20);
     }
   };
   const loops = keys.loop.map(loop);
