@@ -67,7 +67,7 @@ describeWithLocalRedis(
       // Other slots: every operation succeeded, also those made while the primary was down.
       expect(on(loopOther).filter((o) => o.outcome !== 'ok')).toEqual([]);
       expect(on(loopOther, 'switching').length).toBeGreaterThan(0);
-      // The failed slot: failures are LockStoreErrors, and there were some during the switch.
+      // The failed slot: failures are LockStoreErrors, and there were some during the switch...
       // An attempt given up on may have been granted all the same (its reply lost with the killed
       // primary, or arriving after storeTimeout); its lock then lives until released late or
       // until its ttl. So a later attempt may find the lock busy, but only ever held by such an
@@ -88,11 +88,14 @@ describeWithLocalRedis(
       );
       expect(unexplained).toEqual([]);
       expect(failures.filter((o) => o.startedIn === 'switching').length).toBeGreaterThan(0);
-      // ...and once the client had found the promoted node, every operation succeeded.
+      // Once the client had found the promoted node, the store answered every call (an abandoned
+      // attempt the client still retries may be granted after that: a busy answer, as above).
       const afterSwitch = on(loopFailing, 'switched');
       const firstOk = afterSwitch.findIndex((o) => o.outcome === 'ok');
       expect(firstOk).toBeGreaterThanOrEqual(0);
-      expect(afterSwitch.slice(firstOk).filter((o) => o.outcome !== 'ok')).toEqual([]);
+      const later = afterSwitch.slice(firstOk);
+      expect(later.filter((o) => o.outcome.startsWith('LockStoreError: '))).toEqual([]);
+      expect(later.filter((o) => o.outcome === 'ok').length).toBeGreaterThanOrEqual(3);
 
       const held = report['held'] as Record<
         string,
