@@ -43,6 +43,7 @@ export { RedisLockStore } from './stores/redis-lock-store';
 export type { RedisClient, RedisLockStoreOptions } from './stores/redis-lock-store';
 export { MemoryLockStore } from './stores/memory-lock-store';
 export type { MemoryLockStoreOptions } from './stores/memory-lock-store';
+export { RedlockStore, type RedlockStoreOptions } from './stores/redlock-store';
 
 // decorators
 export { Locked } from './decorators/locked.decorator';

@@ -20,6 +20,7 @@ describe('public surface', () => {
       'Locked',
       'MemoryLockStore',
       'RedisLockStore',
+      'RedlockStore',
       'configureLocks',
       'currentLock',
       'diagnosticsChannels',

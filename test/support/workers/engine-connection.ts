@@ -10,15 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis, { type RedisOptions } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
 import { waitUntil } from '../wait-until';
+import { collectUnhandledErrors } from './unhandled-errors';
 import { argument, receive, run, send } from './worker-ipc';
 
-const unhandled: string[] = [];
-const describe = (value: unknown): string =>
-  value instanceof Error ? `${value.name}: ${value.message}` : String(value);
-process.on('unhandledRejection', (reason) =>
-  unhandled.push(`unhandledRejection ${describe(reason)}`),
-);
-process.on('uncaughtException', (error) => unhandled.push(`uncaughtException ${describe(error)}`));
+const unhandled = collectUnhandledErrors();
 
 /** Bounded wait for a condition the engine or client reaches by itself. */
 const until = (what: string, check: () => boolean): Promise<unknown> =>

@@ -1,26 +1,27 @@
 /**
  * Mutual-exclusion worker: loops `withLock(key)` around a deliberately NON-atomic
  * GET / sleep / SET on a shared counter and logs enter/exit (with its fence) to a Redis list.
- * Args: <redis url> <worker id> <sections> <lock key> <counter key> <events key>
+ * Args: <topology (JSON, see store-topology.ts)> <worker id> <sections> <lock key> <counter key>
+ *   <events key>
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
-import { LockEngine, RedisLockStore } from '../../../src';
+import { LockEngine } from '../../../src';
+import { openTopology, parseTopology } from './store-topology';
 import { argument, receive, run, send } from './worker-ipc';
 
 run(async () => {
-  const url = argument(0, 'redis url');
+  const topology = parseTopology(argument(0, 'topology'));
   const id = argument(1, 'worker id');
   const sections = Number(argument(2, 'sections'));
   const lockKey = argument(3, 'lock key');
   const counterKey = argument(4, 'counter key');
   const eventsKey = argument(5, 'events key');
 
-  const client = new Redis(url);
-  const data = new Redis(url);
-  const store = new RedisLockStore(client);
-  const engine = new LockEngine({ store, prefix: 'lw' });
-  await Promise.all([client.ping(), data.ping()]);
+  const opened = openTopology(topology);
+  const { data } = opened;
+  const engine = new LockEngine({ store: opened.store, prefix: 'lw' });
+  // Connected (a cluster client has its slot map) before the start signal.
+  await Promise.all([data.get(counterKey), engine.isLocked(lockKey)]);
   send({ type: 'ready' });
   await receive('go');
 
@@ -40,8 +41,6 @@ run(async () => {
   }
 
   await engine.close();
-  await store.close();
-  client.disconnect();
-  data.disconnect();
+  await opened.close();
   send({ type: 'done', sections });
 });
