@@ -40,6 +40,10 @@ module.exports = {
     { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/*.test.ts'] },
   ],
   testTimeout: 30_000,
+  // Most suites wait on Redis, child processes and timers rather than the CPU: three workers on
+  // two cores finish in about a third of the time of Jest's default (cores − 1), and the suite
+  // must pass under load anyway (npm run test:loaded).
+  maxWorkers: 3,
   // Lists, after the summary, the suites skipped for want of a redis-server.
   reporters: ['default', '<rootDir>/test/support/redis/skipped-suites-reporter.js'],
 };
