@@ -76,7 +76,13 @@ async function runScenario(url: string, redis: Redis, scenario: Scenario): Promi
     victim.worker.signal('SIGKILL');
     killed = { replica: victim.replica, at: Date.now() };
   }
-  await sleep(allUp + scenario.windowMs - Date.now());
+  // After a kill, stay up long enough for the killed run's lock to lapse and a few ticks to follow,
+  // however late a loaded machine made the kill.
+  const end = Math.max(
+    allUp + scenario.windowMs,
+    killed ? killed.at + RUN_LOCK_TTL + 4_500 : Number.NEGATIVE_INFINITY,
+  );
+  await sleep(end - Date.now());
   for (const { worker } of replicas) {
     if (worker.alive) worker.send({ type: 'close' } satisfies CloseMessage);
   }

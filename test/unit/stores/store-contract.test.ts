@@ -46,7 +46,13 @@ describe('lockStoreContract itself', () => {
     const root = join(__dirname, '../../..');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['-r', '@swc-node/register', 'test/unit/stores/memory-lock-store.contract.node-test.ts'],
+      [
+        '-r',
+        '@swc-node/register',
+        // TAP: the default reporter of a file run directly is TAP on Node 20, spec from Node 23.
+        '--test-reporter=tap',
+        'test/unit/stores/memory-lock-store.contract.node-test.ts',
+      ],
       { cwd: root },
     );
     const count = (name: string): number =>
