@@ -13,6 +13,7 @@ import {
   type LockReleasedEvent,
   type LockStore,
 } from '../../../src';
+import { nextEvent } from '../../support/next-event';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { useRedisServer } from '../../support/redis/use-redis-server';
 import { storeOver } from '../../support/scripted-store';
@@ -149,12 +150,27 @@ function multiKeySuite(fixture: () => Fixture): void {
     const pending = thrownBy(
       engine.acquire(['mk5:a', 'mk5:b'], { waitTimeout: 60_000, signal: controller.signal }),
     );
-    await waitUntil('mk5:a taken', () => f.isSet('mk5:a'));
+    // Waiting for 'b' (it was found busy), so 'a' is held by now.
+    await nextEvent(engine, 'contended');
+    expect(engine.heldCount).toBe(1);
     const reason = new Error('shutting down');
     controller.abort(reason);
     expect(await pending).toBe(reason);
     expect(await f.isSet('mk5:a')).toBe(false);
     expect(engine.heldCount).toBe(0);
+    await holder.release();
+  });
+
+  it('a key lost while a later one is awaited ends the wait with its LockLostError', async () => {
+    const holder = await other.acquire('mk13:b');
+    const pending = thrownBy(engine.acquire(['mk13:a', 'mk13:b'], { waitTimeout: 60_000 }));
+    await nextEvent(engine, 'contended');
+    await engine.forceRelease('mk13:a');
+    const error = await pending;
+    expect(error).toBeInstanceOf(LockLostError);
+    expect((error as LockLostError).key).toBe('mk13:a');
+    expect(engine.heldCount).toBe(0);
+    expect(await f.ownedBy('mk13:b', holder.token)).toBe(true);
     await holder.release();
   });
 
