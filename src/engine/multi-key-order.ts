@@ -27,12 +27,31 @@ export function lockOrder(
   storeKeyOf: (key: string) => string,
   ErrorClass: typeof LockConfigError | typeof LockKeyError = LockConfigError,
 ): OrderedKey[] {
+  validateKeyList(where, keys, ErrorClass);
+  const byName = new Map<string, OrderedKey>();
+  for (const key of keys) {
+    const storeKey = storeKeyOf(key);
+    if (!byName.has(storeKey)) byName.set(storeKey, { key, storeKey });
+  }
+  const ordered = [...byName.values()].map((k) => ({ ...k, bytes: Buffer.from(k.storeKey) }));
+  ordered.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  return ordered.map(({ key, storeKey }) => ({ key, storeKey }));
+}
+
+/**
+ * Check a list of lock keys: not empty, each a valid single key. Throws `LockKeyError` for an
+ * empty list, else `ErrorClass` (naming `where` and the index) as `validateKey` does.
+ */
+export function validateKeyList(
+  where: string,
+  keys: readonly unknown[],
+  ErrorClass: typeof LockConfigError | typeof LockKeyError = LockConfigError,
+): asserts keys is readonly string[] {
   if (keys.length === 0) {
     throw new LockKeyError(
       `${where}: the list of lock keys is empty; give at least one key (a multi-key lock takes all its keys or none).`,
     );
   }
-  const byName = new Map<string, OrderedKey>();
   for (let i = 0; i < keys.length; i += 1) {
     const key = keys[i];
     if (typeof key !== 'string' || key.length === 0) {
@@ -41,12 +60,7 @@ export function lockOrder(
       );
     }
     validateKey(where, key, ErrorClass);
-    const storeKey = storeKeyOf(key);
-    if (!byName.has(storeKey)) byName.set(storeKey, { key, storeKey });
   }
-  const ordered = [...byName.values()].map((k) => ({ ...k, bytes: Buffer.from(k.storeKey) }));
-  ordered.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
-  return ordered.map(({ key, storeKey }) => ({ key, storeKey }));
 }
 
 /** How a list of keys is named in messages: `["a","b"]` (long lists shortened). */
