@@ -7,7 +7,7 @@ import {
   LockNotHeldError,
   LockStoreError,
   LockTimeoutError,
-  MemoryLockStore,
+  type MemoryLockStore,
   type LockAcquiredEvent,
   type LockEngine,
   type LockReleasedEvent,
