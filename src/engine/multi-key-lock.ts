@@ -2,7 +2,10 @@ import { LockConfigError, LockLostError, LockNotHeldError } from './errors';
 import { Lock, type LockBacking } from './lock';
 import { keyListLabel } from './multi-key-order';
 
-/** A part's release failed where nobody awaits it (after a loss, or when undoing a grant). */
+/**
+ * A part's release failed where nobody receives the error (after a loss, when undoing a grant, or
+ * beside another part's failure that `release()` rejects with).
+ */
 export type ReleaseFailed = (key: string, error: unknown) => void;
 
 /**
@@ -106,7 +109,10 @@ export class MultiKeyLease implements LockBacking {
         released &&= result.value && own[i] !== undefined;
       } else {
         released = false;
-        if (!this.#inBackground.has(i)) failure ??= { error: result.reason };
+        if (this.#inBackground.has(i)) return;
+        // The first failure is the rejection; the others still deserve to be heard.
+        if (failure) this.#releaseFailed(this.parts[i]!.key, result.reason);
+        else failure = { error: result.reason };
       }
     });
     if (failure) throw failure.error;
