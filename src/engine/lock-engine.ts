@@ -11,7 +11,7 @@ import { InFlight } from './in-flight';
 import { KeyWaitersMap } from './key-waiters';
 import { LockLease, leaseOf, type Lock } from './lock';
 import { MultiKeyAcquisition } from './multi-key-acquisition';
-import { isKeyList } from './multi-key-order';
+import { isKeyList, keyListLabel } from './multi-key-order';
 import {
   copyAcquireDefaults,
   DEFAULT_CLOSE_TIMEOUT,
@@ -107,7 +107,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       admit: (where) => this.#admit(where),
       refusal: (key) => this.#refusal(undefined, key),
       storeKey: (key) => this.#storeKey(key),
-      resolve: (at, options, spec) => this.#resolve(at, options, spec),
+      resolve: (where, keys, options, spec) => this.#resolve(where, keys, options, spec),
       takeOne: async (key, storeKey, o) =>
         this.#reenter(storeKey) ?? (await this.#acquisition.take(key, storeKey, o))?.lock ?? null,
       run: (body) => this.#running.run(body),
@@ -333,15 +333,24 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   ): [string, ResolvedAcquireOptions] {
     this.#admit(where);
     validateKey(where, key);
-    return [this.#storeKey(key), this.#resolve(`${where}("${key}")`, options, spec)];
+    return [this.#storeKey(key), this.#resolve(where, key, options, spec)];
   }
 
-  /** Check `options` (naming the call `at`) and resolve them against the engine's defaults. */
-  #resolve(at: string, options: WithLockOptions, spec: OptionSpec): ResolvedAcquireOptions {
+  /**
+   * Check `options` and resolve them against the engine's defaults; messages name the call
+   * `where` and its key (or keys).
+   */
+  #resolve(
+    where: string,
+    key: string | readonly string[],
+    options: WithLockOptions,
+    spec: OptionSpec,
+  ): ResolvedAcquireOptions {
     // Only withLock's: the same object passed to acquire must still be refused 'skip'.
     const frozen = spec === withLockSpec && isFrozenOptions(options);
     let resolved = frozen ? this.#resolved.get(options) : undefined;
     if (!resolved) {
+      const at = `${where}(${typeof key === 'string' ? `"${key}"` : keyListLabel(key)})`;
       checkOptions(at, options, spec);
       resolved = resolveAcquireOptions(
         this.#defaults,

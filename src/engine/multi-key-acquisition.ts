@@ -26,8 +26,13 @@ export interface MultiKeyHost {
   /** Why the current call may not take locks (closing), or `undefined`. */
   refusal(key: string): LockConfigError | undefined;
   storeKey(key: string): string;
-  /** Check `options` (naming `at`) and resolve them against the engine's defaults. */
-  resolve(at: string, options: WithLockOptions, spec: OptionSpec): ResolvedAcquireOptions;
+  /** Check `options` (naming `where` and `keys`) and resolve them against the engine's defaults. */
+  resolve(
+    where: string,
+    keys: readonly string[],
+    options: WithLockOptions,
+    spec: OptionSpec,
+  ): ResolvedAcquireOptions;
   /**
    * Take one key as a single-key acquire would (reentrant if this call chain holds it): the
    * lock, or `null` when it was busy and `o.onBusy` is not `'wait'`.
@@ -107,8 +112,9 @@ export class MultiKeyAcquisition {
     const { host } = this;
     host.admit(where);
     const order = lockOrder(where, keys, (key) => host.storeKey(key));
-    const label = keyListLabel(order.map((k) => k.key));
-    return { order, label, o: host.resolve(`${where}(${label})`, options, spec) };
+    const keysInOrder = order.map((k) => k.key);
+    const o = host.resolve(where, keysInOrder, options, spec);
+    return { order, label: keyListLabel(keysInOrder), o };
   }
 
   /**
