@@ -11,9 +11,12 @@ import { parseKeyTemplate, type KeyTemplate } from './key-template';
 
 /**
  * Builds the lock key from the decorated method's arguments. Its parameters are checked by the
- * compiler against the method's, so it can take the same parameters or fewer.
+ * compiler against the method's, so it can take the same parameters or fewer. Returning a list
+ * of keys locks all of them or none (see `engine.withLock` with several keys).
  */
-export type LockKeyFunction<A extends unknown[] = unknown[]> = (...args: A) => string;
+export type LockKeyFunction<A extends unknown[] = unknown[]> = (
+  ...args: A
+) => string | readonly string[];
 
 /**
  * Options of `@Locked`: the key, the engine, and every acquire option of `engine.withLock`.
@@ -27,6 +30,8 @@ export interface LockedOptions<
    * The lock key: a function of the method's arguments, or a template such as
    * `'invoice:{0.id}'` whose `{index.path}` placeholders are read from the arguments and
    * escaped (see the README, "Key templates"). A template without placeholders is a fixed key.
+   * A function may return a list of keys, such as `(from, to) => [\`account:${from}\`,
+   * \`account:${to}\`]`: the method then holds all of them (README, "Several keys at once").
    * @default `${ClassName}.${methodName}` (one lock for the method, whatever the arguments)
    */
   key?: string | LockKeyFunction<A>;

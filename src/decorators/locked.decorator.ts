@@ -1,5 +1,6 @@
 import { LockConfigError, LockKeyError } from '../engine/errors';
 import type { BusyPolicy } from '../engine/options';
+import { isKeyList, validateKeyList } from '../engine/multi-key-order';
 import { describeValue, validateKey } from '../engine/validate';
 import { copyOwnMetadata } from './copy-metadata';
 import { getLockEngine } from './engine-registry';
@@ -172,7 +173,8 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
       if (site.className === undefined) site.locate(this, wrapper);
       const engine = getLockEngine(engineName, site.where);
       const key = keyOf(args);
-      validateKey(site.where, key, LockKeyError);
+      if (isKeyList(key)) validateKeyList(site.where, key, LockKeyError);
+      else validateKey(site.where, key, LockKeyError);
       return engine.withLock(key, () => original.apply(this, args), lockOptions);
     } catch (error) {
       // A Promise-returning method reports every failure through its promise, as thrown.
@@ -187,7 +189,10 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
   return wrapper;
 }
 
-function keyResolver(key: LockedPlan['key'], site: MethodSite): (args: unknown[]) => string {
+function keyResolver(
+  key: LockedPlan['key'],
+  site: MethodSite,
+): (args: unknown[]) => string | readonly string[] {
   if (key === undefined) return () => site.defaultKey;
   if (typeof key === 'function') return (args) => callKeyFunction(key, args, site.where);
   const { constant } = key;
@@ -195,7 +200,11 @@ function keyResolver(key: LockedPlan['key'], site: MethodSite): (args: unknown[]
   return (args) => key.render(args, site.where);
 }
 
-function callKeyFunction(keyFunction: LockKeyFunction, args: unknown[], where: string): string {
+function callKeyFunction(
+  keyFunction: LockKeyFunction,
+  args: unknown[],
+  where: string,
+): string | readonly string[] {
   let key: unknown;
   try {
     key = keyFunction(...args);
@@ -203,9 +212,15 @@ function callKeyFunction(keyFunction: LockKeyFunction, args: unknown[], where: s
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new LockKeyError(`${where}: the key function threw: ${reason}`, { cause });
   }
+  if (isKeyList(key)) {
+    if (key.length > 0) return key;
+    throw new LockKeyError(
+      `${where}: the key function returned an empty list; return a non-empty string or a non-empty list of keys.`,
+    );
+  }
   if (typeof key !== 'string' || key.length === 0) {
     throw new LockKeyError(
-      `${where}: the key function must return a non-empty string, got ${describeValue(key)}.`,
+      `${where}: the key function must return a non-empty string or a list of keys, got ${describeValue(key)}.`,
     );
   }
   return key;

@@ -2,6 +2,7 @@ import { LockBusyError, LockConfigError, LockTimeoutError } from '../../engine/e
 import type { Lock } from '../../engine/lock';
 import type { LockEngine } from '../../engine/lock-engine';
 import { stripUndefined, type AcquireOptions } from '../../engine/options';
+import { keyListLabel } from '../../engine/multi-key-order';
 import { checkOptions, validateKey } from '../../engine/validate';
 import { LOCK_SERVICE_RETRY_DELAY } from '../lock.constants';
 import { LockHandle } from './lock-handle';
@@ -59,17 +60,18 @@ export class LockService {
    * Run `fn` holding the lock on `key` and release it afterwards; resolves `fn`'s value. Rejects
    * with `LockTimeoutError` (busy until `waitTimeout`), `LockBusyError` (`onBusy: 'throw'`) or
    * `LockStoreError` (Redis failed) without calling `fn`. The lock is auto-extended while `fn`
-   * runs unless `autoExtend: false`.
+   * runs unless `autoExtend: false`. Given a list of keys, holds all of them (or none) while
+   * `fn` runs.
    */
   async withLock<T>(
-    key: string,
+    key: string | readonly string[],
     fn: (lock: Lock) => T | PromiseLike<T>,
     options: LockServiceWithLockOptions = {},
   ): Promise<T> {
     // Rejects like every other bad option, rather than throwing before a promise exists.
     if ((options as { onBusy?: unknown } | undefined)?.onBusy === 'skip') {
       throw new LockConfigError(
-        `LockService.withLock("${key}"): option "onBusy" must be 'wait' or 'throw'; use runWithLock to skip a busy lock.`,
+        `LockService.withLock(${typeof key === 'string' ? `"${key}"` : keyListLabel(key)}): option "onBusy" must be 'wait' or 'throw'; use runWithLock to skip a busy lock.`,
       );
     }
     return this.#engine.withLock(key, fn, { ...this.#defaults, ...stripUndefined(options) });
@@ -81,7 +83,7 @@ export class LockService {
    * `{ waitTimeout: 0 }` to make a single attempt. Still rejects if Redis fails.
    */
   async runWithLock<T>(
-    key: string,
+    key: string | readonly string[],
     fn: (lock: Lock) => T | PromiseLike<T>,
     options: LockServiceWithLockOptions = {},
   ): Promise<RunWithLockResult<T>> {
