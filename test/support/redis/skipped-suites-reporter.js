@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Jest reporter: after the summary, lists the suites `describeWithRedis` skipped because there is
+ * Jest reporter: at the end of the run, beside Jest's summary, lists the suites `describeWithRedis` skipped because there is
  * no redis-server (test/support/redis/describe-with-redis.ts marks their names). Plain JavaScript
  * because Jest loads reporters without transforming them.
  */
