@@ -3,8 +3,8 @@ import { hasRedisServer } from './redis-server';
 
 /**
  * Appended to the name of a suite skipped for want of Redis; `skipped-suites-reporter.js` looks
- * for it to list those suites at the end of the run, beside Jest's summary, where nobody can miss them (Jest prints no
- * console output of a file whose tests were all skipped).
+ * for it to list those suites at the end of the run, beside Jest's summary, where nobody can
+ * miss them (Jest prints no console output of a file whose tests were all skipped).
  */
 const SKIPPED_WITHOUT_REDIS = '[skipped: no redis-server]';
 
