@@ -35,10 +35,17 @@ export type LockErrorCode =
 export abstract class LockError extends Error {
   /** Which kind of failure this is; compare it instead of messages, which may change. */
   abstract readonly code: LockErrorCode;
-  /** The lock key involved, without the engine prefix, when there is one. */
+  /**
+   * The lock key involved, without the engine prefix, when there is one.
+   *
+   * @example
+   * engine.acquire('orders:42', { onBusy: 'throw' }).catch((error: LockError) => error.key); // 'orders:42'
+   */
   readonly key: string | undefined;
 
   /**
+   * For lockwarden's own errors and stores: a custom `LockStore` may throw `LockStoreError`.
+   *
    * @param message what happened and what to change
    * @param options `key`: the lock key involved; `cause`: the underlying error, if any
    */

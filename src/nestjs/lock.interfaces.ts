@@ -199,7 +199,14 @@ export interface LockModuleForRootOptions extends LockModuleOptions, LockModuleR
  * LockModule.forRootAsync({ imports: [ConfigModule], useClass: LockConfig });
  */
 export interface LockOptionsFactory {
-  /** The registration's options; may be async (read a secret, connect a client). */
+  /**
+   * The registration's options; may be async (read a secret, connect a client).
+   *
+   * @example
+   * async createLockOptions(): Promise<LockModuleOptions> {
+   *   return { redis: await this.secrets.get('REDIS_URL') };
+   * }
+   */
   createLockOptions(): LockModuleOptions | Promise<LockModuleOptions>;
 }
 

@@ -77,7 +77,11 @@ export class MemoryLockStore implements LockStore {
   #lastTicket = 0;
   #operations = 0;
 
-  /** @param options the store's clock and fence memory; both have defaults */
+  /**
+   * An empty store.
+   *
+   * @param options the store's clock and fence memory; both have defaults
+   */
   constructor(options: MemoryLockStoreOptions = {}) {
     this.#clock = options.clock ?? (() => Date.now());
     this.#fenceGrace = options.fenceGrace ?? DEFAULT_FENCE_GRACE;
@@ -203,6 +207,13 @@ export class MemoryLockStore implements LockStore {
     });
   }
 
+  /**
+   * Drop the release listeners; the locks stay (there is no connection to close).
+   *
+   * @example
+   * await engine.close();
+   * await store.close();
+   */
   close(): Promise<void> {
     this.#listeners.clear();
     return Promise.resolve();

@@ -309,7 +309,14 @@ export class RedlockStore implements LockStore {
     return unsubscribe;
   }
 
-  /** Close what the node stores opened (their subscriber connections), never your clients. */
+  /**
+   * Close what the node stores opened (their subscriber connections), never your clients.
+   *
+   * @example
+   * await engine.close();
+   * await store.close();
+   * await Promise.all(masters.map((client) => client.quit()));
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -14,9 +14,17 @@ import type { LockStore } from '../stores/lock-store';
  * }
  */
 export interface ContractCase {
-  /** What the case checks, as a sentence; unique within a suite. */
+  /**
+   * What the case checks, as a sentence; unique within a suite.
+   * @example
+   * cases.map((c) => c.name).filter((name) => name.includes('fence'));
+   */
   readonly name: string;
-  /** Runs the case on a fresh store; resolves when the store behaved, rejects with why not. */
+  /**
+   * Runs the case on a fresh store; resolves when the store behaved, rejects with why not.
+   * @example
+   * for (const c of cases) test(c.name, c.run); // node:test
+   */
   readonly run: () => Promise<void>;
 }
 
