@@ -59,11 +59,13 @@ export type LockedMethodCheck<
  * decorators alike.
  *
  * @example
+ * ```ts
  * const perInvoice: LockedDecorator<[Invoice], 'wait'> = Locked({ key: 'invoice:{0.id}' });
  * class Billing {
  *   @perInvoice
  *   async charge(invoice: Invoice): Promise<void> {}
  * }
+ * ```
  */
 export interface LockedDecorator<A extends unknown[], B extends BusyPolicy> {
   /** Legacy (`experimentalDecorators`, as NestJS uses). */
