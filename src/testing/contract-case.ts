@@ -38,8 +38,18 @@ export interface ContractCase {
  * };
  */
 export type StoreFactory = () =>
-  | Promise<{ store: LockStore; cleanup?: () => Promise<void> }>
-  | { store: LockStore; cleanup?: () => Promise<void> };
+  | Promise<{
+      /** A store for this case alone (it may share a server with other cases' stores). */
+      store: LockStore;
+      /** Runs after the case, passed or failed: close what the factory opened. */
+      cleanup?: () => Promise<void>;
+    }>
+  | {
+      /** A store for this case alone (it may share a server with other cases' stores). */
+      store: LockStore;
+      /** Runs after the case, passed or failed: close what the factory opened. */
+      cleanup?: () => Promise<void>;
+    };
 
 /**
  * Optional parts of `LockStore`, by the method that provides them.

@@ -101,7 +101,12 @@ export interface SingleInstanceCronLockOptions extends Pick<
    * @example
    * @SingleInstanceCron('0 * * * * *', { name: 'sync', ttl: 30_000, autoExtend: { interval: 5_000 } })
    */
-  autoExtend?: boolean | { interval: number };
+  autoExtend?:
+    | boolean
+    | {
+        /** Renew every this many ms (below the ttl). */
+        interval: number;
+      };
   /**
    * When Redis fails: `'throw'` skips the tick and logs an error (fail closed); `'run'` runs it
    * anyway, unlocked, and logs a warning (every replica may then run it).

@@ -27,7 +27,12 @@ export interface CreateLockOptions extends Pick<
    * @example
    * const lock = locks.createLock('rebuild', { ttl: 30_000, autoExtend: true });
    */
-  autoExtend?: boolean | { interval: number };
+  autoExtend?:
+    | boolean
+    | {
+        /** Renew every this many ms (below the ttl). */
+        interval: number;
+      };
 }
 
 /**
@@ -56,7 +61,18 @@ export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBus
  * if (run.acquired) console.log(run.result); // 42
  */
 export type RunWithLockResult<T> =
-  { acquired: true; result: T } | { acquired: false; result: undefined };
+  | {
+      /** The lock was taken and `fn` ran. */
+      acquired: true;
+      /** What `fn` returned (awaited). */
+      result: T;
+    }
+  | {
+      /** The lock stayed busy: `fn` did not run. */
+      acquired: false;
+      /** Always `undefined`. */
+      result: undefined;
+    };
 
 /**
  * What `LockService.getLockInfo` resolves to; never the owner token.
