@@ -110,7 +110,8 @@ describe('README code blocks taken from examples/', () => {
   it('marks every block whose introduction says it comes from an example', () => {
     const unmarked = blocks
       .filter(
-        (block) => block.source === undefined && /From\s+\[`[^\]]+`\]\(examples\//.test(block.intro),
+        (block) =>
+          block.source === undefined && /From\s+\[`[^\]]+`\]\(examples\//.test(block.intro),
       )
       .map((block) => `line ${block.line}: ${block.intro}`);
     expect(unmarked).toEqual([]);
