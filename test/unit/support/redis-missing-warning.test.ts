@@ -36,6 +36,9 @@ function jestWithoutRedis(ci: boolean): Promise<JestRun> {
   });
 }
 
+// A child Jest takes about a second alone, much longer on a loaded machine.
+jest.setTimeout(150_000);
+
 describe('a run without redis-server', () => {
   it('says loudly, once, which suites were skipped and how to get Redis', async () => {
     const { code, output } = await jestWithoutRedis(false);
