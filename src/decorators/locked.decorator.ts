@@ -12,7 +12,13 @@ import {
 } from './locked-options';
 import { MethodSite, memberName } from './method-site';
 
-/** A method `@Locked` can decorate: one that returns a Promise. */
+/**
+ * A method `@Locked` can decorate: one that returns a Promise.
+ *
+ * @example
+ * const ok: LockableMethod = async (id: string) => id; // returns a Promise
+ * // const no: LockableMethod = (id: string) => id;    // does not compile
+ */
 // `any` because TypeScript's own ClassMethodDecoratorContext constrains methods with it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LockableMethod = (...args: any[]) => Promise<unknown>;
@@ -20,6 +26,13 @@ export type LockableMethod = (...args: any[]) => Promise<unknown>;
 /**
  * `unknown` when options with key parameters `A` and busy policy `B` fit method `M`; otherwise an
  * object type whose property name says what is wrong, which the compiler shows in its error.
+ *
+ * @example
+ * class Accounts {
+ *   // error: '@Locked: the key function must accept the parameters of the decorated method'
+ *   @Locked({ key: (id: number) => `account:${id}` })
+ *   async credit(id: string): Promise<void> {}
+ * }
  */
 export type LockedMethodCheck<
   A extends unknown[],
@@ -28,12 +41,14 @@ export type LockedMethodCheck<
 > = (LockKeyFunction<A> extends LockKeyFunction<Parameters<M>>
   ? unknown
   : {
+      /** The compiler names this property in its error when the key function does not fit. */
       '@Locked: the key function must accept the parameters of the decorated method': Parameters<M>;
     }) &
   ('skip' extends B
     ? undefined extends Awaited<ReturnType<M>>
       ? unknown
       : {
+          /** The compiler names this property in its error when `'skip'` cannot resolve `undefined`. */
           "@Locked: with onBusy 'skip' the method resolves undefined when the lock is busy, so its return type must include undefined": Awaited<
             ReturnType<M>
           >;
@@ -43,6 +58,15 @@ export type LockedMethodCheck<
 /**
  * The decorator `@Locked(...)` returns, for legacy (`experimentalDecorators`) and TC39 standard
  * decorators alike.
+ *
+ * @example
+ * ```ts
+ * const perInvoice: LockedDecorator<[Invoice], 'wait'> = Locked({ key: 'invoice:{0.id}' });
+ * class Billing {
+ *   @perInvoice
+ *   async charge(invoice: Invoice): Promise<void> {}
+ * }
+ * ```
  */
 export interface LockedDecorator<A extends unknown[], B extends BusyPolicy> {
   /** Legacy (`experimentalDecorators`, as NestJS uses). */

@@ -23,6 +23,16 @@ import {
  * kept from the service's first release: `retryDelay` is 250 ms (the engine's is 50) unless the
  * module's `defaults.retryDelay` is set, and `createLock` handles are not auto-extended (the
  * engine's locks are) unless created with `autoExtend`.
+ *
+ * @example
+ * @Injectable()
+ * export class ExportService {
+ *   constructor(private readonly locks: LockService) {}
+ *
+ *   export(id: string): Promise<void> {
+ *     return this.locks.withLock(`export:${id}`, (lock) => this.write(id, lock.signal));
+ *   }
+ * }
  */
 export class LockService {
   readonly #engine: LockEngine;
@@ -36,7 +46,12 @@ export class LockService {
       moduleDefaults.retryDelay === undefined ? { retryDelay: LOCK_SERVICE_RETRY_DELAY } : {};
   }
 
-  /** The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`). */
+  /**
+   * The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`).
+   *
+   * @example
+   * this.locks.engine.on('lost', ({ key }) => this.logger.error(`lost the lock on ${key}`));
+   */
   get engine(): LockEngine {
     return this.#engine;
   }
@@ -44,6 +59,15 @@ export class LockService {
   /**
    * A handle on `key` with `acquire()` / `acquireImmediately()` / `release()` / `extend()`.
    * Creating it does not touch Redis.
+   *
+   * @example
+   * const lock = this.locks.createLock(`export:${id}`, { ttl: 60_000 });
+   * if (!(await lock.acquire())) return;
+   * try {
+   *   await this.write(id);
+   * } finally {
+   *   await lock.release();
+   * }
    */
   createLock(key: string, options: CreateLockOptions = {}): LockHandle {
     validateKey('LockService.createLock', key);
@@ -62,6 +86,9 @@ export class LockService {
    * `LockStoreError` (Redis failed) without calling `fn`. The lock is auto-extended while `fn`
    * runs unless `autoExtend: false`. Given a list of keys, holds all of them (or none) while
    * `fn` runs.
+   *
+   * @example
+   * const report = await this.locks.withLock(`report:${id}`, (lock) => this.build(id, lock.signal));
    */
   async withLock<T>(
     key: string | readonly string[],
@@ -81,6 +108,12 @@ export class LockService {
    * Like `withLock`, but a lock that stays busy is not an error: resolves
    * `{ acquired: false }` without calling `fn`, or `{ acquired: true, result }`. Pass
    * `{ waitTimeout: 0 }` to make a single attempt. Still rejects if Redis fails.
+   *
+   * @example
+   * const { acquired } = await this.locks.runWithLock('cache:refresh', () => this.refresh(), {
+   *   waitTimeout: 0,
+   * });
+   * if (!acquired) this.logger.debug('another replica is refreshing');
    */
   async runWithLock<T>(
     key: string | readonly string[],
@@ -106,17 +139,33 @@ export class LockService {
     }
   }
 
-  /** Whether anyone holds `key` now. */
+  /**
+   * Whether anyone holds `key` now.
+   *
+   * @example
+   * if (await this.locks.isLocked('migration')) throw new ServiceUnavailableException();
+   */
   isLocked(key: string): Promise<boolean> {
     return this.#engine.isLocked(key);
   }
 
-  /** Delete the lock on `key` whoever holds it (operators' escape hatch): `true` if there was one. */
+  /**
+   * Delete the lock on `key` whoever holds it (operators' escape hatch): `true` if there was one.
+   * The holder learns it at its next renewal (its `signal` aborts).
+   *
+   * @example
+   * await this.locks.forceRelease('nightly'); // after making sure its holder is gone
+   */
   forceRelease(key: string): Promise<boolean> {
     return this.#engine.forceRelease(key);
   }
 
-  /** What the store knows about `key`: `{ exists, ttl, fence, metadata }`, never the owner token. */
+  /**
+   * What the store knows about `key`: `{ exists, ttl, fence, metadata }`, never the owner token.
+   *
+   * @example
+   * const info = await this.locks.getLockInfo('nightly');
+   */
   async getLockInfo(key: string): Promise<LockInfoResult> {
     const info = await this.#engine.inspect(key);
     if (!info) return { exists: false, ttl: null, fence: null, metadata: null };
