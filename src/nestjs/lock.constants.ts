@@ -16,6 +16,13 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
  */
 export const LOCK_SERVICE_RETRY_DELAY = 250;
 
+/**
+ * How long a `@SingleInstanceCron` tick's claim outlives the tick's interval, in ms: the lateness
+ * (clock skew plus the delay between naming the tick and the claim reaching Redis) a replica may
+ * have and still find the tick taken instead of running it a second time.
+ */
+export const TICK_CLAIM_GRACE = 60_000;
+
 /** Metadata key under which `@SingleInstanceCron` puts its plan on the wrapped method. */
 export const SINGLE_INSTANCE_CRON_METADATA = 'lockwarden:single-instance-cron';
 

@@ -80,9 +80,9 @@ export interface SingleInstanceCronLockOptions extends Pick<
   lockAtMostFor?: number;
   /**
    * Keep the tick's claim at least this long, in ms, as in ShedLock. The claim already lives one
-   * schedule interval, which is what stops a late replica from running the same tick again;
-   * raise this only if replicas' clocks may disagree by more than that.
-   * @default 0 (the interval to the next tick)
+   * schedule interval plus 60 s, which is what stops a late replica from running the same tick
+   * again; raise this only if replicas' clocks may disagree by more than that.
+   * @default 0 (the interval to the next tick, plus 60 s)
    * @example
    * @SingleInstanceCron('* * * * * *', { name: 'fast', lockAtLeastFor: 5_000 })
    */

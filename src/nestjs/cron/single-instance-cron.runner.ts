@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_ENGINE_NAME, findLockEngine } from '../../decorators/engine-registry';
 import { LockStoreError } from '../../engine/errors';
+import { TICK_CLAIM_GRACE } from '../lock.constants';
 import { registrationOf, type LockRegistration } from '../lock-registration';
 import type { SingleInstanceCronPlan } from './single-instance-cron.options';
 
@@ -50,12 +51,14 @@ async function runTick(
   const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
 
   // The claim is never released: a replica that reaches this tick late, even after the run
-  // finished, must still find it taken. It expires after one interval (the next tick has its
-  // own claim), or lockAtLeastFor if longer.
+  // finished, must still find it taken. A replica names this tick while its clock is within half
+  // an interval of it, but its claim can reach Redis later than that (clock skew, a loaded event
+  // loop, a slow network): so the claim lives one interval plus TICK_CLAIM_GRACE (the next tick has
+  // its own claim), or lockAtLeastFor if longer.
   let claimed: boolean;
   try {
     const claim = await engine.claim(`${plan.key}:tick:${tick.at}`, {
-      ttl: Math.max(plan.lockAtLeastFor, tick.interval),
+      ttl: Math.max(plan.lockAtLeastFor, tick.interval + TICK_CLAIM_GRACE),
       ...plan.claimOptions,
     });
     claimed = claim !== null;
