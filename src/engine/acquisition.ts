@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { backoffDelay } from './backoff';
 import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
 import type { EmitEvent } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
 import { LockLease } from './lock';
+import { newOwnerToken } from './owner-token';
 import type { ResolvedAcquireOptions } from './options';
 import type { StoreCalls } from './store-calls';
 import { Waiter } from './waiter';
@@ -59,7 +59,7 @@ export class Acquisition {
         { key },
       );
     }
-    const token = randomBytes(16).toString('base64url');
+    const token = newOwnerToken();
     const startedAt = Date.now();
     const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
     // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at

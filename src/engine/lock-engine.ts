@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LockInfo, LockStore } from '../stores/lock-store';
 import { Acquisition } from './acquisition';
@@ -26,6 +25,7 @@ import {
   type StoreErrorPolicy,
   type WithLockOptions,
 } from './options';
+import { newOwnerToken } from './owner-token';
 import { StoreCalls } from './store-calls';
 import { storeKeyOf } from './store-key';
 import {
@@ -203,7 +203,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     checkOptions(`${where}("${key}")`, options, claimSpec);
     const { ttl, metadata = DEFAULT_METADATA, storeTimeout = this.#storeTimeout } = options;
     const storeKey = this.#storeKey(key);
-    const token = randomBytes(16).toString('base64url');
+    const token = newOwnerToken();
     const calls = this.#calls;
     const result = await calls.run(
       'acquire',

@@ -59,7 +59,14 @@ export function leaseOf(lock: Lock): LockLease | undefined {
  */
 export class LockLease {
   readonly lock: Lock;
-  readonly controller = new AbortController();
+  /**
+   * Made when someone first reads `lock.signal`: most locks are never watched, and an
+   * `AbortController` plus the `AbortError` its `abort()` builds (with a stack) cost more than the
+   * rest of an uncontended lock's bookkeeping.
+   */
+  #controller: AbortController | undefined;
+  /** Why the lease ended, once it did (`undefined`: released, an `AbortError`). */
+  #lostError: LockLostError | undefined;
   state: LeaseState = 'held';
   /** Reentrant holds; the store lock is released when the last one is. */
   holds = 1;
@@ -91,6 +98,16 @@ export class LockLease {
     this.nextRenewAt = acquiredAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.lock = new Lock(this);
     if (!host) this.state = 'released';
+  }
+
+  /** Aborts when the lease is lost (with its `LockLostError`) or released (an `AbortError`). */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.state === 'lost') this.#controller.abort(this.#lostError);
+      else if (this.state === 'released' && this.host) this.#controller.abort();
+    }
+    return this.#controller.signal;
   }
 
   /** The renewal period for the latest ttl, or `null` without auto-extension. */
@@ -142,7 +159,8 @@ export class LockLease {
     if (this.state !== 'held') return error;
     this.state = 'lost';
     this.#uncertain = [];
-    this.controller.abort(error);
+    this.#lostError = error;
+    this.#controller?.abort(error);
     this.host?.leaseLost(this, error);
     return error;
   }
@@ -181,7 +199,7 @@ export class LockLease {
     const wasLost = this.state === 'lost';
     this.state = 'released';
     this.holds = 0;
-    if (!this.controller.signal.aborted) this.controller.abort();
+    if (this.#controller && !this.#controller.signal.aborted) this.#controller.abort();
     let released: boolean;
     try {
       // Even a lost lock may still be ours in the store; compare-and-delete is always safe.
@@ -237,7 +255,7 @@ export class Lock implements AsyncDisposable {
 
   /** Aborts when the lock is lost (reason: `LockLostError`) or released (`AbortError`). */
   get signal(): AbortSignal {
-    return this.#lease.controller.signal;
+    return this.#lease.signal;
   }
 
   /**
