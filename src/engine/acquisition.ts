@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
-import type { EmitEvent } from './events';
+import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
 import { LockLease } from './lock';
@@ -29,6 +29,7 @@ export interface AcquisitionHost {
   /** Whether the current call runs inside one of the engine's running `withLock` bodies. */
   nested(): boolean;
   readonly emit: EmitEvent;
+  readonly observed: EventObserved;
 }
 
 type Attempt =
@@ -202,7 +203,8 @@ export class Acquisition {
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );
     if (!result.acquired) {
-      host.emit('contended', { key, holderTtl: result.ttl, attempt });
+      if (host.observed('contended'))
+        host.emit('contended', { key, holderTtl: result.ttl, attempt });
       return result;
     }
     const lease = new LockLease(
@@ -224,13 +226,15 @@ export class Acquisition {
       if (o.signal?.aborted) throw o.signal.reason;
       throw refusal as LockConfigError;
     }
-    host.emit('acquired', {
-      key,
-      fence: result.fence,
-      attempts: attempt,
-      waitedMs: sentAt - startedAt,
-      ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
-    });
+    if (host.observed('acquired')) {
+      host.emit('acquired', {
+        key,
+        fence: result.fence,
+        attempts: attempt,
+        waitedMs: sentAt - startedAt,
+        ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
+      });
+    }
     return { acquired: true, lease };
   }
 

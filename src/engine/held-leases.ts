@@ -1,5 +1,5 @@
 import type { LockLostError } from './errors';
-import type { EmitEvent } from './events';
+import type { EmitEvent, EventObserved } from './events';
 import type { LeaseHost, LockLease } from './lock';
 import { RenewalScheduler } from './renewal-scheduler';
 import { boundStoreCall } from './store-call-bound';
@@ -16,6 +16,7 @@ export class HeldLeases implements LeaseHost {
   constructor(
     private readonly calls: StoreCalls,
     private readonly emit: EmitEvent,
+    private readonly observed: EventObserved,
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
   ) {
@@ -70,12 +71,13 @@ export class HeldLeases implements LeaseHost {
 
   leaseExtended(lease: LockLease, ttl: number): void {
     this.#scheduler.touch(lease);
+    if (!this.observed('extended')) return;
     this.emit('extended', { key: lease.key, fence: lease.fence, ttl, expiresAt: lease.deadline });
   }
 
   leaseReleased(lease: LockLease, released: boolean): void {
     this.#forget(lease);
-    if (!released) return;
+    if (!released || !this.observed('released')) return;
     const heldMs = Date.now() - lease.acquiredAt;
     this.emit('released', { key: lease.key, fence: lease.fence, heldMs });
   }

@@ -4,7 +4,7 @@ import type { LockInfo, LockStore } from '../stores/lock-store';
 import { Acquisition } from './acquisition';
 import { findHeldInContext, insideBodyOf, lockContext, reentrancyScope } from './context';
 import { LockBusyError, LockConfigError, LockStoreError } from './errors';
-import { publishEvent, type EmitEvent, type LockEngineEvents } from './events';
+import { isObserved, publishEvent, type EmitEvent, type LockEngineEvents } from './events';
 import { HeldLeases } from './held-leases';
 import { InFlight } from './in-flight';
 import { KeyWaitersMap } from './key-waiters';
@@ -86,7 +86,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     this.#scope = reentrancyScope(store, prefix);
     const calls = (this.#calls = new StoreCalls(store, logger));
     this.#waiters = new KeyWaitersMap(calls, (event) => this.#emit('error', event));
-    this.#held = new HeldLeases(calls, this.#emit, (storeKey) => this.#waiters.wakeHead(storeKey));
+    const observed = (event: keyof LockEngineEvents): boolean => isObserved(this, event);
+    this.#held = new HeldLeases(calls, this.#emit, observed, (storeKey) =>
+      this.#waiters.wakeHead(storeKey),
+    );
     this.#acquisition = new Acquisition({
       calls,
       waiters: this.#waiters,
@@ -94,6 +97,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       refusal: (key) => this.#refusal(undefined, key),
       nested: () => insideBodyOf(this),
       emit: this.#emit,
+      observed,
     });
   }
 

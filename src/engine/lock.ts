@@ -27,7 +27,8 @@ export interface LeaseSend {
   readonly ttl: number;
 }
 
-const leases = new WeakMap<Lock, LockLease>();
+/** Set by {@link Lock}'s static block: reads a handle's lease (no WeakMap entry per lock). */
+let leaseOfLock: (lock: Lock) => LockLease | undefined;
 
 /**
  * The renewal period of a lock whose latest ttl is `ttl`, or `null` without renewal. A given
@@ -42,7 +43,7 @@ function renewIntervalFor(renewal: Renewal, ttl: number): number | null {
 
 /** The lease behind a lock handle. */
 export function leaseOf(lock: Lock): LockLease | undefined {
-  return leases.get(lock);
+  return leaseOfLock(lock);
 }
 
 /**
@@ -77,9 +78,12 @@ export class LockLease {
   /** One scheduled renewal in flight at most. */
   renewing = false;
   #sent = 0;
-  #confirmed: LeaseSend;
-  /** Sends newer than `#confirmed` whose outcome is unknown, in send order. */
-  #uncertain: LeaseSend[] = [];
+  /** The last confirmed send (the acquire at first), kept as fields: one object less per lock. */
+  #confirmedSeq = 0;
+  #confirmedAt: number;
+  #confirmedTtl: number;
+  /** Sends newer than the confirmed one whose outcome is unknown, in send order. */
+  #uncertain: LeaseSend[] | undefined;
 
   constructor(
     readonly host: LeaseHost | null,
@@ -94,7 +98,8 @@ export class LockLease {
     readonly acquiredAt: number,
   ) {
     this.ttl = ttl;
-    this.#confirmed = { seq: 0, sentAt: acquiredAt, ttl };
+    this.#confirmedAt = acquiredAt;
+    this.#confirmedTtl = ttl;
     this.nextRenewAt = acquiredAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.lock = new Lock(this);
     if (!host) this.state = 'released';
@@ -117,7 +122,8 @@ export class LockLease {
 
   /** Local deadline (epoch ms); see the class comment. */
   get deadline(): number {
-    let deadline = this.#confirmed.sentAt + this.#confirmed.ttl;
+    let deadline = this.#confirmedAt + this.#confirmedTtl;
+    if (this.#uncertain === undefined) return deadline;
     for (const send of this.#uncertain) deadline = Math.min(deadline, send.sentAt + send.ttl);
     return deadline;
   }
@@ -125,15 +131,18 @@ export class LockLease {
   /** Record a renewal for `ttl` ms that is about to be sent. */
   send(ttl: number): LeaseSend {
     const send = { seq: ++this.#sent, sentAt: Date.now(), ttl };
-    this.#uncertain.push(send);
+    (this.#uncertain ??= []).push(send);
     return send;
   }
 
   /** The store confirmed `send`. An older send confirmed late changes nothing. */
   confirm(send: LeaseSend): void {
-    if (this.state !== 'held' || send.seq <= this.#confirmed.seq) return;
-    this.#confirmed = send;
-    this.#uncertain = this.#uncertain.filter((other) => other.seq > send.seq);
+    if (this.state !== 'held' || send.seq <= this.#confirmedSeq) return;
+    this.#confirmedSeq = send.seq;
+    this.#confirmedAt = send.sentAt;
+    this.#confirmedTtl = send.ttl;
+    const newer = this.#uncertain?.filter((other) => other.seq > send.seq);
+    this.#uncertain = newer?.length ? newer : undefined;
     this.nextRenewAt = send.sentAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.host?.leaseExtended(this, send.ttl);
   }
@@ -158,7 +167,7 @@ export class LockLease {
     const error = new LockLostError(`Lock "${this.key}" was lost: ${reason}.`, { key: this.key });
     if (this.state !== 'held') return error;
     this.state = 'lost';
-    this.#uncertain = [];
+    this.#uncertain = undefined;
     this.#lostError = error;
     this.#controller?.abort(error);
     this.host?.leaseLost(this, error);
@@ -229,10 +238,13 @@ export class LockLease {
 export class Lock implements AsyncDisposable {
   readonly #lease: LockLease;
 
+  static {
+    leaseOfLock = (lock) => (#lease in lock ? lock.#lease : undefined);
+  }
+
   /** @internal Created by `LockEngine`. */
   constructor(lease: LockLease) {
     this.#lease = lease;
-    leases.set(this, lease);
   }
 
   /** The lock's key, without the engine prefix. */

@@ -48,9 +48,13 @@ export class RenewalScheduler {
     this.#arm(Math.min(lease.nextRenewAt, lease.deadline));
   }
 
+  /**
+   * Stop tracking `lease`. The timer stays armed even when none is left (it is `unref`'d, and a
+   * wake-up with nothing due does nothing): a lock taken and released in a loop then costs no
+   * timer of its own.
+   */
   delete(lease: LockLease): void {
     this.#leases.delete(lease);
-    if (this.#leases.size === 0) this.#disarm();
   }
 
   /** The lease's timing changed (e.g. extended by hand). */
