@@ -2,8 +2,8 @@ import type { ScriptCall } from './redis-port';
 
 interface Queued {
   readonly call: ScriptCall;
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
 }
 
 /**
