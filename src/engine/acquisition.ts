@@ -159,7 +159,10 @@ export class Acquisition {
               ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
               : backoffDelay(o.retryDelay, Math.max(1, attempts)),
           );
-          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
+          // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
+          // waking right then (and at once again on a 0) takes the lock within about a round
+          // trip of its expiry, where + 1 ms and a timer's own lateness cost twice that.
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl);
         }
         await waiter.sleep(sleep);
         if (fair || waiters.head === waiter) attemptNow = true;
