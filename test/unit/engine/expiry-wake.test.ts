@@ -12,12 +12,10 @@ describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
     const takenAt: number[] = [];
     const start = Date.now();
     // A long backoff, so only the holder's remaining ttl can wake the waiter in time.
-    const waiting = engine
-      .acquire('k', { retryDelay: 5_000, waitTimeout: 10_000 })
-      .then((lock) => {
-        takenAt.push(Date.now() - start);
-        return lock;
-      });
+    const waiting = engine.acquire('k', { retryDelay: 5_000, waitTimeout: 10_000 }).then((lock) => {
+      takenAt.push(Date.now() - start);
+      return lock;
+    });
     await jest.advanceTimersByTimeAsync(299);
     expect(takenAt).toEqual([]);
     await jest.advanceTimersByTimeAsync(1);
