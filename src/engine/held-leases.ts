@@ -20,13 +20,18 @@ export class HeldLeases implements LeaseHost {
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
   ) {
-    this.#scheduler = new RenewalScheduler(calls.store, {
-      bound: (call, timeoutMs, onLate) => boundStoreCall(call, { timeoutMs, onLate, unref: true }),
-      renewalFailed: (lease, cause) => {
-        const error = calls.error('renew', lease.key, cause, lease.token);
-        emit('error', { key: lease.key, operation: 'renew', error });
+    this.#scheduler = new RenewalScheduler(
+      calls.store,
+      {
+        bound: (call, timeoutMs, onLate) =>
+          boundStoreCall(call, { timeoutMs, onLate, unref: true }),
+        renewalFailed: (lease, cause) => {
+          const error = calls.error('renew', lease.key, cause, lease.token);
+          emit('error', { key: lease.key, operation: 'renew', error });
+        },
       },
-    });
+      this.#byKey,
+    );
   }
 
   get size(): number {
@@ -89,7 +94,6 @@ export class HeldLeases implements LeaseHost {
 
   #forget(lease: LockLease): void {
     if (this.#byKey.get(lease.storeKey) === lease) this.#byKey.delete(lease.storeKey);
-    this.#scheduler.delete(lease);
     this.ended(lease.storeKey);
   }
 }
