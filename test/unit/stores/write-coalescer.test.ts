@@ -57,12 +57,12 @@ describe('WriteCoalescer', () => {
   it('never lets a later call overtake gathered ones', async () => {
     const conn = fakeConnection();
     const writer = new WriteCoalescer(conn.one, conn.many);
-    const first = writer.run(call('a'));
-    void writer.run(call('b'));
+    void writer.run(call('a'));
+    // 'a' is answered; before 'b' (made afterwards) is written, 'c' comes, with nothing in
+    // flight any more: it must follow 'b', not go first.
     conn.replyAll();
-    await first;
-    // 'a' answered, but 'b' still waits for its write: 'c' must follow it, not go first.
-    void writer.run(call('c'));
+    void Promise.resolve().then(() => writer.run(call('c')));
+    void writer.run(call('b'));
     await turn();
     expect(conn.writes).toEqual([['a'], ['b', 'c']]);
   });
