@@ -44,6 +44,6 @@ module.exports = {
   // two cores finish in about a third of the time of Jest's default (cores − 1), and the suite
   // must pass under load anyway (npm run test:loaded).
   maxWorkers: 3,
-  // Lists, after the summary, the suites skipped for want of a redis-server.
+  // Lists, at the end of the run, the suites skipped for want of a redis-server.
   reporters: ['default', '<rootDir>/test/support/redis/skipped-suites-reporter.js'],
 };

@@ -2,7 +2,7 @@
 // Run: node -r @swc-node/register examples/plain-typescript.ts
 // Locks live in an in-process MemoryLockStore, or in Redis when REDIS_URL is set.
 import { setTimeout as pause } from 'node:timers/promises';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   configureLocks,
   currentLock,

@@ -2,7 +2,7 @@
 // each Redis topology. The integration tests run them on real topologies (a server, Sentinel, a
 // 6-node cluster, 5 independent masters).
 import type { DynamicModule } from '@nestjs/common';
-import Redis, { Cluster, type ClusterNode, type SentinelAddress } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type SentinelAddress } from 'ioredis';
 import { LockEngine, RedisLockStore, RedlockStore, type LockStore } from 'lockwarden';
 import { LockModule } from 'lockwarden/nestjs';
 

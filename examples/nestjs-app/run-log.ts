@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { EXAMPLE_CONFIG, type ExampleConfig } from './config';
 
 /** One line of the run log. */

@@ -6,11 +6,22 @@ export const DEFAULT_ENGINE_NAME = 'default';
 
 const engines = new Map<string, LockEngine>();
 
-/** Options of {@link configureLocks}. */
+/**
+ * Options of {@link configureLocks}.
+ *
+ * @example
+ * configureLocks(reportsEngine, { name: 'reports' });
+ */
 export interface ConfigureLocksOptions {
   /**
    * Register the engine under this name, for `@Locked({ engine: name })`.
    * @default 'default'
+   * @example
+   * configureLocks(new LockEngine({ store: billingStore }), { name: 'billing' });
+   * class Invoices {
+   *   @Locked({ engine: 'billing' })
+   *   async close(): Promise<void> {}
+   * }
    */
   name?: string;
 }
@@ -35,7 +46,17 @@ export function configureLocks(engine: LockEngine, options: ConfigureLocksOption
   engines.set(name, engine);
 }
 
-/** Forget a registered engine (only if `engine` is given, when it is still the one registered). */
+/**
+ * Forget a registered engine (only if `engine` is given, when it is still the one registered).
+ * `@Locked` methods that use the name then reject with `LockConfigError` until one is registered
+ * again.
+ *
+ * @example
+ * configureLocks(engine);
+ * // ... at shutdown, or between tests:
+ * unregisterLockEngine('default', engine);
+ * await engine.close();
+ */
 export function unregisterLockEngine(
   name: string = DEFAULT_ENGINE_NAME,
   engine?: LockEngine,

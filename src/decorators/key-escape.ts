@@ -16,9 +16,16 @@ function escapeChar(char: string): string {
 }
 
 /**
- * Escape a value for a key template. The mapping is injective (`%` itself is escaped), and its
- * output never contains a {@link isKeySeparator separator}, so a template that separates its
- * placeholders gives different keys for different values.
+ * Escape a value for a key, as key templates do. The mapping is injective (`%` itself is
+ * escaped), and its output never contains an ASCII separator such as `:` or `/`, so keys that
+ * separate their values give different keys for different values.
+ *
+ * @example
+ * escapeKeyValue('a:b'); // 'a%3Ab'
+ * class Accounts {
+ *   @Locked({ key: (owner: string, id: string) => `account:${escapeKeyValue(owner)}:${escapeKeyValue(id)}` })
+ *   async close(owner: string, id: string): Promise<void> {}
+ * }
  */
 export function escapeKeyValue(value: string): string {
   return UNSAFE.test(value) ? value.replace(UNSAFE_ALL, escapeChar) : value;

@@ -1,5 +1,6 @@
 import { LockConfigError, LockKeyError } from '../engine/errors';
 import type { BusyPolicy } from '../engine/options';
+import { isKeyList, validateKeyList } from '../engine/multi-key-order';
 import { describeValue, validateKey } from '../engine/validate';
 import { copyOwnMetadata } from './copy-metadata';
 import { getLockEngine } from './engine-registry';
@@ -11,7 +12,13 @@ import {
 } from './locked-options';
 import { MethodSite, memberName } from './method-site';
 
-/** A method `@Locked` can decorate: one that returns a Promise. */
+/**
+ * A method `@Locked` can decorate: one that returns a Promise.
+ *
+ * @example
+ * const ok: LockableMethod = async (id: string) => id; // returns a Promise
+ * // const no: LockableMethod = (id: string) => id;    // does not compile
+ */
 // `any` because TypeScript's own ClassMethodDecoratorContext constrains methods with it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LockableMethod = (...args: any[]) => Promise<unknown>;
@@ -19,6 +26,13 @@ export type LockableMethod = (...args: any[]) => Promise<unknown>;
 /**
  * `unknown` when options with key parameters `A` and busy policy `B` fit method `M`; otherwise an
  * object type whose property name says what is wrong, which the compiler shows in its error.
+ *
+ * @example
+ * class Accounts {
+ *   // error: '@Locked: the key function must accept the parameters of the decorated method'
+ *   @Locked({ key: (id: number) => `account:${id}` })
+ *   async credit(id: string): Promise<void> {}
+ * }
  */
 export type LockedMethodCheck<
   A extends unknown[],
@@ -27,12 +41,14 @@ export type LockedMethodCheck<
 > = (LockKeyFunction<A> extends LockKeyFunction<Parameters<M>>
   ? unknown
   : {
+      /** The compiler names this property in its error when the key function does not fit. */
       '@Locked: the key function must accept the parameters of the decorated method': Parameters<M>;
     }) &
   ('skip' extends B
     ? undefined extends Awaited<ReturnType<M>>
       ? unknown
       : {
+          /** The compiler names this property in its error when `'skip'` cannot resolve `undefined`. */
           "@Locked: with onBusy 'skip' the method resolves undefined when the lock is busy, so its return type must include undefined": Awaited<
             ReturnType<M>
           >;
@@ -42,6 +58,15 @@ export type LockedMethodCheck<
 /**
  * The decorator `@Locked(...)` returns, for legacy (`experimentalDecorators`) and TC39 standard
  * decorators alike.
+ *
+ * @example
+ * ```ts
+ * const perInvoice: LockedDecorator<[Invoice], 'wait'> = Locked({ key: 'invoice:{0.id}' });
+ * class Billing {
+ *   @perInvoice
+ *   async charge(invoice: Invoice): Promise<void> {}
+ * }
+ * ```
  */
 export interface LockedDecorator<A extends unknown[], B extends BusyPolicy> {
   /** Legacy (`experimentalDecorators`, as NestJS uses). */
@@ -172,7 +197,8 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
       if (site.className === undefined) site.locate(this, wrapper);
       const engine = getLockEngine(engineName, site.where);
       const key = keyOf(args);
-      validateKey(site.where, key, LockKeyError);
+      if (isKeyList(key)) validateKeyList(site.where, key, LockKeyError);
+      else validateKey(site.where, key, LockKeyError);
       return engine.withLock(key, () => original.apply(this, args), lockOptions);
     } catch (error) {
       // A Promise-returning method reports every failure through its promise, as thrown.
@@ -187,7 +213,10 @@ function wrap(original: Method, options: unknown, site: MethodSite): Method {
   return wrapper;
 }
 
-function keyResolver(key: LockedPlan['key'], site: MethodSite): (args: unknown[]) => string {
+function keyResolver(
+  key: LockedPlan['key'],
+  site: MethodSite,
+): (args: unknown[]) => string | readonly string[] {
   if (key === undefined) return () => site.defaultKey;
   if (typeof key === 'function') return (args) => callKeyFunction(key, args, site.where);
   const { constant } = key;
@@ -195,7 +224,11 @@ function keyResolver(key: LockedPlan['key'], site: MethodSite): (args: unknown[]
   return (args) => key.render(args, site.where);
 }
 
-function callKeyFunction(keyFunction: LockKeyFunction, args: unknown[], where: string): string {
+function callKeyFunction(
+  keyFunction: LockKeyFunction,
+  args: unknown[],
+  where: string,
+): string | readonly string[] {
   let key: unknown;
   try {
     key = keyFunction(...args);
@@ -203,9 +236,15 @@ function callKeyFunction(keyFunction: LockKeyFunction, args: unknown[], where: s
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new LockKeyError(`${where}: the key function threw: ${reason}`, { cause });
   }
+  if (isKeyList(key)) {
+    if (key.length > 0) return key;
+    throw new LockKeyError(
+      `${where}: the key function returned an empty list; return a non-empty string or a non-empty list of keys.`,
+    );
+  }
   if (typeof key !== 'string' || key.length === 0) {
     throw new LockKeyError(
-      `${where}: the key function must return a non-empty string, got ${describeValue(key)}.`,
+      `${where}: the key function must return a non-empty string or a list of keys, got ${describeValue(key)}.`,
     );
   }
   return key;

@@ -9,6 +9,8 @@ import { HeldLeases } from './held-leases';
 import { InFlight } from './in-flight';
 import { KeyWaitersMap } from './key-waiters';
 import { LockLease, leaseOf, type Lock } from './lock';
+import { MultiKeyAcquisition } from './multi-key-acquisition';
+import { isKeyList, keyListLabel } from './multi-key-order';
 import {
   copyAcquireDefaults,
   DEFAULT_CLOSE_TIMEOUT,
@@ -68,6 +70,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   readonly #calls: StoreCalls;
   readonly #waiters: KeyWaitersMap;
   readonly #acquisition: Acquisition;
+  readonly #multiKey: MultiKeyAcquisition;
   /** Frozen `withLock` options objects (such as `@Locked`'s) are checked and resolved once. */
   readonly #resolved = new WeakMap<object, ResolvedAcquireOptions>();
   #state: 'open' | 'draining' | 'closed' = 'open';
@@ -99,6 +102,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       emit: this.#emit,
       observed,
     });
+    this.#multiKey = new MultiKeyAcquisition({
+      engine: this,
+      scope: this.#scope,
+      logger,
+      onStoreError: this.#onStoreError,
+      emit: this.#emit,
+      admit: (where) => this.#admit(where),
+      refusal: (key) => this.#refusal(undefined, key),
+      storeKey: (key) => this.#storeKey(key),
+      resolve: (where, keys, options, spec) => this.#resolve(where, keys, options, spec),
+      takeOne: async (key, storeKey, o) =>
+        this.#reenter(storeKey) ?? (await this.#acquisition.take(key, storeKey, o))?.lock ?? null,
+      run: (body) => this.#running.run(body),
+    });
   }
 
   /** Number of locks this engine holds right now. */
@@ -116,11 +133,15 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * `LockTimeoutError` when the wait runs out, `LockBusyError` with `onBusy: 'throw'`,
    * `LockStoreError` when the store fails, or the signal's reason when `signal` aborts.
    *
+   * Given a list of keys, takes all of them or none (see the README, "Several keys at once"):
+   * one `Lock` whose `keys` lists them, renewed, lost and released as one.
+   *
    * @example
    * const lock = await engine.acquire('orders:42', { ttl: 10_000 });
    * try { await work(lock.signal); } finally { await lock.release(); }
    */
-  async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+  async acquire(key: string | readonly string[], options: AcquireOptions = {}): Promise<Lock> {
+    if (isKeyList(key)) return this.#multiKey.acquire(key, options);
     const [storeKey, resolved] = this.#prepare('LockEngine.acquire', key, options, acquireSpec);
     const reentrant = this.#reenter(storeKey);
     if (reentrant) return reentrant;
@@ -129,8 +150,15 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     return lease.lock;
   }
 
-  /** One attempt: the lock, or `null` if someone else holds it. */
-  async tryAcquire(key: string, options: AcquireOptions = {}): Promise<Lock | null> {
+  /**
+   * One attempt: the lock, or `null` if someone else holds it. Given a list of keys: one attempt
+   * per key, all of them or `null` (with none kept).
+   */
+  async tryAcquire(
+    key: string | readonly string[],
+    options: AcquireOptions = {},
+  ): Promise<Lock | null> {
+    if (isKeyList(key)) return this.#multiKey.tryAcquire(key, options);
     const [storeKey, resolved] = this.#prepare('LockEngine.tryAcquire', key, options, acquireSpec);
     const reentrant = this.#reenter(storeKey);
     if (reentrant) return reentrant;
@@ -147,23 +175,24 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * await engine.withLock('orders:42', async (lock) => charge(order, lock.signal), { ttl: 10_000 });
    */
   withLock<T>(
-    key: string,
+    key: string | readonly string[],
     fn: (lock: Lock) => T | PromiseLike<T>,
     options?: WithLockOptions & { onBusy?: Exclude<BusyPolicy, 'skip'> },
   ): Promise<T>;
   withLock<T>(
-    key: string,
+    key: string | readonly string[],
     fn: (lock: Lock) => T | PromiseLike<T>,
     options: WithLockOptions,
   ): Promise<T | undefined>;
   async withLock<T>(
-    key: string,
+    key: string | readonly string[],
     fn: (lock: Lock) => T | PromiseLike<T>,
     options: WithLockOptions = {},
   ): Promise<T | undefined> {
     if (typeof fn !== 'function') {
       throw new LockConfigError(`LockEngine.withLock: the second argument must be a function.`);
     }
+    if (isKeyList(key)) return this.#multiKey.withLock(key, fn, options);
     const [storeKey, resolved] = this.#prepare('LockEngine.withLock', key, options, withLockSpec);
     const reentrant = this.#reenter(storeKey);
     if (reentrant) return this.#runHolding(reentrant, storeKey, fn);
@@ -308,11 +337,24 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   ): [string, ResolvedAcquireOptions] {
     this.#admit(where);
     validateKey(where, key);
+    return [this.#storeKey(key), this.#resolve(where, key, options, spec)];
+  }
+
+  /**
+   * Check `options` and resolve them against the engine's defaults; messages name the call
+   * `where` and its key (or keys).
+   */
+  #resolve(
+    where: string,
+    key: string | readonly string[],
+    options: WithLockOptions,
+    spec: OptionSpec,
+  ): ResolvedAcquireOptions {
     // Only withLock's: the same object passed to acquire must still be refused 'skip'.
     const frozen = spec === withLockSpec && isFrozenOptions(options);
     let resolved = frozen ? this.#resolved.get(options) : undefined;
     if (!resolved) {
-      const at = `${where}("${key}")`;
+      const at = `${where}(${typeof key === 'string' ? `"${key}"` : keyListLabel(key)})`;
       checkOptions(at, options, spec);
       resolved = resolveAcquireOptions(
         this.#defaults,
@@ -323,7 +365,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       if (typeof resolved.renewal === 'number') checkInterval(at, resolved.renewal, resolved.ttl);
       if (frozen) this.#resolved.set(options, resolved);
     }
-    return [this.#storeKey(key), resolved];
+    return resolved;
   }
 
   #storeKey(key: string): string {

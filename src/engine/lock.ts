@@ -31,6 +31,25 @@ export interface LeaseSend {
 let leaseOfLock: (lock: Lock) => LockLease | undefined;
 
 /**
+ * What a {@link Lock} handle shows and drives: one key's {@link LockLease}, or the set of leases
+ * of a multi-key lock (`multi-key-lock.ts`), which adds `keys` and `fences`.
+ */
+export interface LockBacking {
+  readonly key: string;
+  readonly keys?: readonly string[];
+  readonly token: string;
+  readonly fence: number;
+  readonly fences?: ReadonlyMap<string, number>;
+  /** Aborts when the lock is lost or released (see `Lock.signal`). */
+  readonly signal: AbortSignal;
+  readonly ttl: number;
+  readonly deadline: number;
+  isHeld(): boolean;
+  extend(ttl: number): Promise<void>;
+  release(): Promise<boolean>;
+}
+
+/**
  * The renewal period of a lock whose latest ttl is `ttl`, or `null` without renewal. A given
  * interval keeps its period while it is below the ttl; once `extend()` shortens the ttl to it or
  * below, the lock is renewed every ttl / 3 instead, so it cannot expire between two renewals.
@@ -236,30 +255,51 @@ export class LockLease {
  * `AbortError` once it is released. Release it with `release()` or `await using`.
  */
 export class Lock implements AsyncDisposable {
-  readonly #lease: LockLease;
+  readonly #lease: LockBacking;
 
   static {
-    leaseOfLock = (lock) => (#lease in lock ? lock.#lease : undefined);
+    leaseOfLock = (lock) =>
+      #lease in lock && lock.#lease instanceof LockLease ? lock.#lease : undefined;
   }
 
   /** @internal Created by `LockEngine`. */
-  constructor(lease: LockLease) {
+  constructor(lease: LockBacking) {
     this.#lease = lease;
   }
 
-  /** The lock's key, without the engine prefix. */
+  /**
+   * The lock's key, without the engine prefix. For a lock over several keys: the first of
+   * `keys` (the one taken first).
+   */
   get key(): string {
     return this.#lease.key;
   }
 
-  /** The secret owner token of this acquisition (128 random bits). Never log it. */
+  /**
+   * Every key this lock holds, without the engine prefix: `[key]` for a single-key lock; for a
+   * lock over several keys, the distinct keys in the order they are taken (by UTF-8 bytes).
+   */
+  get keys(): readonly string[] {
+    return this.#lease.keys ?? [this.#lease.key];
+  }
+
+  /** The fence of each key (see `fence`); one entry for a single-key lock. */
+  get fences(): ReadonlyMap<string, number> {
+    return this.#lease.fences ?? new Map([[this.#lease.key, this.#lease.fence]]);
+  }
+
+  /**
+   * The secret owner token of this acquisition (128 random bits). Never log it. For a lock over
+   * several keys: the token of `key` (each key has its own).
+   */
   get token(): string {
     return this.#lease.token;
   }
 
   /**
    * Fencing token: strictly increases with every acquisition of this key. Pass it to the
-   * resource you protect so it can refuse writes from an older holder.
+   * resource you protect so it can refuse writes from an older holder. For a lock over several
+   * keys: the largest of `fences` (pass each resource its own key's fence where you can).
    */
   get fence(): number {
     return this.#lease.fence;
@@ -313,10 +353,19 @@ export class Lock implements AsyncDisposable {
 
   /** Keeps the owner token out of logs. */
   [inspect.custom](): string {
-    return `Lock { key: ${JSON.stringify(this.key)}, fence: ${this.fence}, held: ${this.held} }`;
+    const keys = this.#lease.keys ? `, keys: ${JSON.stringify(this.#lease.keys)}` : '';
+    return `Lock { key: ${JSON.stringify(this.key)}${keys}, fence: ${this.fence}, held: ${this.held} }`;
   }
 
-  toJSON(): { key: string; fence: number; held: boolean; expiresAt: number } {
-    return { key: this.key, fence: this.fence, held: this.held, expiresAt: this.expiresAt };
+  toJSON(): {
+    key: string;
+    keys?: readonly string[];
+    fence: number;
+    held: boolean;
+    expiresAt: number;
+  } {
+    const { key, fence, held, expiresAt } = this;
+    const keys = this.#lease.keys;
+    return keys ? { key, keys, fence, held, expiresAt } : { key, fence, held, expiresAt };
   }
 }

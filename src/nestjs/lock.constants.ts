@@ -1,6 +1,12 @@
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 
-/** How long shutdown waits for in-flight locked calls before releasing their locks anyway. */
+/**
+ * How long shutdown waits for in-flight locked calls before releasing their locks anyway, in ms:
+ * the default of `shutdownTimeout`.
+ *
+ * @example
+ * LockModule.forRoot({ redis: url, shutdownTimeout: 3 * DEFAULT_SHUTDOWN_TIMEOUT });
+ */
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 /**
@@ -15,17 +21,32 @@ export const SINGLE_INSTANCE_CRON_METADATA = 'lockwarden:single-instance-cron';
 
 // String tokens (not symbols) so that Nest's "can't resolve dependencies" errors name them.
 
-/** DI token of the `LockEngine` of the registration `name`; `@InjectLockEngine(name)` uses it. */
+/**
+ * DI token of the `LockEngine` of the registration `name`; `@InjectLockEngine(name)` uses it.
+ *
+ * @example
+ * const engine = app.get<LockEngine>(getLockEngineToken('reports'));
+ */
 export function getLockEngineToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:engine:${name}`;
 }
 
-/** DI token of the `LockService` of the registration `name`; `@InjectLockService(name)` uses it. */
+/**
+ * DI token of the `LockService` of the registration `name`; `@InjectLockService(name)` uses it.
+ *
+ * @example
+ * const reports = moduleRef.get<LockService>(getLockServiceToken('reports'));
+ */
 export function getLockServiceToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:service:${name}`;
 }
 
-/** DI token of the options a registration was given (before `inherit` is applied). */
+/**
+ * DI token of the options a registration was given (before `inherit` is applied).
+ *
+ * @example
+ * const options = app.get<LockModuleOptions>(getLockModuleOptionsToken());
+ */
 export function getLockModuleOptionsToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:options:${name}`;
 }

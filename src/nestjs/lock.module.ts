@@ -48,7 +48,13 @@ import { LockService } from './service/lock.service';
  */
 @Module({})
 export class LockModule {
-  /** Register an engine from options known when the module is defined. */
+  /**
+   * Register an engine from options known when the module is defined.
+   *
+   * @example
+   * @Module({ imports: [LockModule.forRoot({ redis: process.env['REDIS_URL'], prefix: 'billing' })] })
+   * export class AppModule {}
+   */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
     const [registration, own] = checkForRootOptions(options);
     const where = describeRegistration('forRoot', registration.name);
@@ -63,6 +69,13 @@ export class LockModule {
    * Register an engine whose options come from other providers (e.g. `ConfigService`):
    * `useFactory` with `inject`, or a `LockOptionsFactory` class via `useClass` / `useExisting`.
    * `name`, `inherit` and `isGlobal` are given here, not by the factory.
+   *
+   * @example
+   * LockModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REDIS_URL') }),
+   * });
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
     const registration = checkForRootAsyncOptions(options);

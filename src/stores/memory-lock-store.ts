@@ -8,16 +8,29 @@ import {
   type StoreAcquireOptions,
 } from './lock-store';
 
-/** Options of {@link MemoryLockStore}. */
+/**
+ * Options of {@link MemoryLockStore}.
+ *
+ * @example
+ * let now = 0;
+ * const store = new MemoryLockStore({ clock: () => now, fenceGrace: 1_000 });
+ */
 export interface MemoryLockStoreOptions {
   /**
    * The store's clock in ms. Expiry is measured by it, as Redis measures it by its own.
    * @default Date.now
+   * @example
+   * // A test that moves time by hand: locks expire when `now` passes their ttl.
+   * let now = 1_000;
+   * const store = new MemoryLockStore({ clock: () => now });
+   * now += 30_000;
    */
   clock?: () => number;
   /**
    * How long the last fence of a lock is remembered after the lock could have expired, in ms.
    * @default 60_000
+   * @example
+   * new MemoryLockStore({ fenceGrace: 5 * 60_000 }); // remember fences for 5 minutes
    */
   fenceGrace?: number;
 }
@@ -43,8 +56,15 @@ const SWEEP_EVERY = 1024;
 
 /**
  * A real in-process {@link LockStore}: expiry by its own clock, fencing tokens, release
- * notifications. For tests and single-process applications; it passes the same contract suite
- * as the Redis store. Locks are only shared within one process.
+ * notifications, fair queues. For tests and single-process applications; it passes the same
+ * contract suite as the Redis store. Locks are only shared within one process (and its engines).
+ *
+ * @example
+ * const store = new MemoryLockStore();
+ * const engine = new LockEngine({ store });
+ * await engine.withLock('orders:42', async (lock) => console.log(lock.fence));
+ * await engine.close();
+ * await store.close();
  */
 export class MemoryLockStore implements LockStore {
   readonly #clock: () => number;
@@ -57,6 +77,11 @@ export class MemoryLockStore implements LockStore {
   #lastTicket = 0;
   #operations = 0;
 
+  /**
+   * An empty store.
+   *
+   * @param options the store's clock and fence memory; both have defaults
+   */
   constructor(options: MemoryLockStoreOptions = {}) {
     this.#clock = options.clock ?? (() => Date.now());
     this.#fenceGrace = options.fenceGrace ?? DEFAULT_FENCE_GRACE;
@@ -182,12 +207,25 @@ export class MemoryLockStore implements LockStore {
     });
   }
 
+  /**
+   * Drop the release listeners; the locks stay (there is no connection to close).
+   *
+   * @example
+   * await engine.close();
+   * await store.close();
+   */
   close(): Promise<void> {
     this.#listeners.clear();
     return Promise.resolve();
   }
 
-  /** Number of remembered entries (locks, fences, queues); bounded by live locks and waiters. */
+  /**
+   * Number of remembered entries (locks, fences, queues); bounded by live locks and waiters.
+   *
+   * @example
+   * const store = new MemoryLockStore();
+   * store.size; // 0
+   */
   get size(): number {
     return this.#locks.size + this.#fences.size + this.#queues.size;
   }

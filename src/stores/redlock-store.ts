@@ -17,12 +17,19 @@ import { ACCEPTED_CLIENTS, detectClient } from './clients/detect-client';
 import { redactError } from './redact-error';
 import { RedisLockStore, type RedisClient } from './redis-lock-store';
 
-/** Options of {@link RedlockStore}. */
+/**
+ * Options of {@link RedlockStore}.
+ *
+ * @example
+ * new RedlockStore(masters, { quorum: 4, driftFactor: 0.02, nodeTimeout: 200 });
+ */
 export interface RedlockStoreOptions {
   /**
    * How many nodes must grant a lock, and answer any operation, for it to succeed. At least a
    * majority of the nodes: with less, two owners could each hold a quorum at once.
    * @default a majority: `Math.floor(clients.length / 2) + 1`
+   * @example
+   * new RedlockStore(fiveMasters, { quorum: 4 }); // survives 1 failed node instead of 2
    */
   quorum?: number;
   /**
@@ -30,6 +37,8 @@ export interface RedlockStoreOptions {
    * taken only if `ttl − elapsed − (ttl × driftFactor + 2 ms)` is still positive once a quorum
    * has granted it (the Redlock validity time). A number from 0 up to, not including, 1.
    * @default 0.01
+   * @example
+   * new RedlockStore(masters, { driftFactor: 0.05 }); // 5 % of each ttl set aside
    */
   driftFactor?: number;
   /**
@@ -38,6 +47,8 @@ export interface RedlockStoreOptions {
    * unless the lock was taken). Keep it well below your ttls: an unanswering node delays an
    * acquire by this much.
    * @default 500
+   * @example
+   * new RedlockStore(masters, { nodeTimeout: 100 }); // masters on a fast local network
    */
   nodeTimeout?: number;
 }
@@ -96,7 +107,12 @@ class NodeTimeout extends Error {
  * const engine = new LockEngine({ store });
  */
 export class RedlockStore implements LockStore {
-  /** How many nodes must agree (a majority unless configured otherwise). */
+  /**
+   * How many nodes must agree (a majority unless configured otherwise).
+   *
+   * @example
+   * new RedlockStore([a, b, c, d, e]).quorum; // 3
+   */
   readonly quorum: number;
   readonly #nodes: readonly Node[];
   readonly #driftFactor: number;
@@ -104,8 +120,12 @@ export class RedlockStore implements LockStore {
   #closed = false;
 
   /**
-   * @param clients one Redis client (any kind RedisLockStore accepts) per independent master (not replicas of each other), each
-   * created and closed by you.
+   * Checks the clients and options at once: the same client or address twice, fewer clients than
+   * the quorum, or a quorum below a majority is a `LockConfigError`.
+   *
+   * @param clients one Redis client (any kind RedisLockStore accepts) per independent master (not
+   * replicas of each other), each created and closed by you.
+   * @param options quorum, drift and per-node timeout; all have defaults
    */
   constructor(clients: readonly RedisClient[], options: RedlockStoreOptions = {}) {
     const where = 'new RedlockStore()';
@@ -289,7 +309,14 @@ export class RedlockStore implements LockStore {
     return unsubscribe;
   }
 
-  /** Close what the node stores opened (their subscriber connections), never your clients. */
+  /**
+   * Close what the node stores opened (their subscriber connections), never your clients.
+   *
+   * @example
+   * await engine.close();
+   * await store.close();
+   * await Promise.all(masters.map((client) => client.quit()));
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -6,25 +6,71 @@ import type { LockStore } from '../stores/lock-store';
 /**
  * One test of a shipped suite. Any runner can run it (`it(c.name, c.run)` in Jest or Vitest,
  * `test(c.name, c.run)` in `node:test`), and so can a plain loop: `run` rejects when it fails.
+ *
+ * @example
+ * const failed: string[] = [];
+ * for (const c of lockStoreContract(() => ({ store: new MyStore() }))) {
+ *   await c.run().catch((error: unknown) => failed.push(`${c.name}: ${String(error)}`));
+ * }
  */
 export interface ContractCase {
+  /**
+   * What the case checks, as a sentence; unique within a suite.
+   * @example
+   * cases.map((c) => c.name).filter((name) => name.includes('fence'));
+   */
   readonly name: string;
+  /**
+   * Runs the case on a fresh store; resolves when the store behaved, rejects with why not.
+   * @example
+   * for (const c of cases) test(c.name, c.run); // node:test
+   */
   readonly run: () => Promise<void>;
 }
 
-/** Creates a fresh store for one case; `cleanup` runs after it. */
+/**
+ * Creates a fresh store for one case; `cleanup` runs after it, whether the case passed or not.
+ *
+ * @example
+ * const factory: StoreFactory = () => {
+ *   const store = new RedisLockStore(redis);
+ *   return { store, cleanup: () => store.close() };
+ * };
+ */
 export type StoreFactory = () =>
-  | Promise<{ store: LockStore; cleanup?: () => Promise<void> }>
-  | { store: LockStore; cleanup?: () => Promise<void> };
+  | Promise<{
+      /** A store for this case alone (it may share a server with other cases' stores). */
+      store: LockStore;
+      /** Runs after the case, passed or failed: close what the factory opened. */
+      cleanup?: () => Promise<void>;
+    }>
+  | {
+      /** A store for this case alone (it may share a server with other cases' stores). */
+      store: LockStore;
+      /** Runs after the case, passed or failed: close what the factory opened. */
+      cleanup?: () => Promise<void>;
+    };
 
-/** Optional parts of `LockStore`, by the method that provides them. */
+/**
+ * Optional parts of `LockStore`, by the method that provides them.
+ *
+ * @example
+ * const supports: Partial<Record<StoreCapability, boolean>> = { onRelease: false, fair: false };
+ */
 export type StoreCapability = 'renewMany' | 'onRelease' | 'fair';
 
-/** Options of `lockStoreContract`. */
+/**
+ * Options of `lockStoreContract`.
+ *
+ * @example
+ * lockStoreContract(factory, { shortTtl: 500, supports: { fair: false } });
+ */
 export interface StoreContractOptions {
   /**
    * A short ttl in ms used by the expiry cases; raise it for a slow remote store.
    * @default 100
+   * @example
+   * lockStoreContract(() => ({ store: new MyRemoteStore() }), { shortTtl: 1_000 });
    */
   shortTtl?: number;
   /**
@@ -32,6 +78,9 @@ export interface StoreContractOptions {
    * fails if its method is missing); each one disclaimed is left out of the cases.
    * @default { renewMany: true, onRelease: true, fair: true } (`fair` means `dequeue` and the
    * fair-queue rules of `acquire`)
+   * @example
+   * // A store without release notifications and without a fair queue:
+   * lockStoreContract(factory, { supports: { onRelease: false, fair: false } });
    */
   supports?: Partial<Record<StoreCapability, boolean>>;
 }

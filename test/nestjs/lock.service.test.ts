@@ -245,6 +245,34 @@ describeWithRedis('LockService (real Redis)', () => {
     });
   });
 
+  describe('several keys at once', () => {
+    it('withLock / runWithLock hold every key (all or none) while the function runs', async () => {
+      const keys = [`${key}:b`, `${key}:a`] as const;
+      const result = await locks.withLock(keys, async (lock) => {
+        expect(lock.keys).toEqual([`${key}:a`, `${key}:b`]);
+        expect(await redis.raw.exists(stored(keys[0]), stored(keys[1]))).toBe(2);
+        return 'both';
+      });
+      expect(result).toBe('both');
+      expect(await redis.raw.exists(stored(keys[0]), stored(keys[1]))).toBe(0);
+
+      const holder = locks.createLock(keys[0]);
+      await holder.acquire();
+      const fn = jest.fn();
+      expect(await locks.runWithLock(keys, fn, { waitTimeout: 0 })).toEqual({
+        acquired: false,
+        result: undefined,
+      });
+      expect(fn).not.toHaveBeenCalled();
+      // The free key was taken first (byte order) and given back.
+      expect(await redis.raw.exists(stored(keys[1]))).toBe(0);
+      await expect(locks.withLock(keys, fn, { onBusy: 'skip' } as never)).rejects.toThrow(
+        `LockService.withLock(["${key}:b","${key}:a"]): option "onBusy" must be 'wait' or 'throw'`,
+      );
+      await holder.release();
+    });
+  });
+
   describe('isLocked / forceRelease / getLockInfo', () => {
     it('isLocked and forceRelease by key', async () => {
       expect(await locks.isLocked(key)).toBe(false);

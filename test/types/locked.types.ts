@@ -32,6 +32,12 @@ export class Accepted {
     return invoice;
   }
 
+  // A list of keys: all of them or none.
+  @Locked({ key: (from: string, to: string) => [`account:${from}`, `account:${to}`] as const })
+  async transfer(from: string, to: string, amount: number): Promise<number> {
+    return amount + from.length + to.length;
+  }
+
   // Templates and the default key fit any parameters.
   @Locked({ key: 'invoice:{0.id}', onBusy: 'throw', waitTimeout: 0 })
   async send(invoice: Invoice): Promise<string> {
@@ -127,6 +133,12 @@ export class Rejected {
   @Locked({ key: (day: string) => `day:${day}` })
   static async nightly(day: Date): Promise<void> {
     void day;
+  }
+
+  // @ts-expect-error -- Type 'number[]' is not assignable to type 'string | readonly string[]'.
+  @Locked({ key: (id: number) => [id, id + 1] })
+  async pair(id: number): Promise<void> {
+    void id;
   }
 
   // @ts-expect-error -- Type 'number' is not assignable to type 'Promise<unknown>'.

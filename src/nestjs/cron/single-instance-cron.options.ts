@@ -23,6 +23,9 @@ import { CronTicks } from './cron-ticks';
 /**
  * The lock options of `@SingleInstanceCron` (the others are `@Cron`'s). `metadata` is stored with
  * the tick's claim and run lock; `storeTimeout` bounds each of their store calls.
+ *
+ * @example
+ * const nightly = { name: 'reports.nightly', lockAtMostFor: 3_600_000 } satisfies SingleInstanceCronLockOptions;
  */
 export interface SingleInstanceCronLockOptions extends Pick<
   WithLockOptions,
@@ -32,23 +35,36 @@ export interface SingleInstanceCronLockOptions extends Pick<
    * The job's name: the name of its run lock and the prefix of its tick claims, and the name
    * under which `@nestjs/schedule` registers the cron job (`SchedulerRegistry.getCronJob(name)`).
    * @default `${ClassName}.${methodName}` (then the cron job gets a generated name)
+   * @example
+   * @SingleInstanceCron('0 0 * * * *', { name: 'billing.sweep' })
+   * async sweep(): Promise<void> {}
+   * // elsewhere: schedulerRegistry.getCronJob('billing.sweep').stop();
    */
   name?: string;
   /**
    * The lock key when it should differ from `name` (e.g. to share a key between two apps on
    * purpose).
    * @default name
+   * @example
+   * @SingleInstanceCron('0 * * * * *', { name: 'api.cleanup', key: 'shared.cleanup' })
    */
   key?: string;
   /**
    * The `LockModule` registration whose engine takes the locks.
    * @default 'default'
+   * @example
+   * LockModule.forRoot({ name: 'jobs', redis: jobsRedisUrl });
+   * // ...
+   * @SingleInstanceCron('0 * * * * *', { engine: 'jobs' })
    */
   engine?: string;
   /**
    * `'skip'`: a tick that fires while a run is still in progress (on any replica) is skipped.
    * `'allow'`: each tick runs (on one replica) even if the previous run has not finished.
    * @default 'skip'
+   * @example
+   * // Each beat stands alone: a slow one must not make the next ones skip.
+   * @SingleInstanceCron('* * * * * *', { name: 'heartbeat', overlap: 'allow' })
    */
   overlap?: 'skip' | 'allow';
   /**
@@ -57,6 +73,9 @@ export interface SingleInstanceCronLockOptions extends Pick<
    * `currentLock().signal` aborts. Set it above the job's longest run. Without it the run lock is
    * auto-extended (`ttl`, `autoExtend`), which needs no estimate of the run's length.
    * @default undefined (auto-extended run lock)
+   * @example
+   * // A run never takes more than 10 minutes: if its replica dies, the next run may start then.
+   * @SingleInstanceCron('0 0 * * * *', { name: 'hourly', lockAtMostFor: 10 * 60_000 })
    */
   lockAtMostFor?: number;
   /**
@@ -64,23 +83,37 @@ export interface SingleInstanceCronLockOptions extends Pick<
    * schedule interval, which is what stops a late replica from running the same tick again;
    * raise this only if replicas' clocks may disagree by more than that.
    * @default 0 (the interval to the next tick)
+   * @example
+   * @SingleInstanceCron('* * * * * *', { name: 'fast', lockAtLeastFor: 5_000 })
    */
   lockAtLeastFor?: number;
   /**
    * Time to live of the auto-extended run lock, ms: how long a crashed replica blocks the next
    * runs. Not with `lockAtMostFor`.
    * @default 30_000 (or the module's `defaults.ttl`)
+   * @example
+   * @SingleInstanceCron('0 * * * * *', { name: 'sync', ttl: 10_000 }) // a dead replica blocks 10 s
    */
   ttl?: number;
   /**
    * Renewal of the run lock (`true`: every `ttl / 3`). Not with `lockAtMostFor`.
    * @default true (or the module's `defaults.autoExtend`)
+   * @example
+   * @SingleInstanceCron('0 * * * * *', { name: 'sync', ttl: 30_000, autoExtend: { interval: 5_000 } })
    */
-  autoExtend?: boolean | { interval: number };
+  autoExtend?:
+    | boolean
+    | {
+        /** Renew every this many ms (below the ttl). */
+        interval: number;
+      };
   /**
    * When Redis fails: `'throw'` skips the tick and logs an error (fail closed); `'run'` runs it
    * anyway, unlocked, and logs a warning (every replica may then run it).
    * @default the module's `onStoreError` ('throw')
+   * @example
+   * // Harmless if run twice, bad if not run: run it even when Redis is down.
+   * @SingleInstanceCron('0 * * * * *', { name: 'metrics.flush', onStoreError: 'run' })
    */
   onStoreError?: StoreErrorPolicy;
 }
@@ -88,6 +121,10 @@ export interface SingleInstanceCronLockOptions extends Pick<
 /**
  * Options of `@SingleInstanceCron`: the lock options, and `@nestjs/schedule`'s own `CronOptions`
  * (`timeZone`, `utcOffset`, `disabled`, `threshold`, ...), which are passed to `@Cron` as given.
+ *
+ * @example
+ * @SingleInstanceCron('0 30 2 * * *', { name: 'nightly', timeZone: 'Europe/Paris', lockAtMostFor: 3_600_000 })
+ * async nightly(): Promise<void> {}
  */
 export type SingleInstanceCronOptions = SingleInstanceCronLockOptions & CronOptions;
 

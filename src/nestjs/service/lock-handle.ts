@@ -23,7 +23,11 @@ export class LockHandle {
   /** @internal Created by `LockService.createLock`. */
   constructor(
     engine: LockEngine,
-    /** The lock's key, without the module's prefix. */
+    /**
+     * The lock's key, without the module's prefix.
+     * @example
+     * this.locks.createLock('export:7').key; // 'export:7'
+     */
     readonly key: string,
     options: AcquireOptions,
   ) {
@@ -31,7 +35,12 @@ export class LockHandle {
     this.#options = options;
   }
 
-  /** The held lock (for its `signal` and `fence`), while this handle holds it. */
+  /**
+   * The held lock (for its `signal` and `fence`), while this handle holds it.
+   *
+   * @example
+   * if (await handle.acquire()) await this.write(row, handle.lock?.fence);
+   */
   get lock(): Lock | undefined {
     return this.#lock?.held ? this.#lock : undefined;
   }
@@ -40,6 +49,9 @@ export class LockHandle {
    * Take the lock, retrying (`retryDelay`, `retryCount`) until `waitTimeout`. Resolves `true`
    * once held (also if this handle already holds it), `false` if it stayed busy. Rejects with
    * `LockStoreError` if Redis fails.
+   *
+   * @example
+   * if (!(await handle.acquire())) throw new ConflictException('export already running');
    */
   async acquire(): Promise<boolean> {
     if (this.#lock?.held) return true;
@@ -52,7 +64,12 @@ export class LockHandle {
     }
   }
 
-  /** One attempt, no waiting: `true` if taken (or already held by this handle). */
+  /**
+   * One attempt, no waiting: `true` if taken (or already held by this handle).
+   *
+   * @example
+   * if (!(await handle.acquireImmediately())) return; // someone else is on it
+   */
   async acquireImmediately(): Promise<boolean> {
     if (this.#lock?.held) return true;
     const lock = await this.#engine.tryAcquire(this.key, this.#options);
@@ -65,6 +82,13 @@ export class LockHandle {
    * Give the lock back: `true` if this handle held it and the store agreed, `false` if it was not
    * held (never acquired, already released, expired or taken over). Never deletes another
    * owner's lock.
+   *
+   * @example
+   * try {
+   *   await this.work();
+   * } finally {
+   *   await handle.release();
+   * }
    */
   async release(): Promise<boolean> {
     const lock = this.#lock;
@@ -73,13 +97,23 @@ export class LockHandle {
     return lock.release();
   }
 
-  /** Delete the lock whoever holds it (operators' escape hatch): `true` if there was one. */
+  /**
+   * Delete the lock whoever holds it (operators' escape hatch): `true` if there was one.
+   *
+   * @example
+   * await this.locks.createLock('stuck-import').forceRelease();
+   */
   async forceRelease(): Promise<boolean> {
     this.#lock = undefined;
     return this.#engine.forceRelease(this.key);
   }
 
-  /** Whether anyone (this handle or another owner) holds the key now, per the store. */
+  /**
+   * Whether anyone (this handle or another owner) holds the key now, per the store.
+   *
+   * @example
+   * if (await handle.exists()) return 'busy';
+   */
   exists(): Promise<boolean> {
     return this.#engine.isLocked(this.key);
   }
@@ -87,12 +121,20 @@ export class LockHandle {
   /**
    * `true` unless this handle holds the lock and its expiry (as estimated locally) is still
    * ahead: never acquired, released, lost, or ran out of time.
+   *
+   * @example
+   * if (handle.isExpired()) await handle.acquire();
    */
   isExpired(): boolean {
     return this.getRemainingTime() === 0;
   }
 
-  /** Milliseconds until the held lock expires unless extended (local estimate); `0` if not held. */
+  /**
+   * Milliseconds until the held lock expires unless extended (local estimate); `0` if not held.
+   *
+   * @example
+   * if (handle.getRemainingTime() < 10_000) await handle.extend();
+   */
   getRemainingTime(): number {
     const lock = this.#lock;
     if (!lock?.held) return 0;
@@ -103,6 +145,9 @@ export class LockHandle {
    * Push the expiry back to `duration` ms from now (default: the lock's ttl). `true` if
    * extended, `false` if this handle no longer holds the lock (it may have expired and been taken
    * by someone else). Rejects with `LockStoreError` if Redis fails.
+   *
+   * @example
+   * if (!(await handle.extend(60_000))) throw new Error('lost the export lock');
    */
   async extend(duration?: number): Promise<boolean> {
     const lock = this.#lock;

@@ -1,3 +1,5 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { MemoryLockStore } from '../../../src';
 import { lockStoreContract } from '../../../src/testing';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
@@ -6,6 +8,15 @@ import { runBundled } from '../support/bundle';
 import { installConsumer, type ConsumerProject } from '../support/consumer-project';
 import { expectNestAppRan, expectOneCron, NEST_LAZY_PACKAGES } from '../support/nest-app';
 import { packedLibrary } from '../support/packed-library';
+
+const examples = join(__dirname, '../../../examples');
+
+/** What the README's quick starts print (examples/quick-start.ts, examples/nestjs-quick-start.ts). */
+const QUICK_START_OUTPUT = {
+  'quick-start':
+    /^shipped 42 holding orders:42 with fence \d{16}\nwithLock ran with fence \d{16}; locked now: false\n$/,
+  'nestjs-quick-start': /^charged INV-7 holding invoice:INV-7\n$/,
+};
 
 const LOCK_REPORT = {
   fence: expect.any(Number) as number,
@@ -77,6 +88,30 @@ describeWithRedis(
       const output = JSON.parse(await runBundled(project, 'bundler/main.ts', env)) as unknown;
       expect(output).toEqual({ report: LOCK_REPORT, memoryFence: true });
       expect(await leftBehind('bundler')).toEqual(['consumer:{bundler}:fence']);
+    });
+
+    // The README's quick starts as a user pastes them: copied verbatim from examples/, compiled by
+    // the project's own TypeScript, run with its Node; each must print its result and exit.
+    it.each([
+      ['CommonJS, legacy decorators', 'quick-start-cjs', ['quick-start', 'nestjs-quick-start']],
+      ['ESM under NodeNext, TC39 standard decorators', 'quick-start-esm', ['quick-start']],
+      [
+        'ESM under NodeNext, NestJS (legacy decorators)',
+        'nest-quick-start-esm',
+        ['nestjs-quick-start'],
+      ],
+    ] as const)('the README quick starts run as written: %s', async (_kind, fixture, programs) => {
+      const folder = project.addFixture(fixture);
+      for (const program of programs) {
+        cpSync(join(examples, `${program}.ts`), join(folder, `${program}.ts`));
+      }
+      await project.tsc(fixture);
+      for (const program of programs) {
+        const stdout = await project.node(`${fixture}/out/${program}.js`, { env });
+        expect(stdout).toMatch(QUICK_START_OUTPUT[program]);
+      }
+      // Nothing left held: only the fence memos outlive the locks.
+      expect(await server.client().keys('lw:{*}')).toEqual([]);
     });
 
     it('a NestJS app bundled with esbuild starts, takes locks, runs a single-instance cron tick and exits', async () => {

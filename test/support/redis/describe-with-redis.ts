@@ -3,14 +3,14 @@ import { hasRedisServer } from './redis-server';
 
 /**
  * Appended to the name of a suite skipped for want of Redis; `skipped-suites-reporter.js` looks
- * for it to list those suites after Jest's summary, where nobody can miss them (Jest prints no
- * console output of a file whose tests were all skipped).
+ * for it to list those suites at the end of the run, beside Jest's summary, where nobody can
+ * miss them (Jest prints no console output of a file whose tests were all skipped).
  */
 const SKIPPED_WITHOUT_REDIS = '[skipped: no redis-server]';
 
 /**
  * `describe` for suites that need a real Redis: the `redis-server` binary, or REDIS_URL. Without
- * either the suite is skipped and listed after the summary; under CI=true it fails instead.
+ * either the suite is skipped and listed at the end of the run; under CI=true it fails instead.
  */
 export function describeWithRedis(name: string, fn: () => void): void {
   describeNeedingRedis(name, fn, Boolean(process.env['REDIS_URL']), 'and REDIS_URL is not set');

@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * Jest reporter: after the summary, lists the suites `describeWithRedis` skipped because there is
- * no redis-server (test/support/redis/describe-with-redis.ts marks their names). Plain JavaScript
- * because Jest loads reporters without transforming them.
+ * Jest reporter: at the end of the run, beside Jest's summary, lists the suites
+ * `describeWithRedis` skipped because there is no redis-server (test/support/redis/
+ * describe-with-redis.ts marks their names). Plain JavaScript because Jest loads reporters
+ * without transforming them.
  */
 const MARKER = '[skipped: no redis-server]';
 

@@ -193,7 +193,7 @@ describe('@Locked keys', () => {
       const error = await rejectionOf(orders.ship(value));
       expect(error).toBeInstanceOf(LockKeyError);
       expect(error.message).toBe(
-        `@Locked on Orders.ship: the key function must return a non-empty string, got ${described}.`,
+        `@Locked on Orders.ship: the key function must return a non-empty string or a list of keys, got ${described}.`,
       );
     }
     const threw = await rejectionOf(orders.pack({ id: '' }));

@@ -1,0 +1,114 @@
+import type { Cluster } from 'ioredis';
+import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
+import { defer } from '../../support/cleanup';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { startRedisCluster, type RedisCluster } from '../../support/redis/redis-cluster';
+import { topologyArgument } from '../../support/workers/store-topology';
+import { forkWorker } from '../../support/workers/worker-process';
+import { waitUntil } from '../../support/wait-until';
+
+// One 6-node cluster (3 primaries, 3 replicas) for the file; every test has its own keys.
+describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-servers)', () => {
+  let cluster: RedisCluster;
+  let client: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    client = cluster.client();
+  }, 60_000);
+
+  function engine(): LockEngine {
+    const store = new RedisLockStore(client);
+    const made = new LockEngine({ store, prefix: 'lw' });
+    defer(async () => {
+      await made.close();
+      await store.close();
+    });
+    return made;
+  }
+
+  /** One lock key per primary (so three slots), each with a direct client to its primary. */
+  async function keyPerPrimary(prefix: string) {
+    const found = new Map<number, string>();
+    for (let i = 0; found.size < 3; i++) {
+      const key = `${prefix}:${i}`;
+      const primary = await cluster.primaryOf(`lw:{${key}}`);
+      if (!found.has(primary.port)) found.set(primary.port, key);
+    }
+    return [...found].map(([port, key]) => ({
+      key,
+      node: cluster.nodes.find((n) => n.port === port)!.client(),
+    }));
+  }
+
+  it('takes keys of three primaries as one lock, each on its own primary, and releases them all', async () => {
+    const keys = await keyPerPrimary('mkc');
+    const e = engine();
+    const lock = await e.acquire(keys.map((k) => k.key));
+    expect([...lock.keys].sort()).toEqual(keys.map((k) => k.key).sort());
+    for (const { key, node } of keys) expect(await node.exists(`lw:{${key}}`)).toBe(1);
+    // `token` is the owner token of `key`, the first key in lock order.
+    const first = keys.find((k) => k.key === lock.key)!;
+    expect(await first.node.hget(`lw:{${lock.key}}`, 'o')).toBe(lock.token);
+    expect(await lock.release()).toBe(true);
+    for (const { key, node } of keys) expect(await node.exists(`lw:{${key}}`)).toBe(0);
+  });
+
+  it('a busy key on one primary leaves the keys on the others untouched', async () => {
+    const keys = await keyPerPrimary('mkc-busy');
+    const [holder, e] = [engine(), engine()];
+    // The middle key in lock order is busy: the first is taken and undone, the last never tried.
+    const names = keys.map((k) => k.key).sort();
+    const held = await holder.acquire(names[1]!);
+    expect(await e.tryAcquire(names)).toBeNull();
+    for (const { key, node } of keys) {
+      expect([key, await node.exists(`lw:{${key}}`)]).toEqual([key, key === names[1] ? 1 : 0]);
+    }
+    expect(e.heldCount).toBe(0);
+    await held.release();
+  });
+
+  it('a key lost on one primary aborts the set and releases the keys on the others', async () => {
+    const keys = await keyPerPrimary('mkc-lost');
+    const e = engine();
+    const lock = await e.acquire(
+      keys.map((k) => k.key),
+      { ttl: 10_000 },
+    );
+    const victim = keys[2]!;
+    await victim.node.del(`lw:{${victim.key}}`);
+    await expect(lock.extend()).rejects.toBeInstanceOf(LockLostError);
+    expect((lock.signal.reason as LockLostError).key).toBe(victim.key);
+    await waitUntil('the other keys released', async () => {
+      const left = await Promise.all(keys.map((k) => k.node.exists(`lw:{${k.key}}`)));
+      return left.every((n) => n === 0);
+    });
+  });
+
+  it('two processes locking the same keys of two slots in opposite orders: no deadlock, exact counts', async () => {
+    const [p, q] = (await keyPerPrimary('mkc-pq')).map((k) => k.key);
+    const sections = 25;
+    const counterPrefix = 'mkc:count';
+    await client.del(`${counterPrefix}:${p}`);
+    await client.del(`${counterPrefix}:${q}`);
+    const workers = [
+      [p, q],
+      [q, p],
+    ].map((keys, i) =>
+      forkWorker('multi-key-loop.ts', [
+        topologyArgument({ kind: 'cluster', nodes: cluster.startupNodes }),
+        `w${i}`,
+        String(sections),
+        JSON.stringify(keys),
+        counterPrefix,
+        'engine',
+      ]),
+    );
+    await Promise.all(workers.map((w) => w.next('ready', 20_000)));
+    for (const w of workers) w.send({ type: 'go' });
+    const done = await Promise.all(workers.map((w) => w.next('done', 50_000)));
+    expect(done.map((m) => m['sections'])).toEqual([sections, sections]);
+    expect(await client.get(`${counterPrefix}:${p}`)).toBe(String(2 * sections));
+    expect(await client.get(`${counterPrefix}:${q}`)).toBe(String(2 * sections));
+  }, 90_000);
+});

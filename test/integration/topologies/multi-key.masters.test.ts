@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import { LockEngine, RedlockStore } from '../../../src';
+import { defer } from '../../support/cleanup';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { startRedisMasters, type RedisMasters } from '../../support/redis/redis-masters';
+
+// Three independent masters for the file; every test has its own keys.
+describeWithLocalRedis('multi-key locks on RedlockStore (3 independent redis-servers)', () => {
+  let masters: RedisMasters;
+  let raw: Redis[];
+
+  beforeAll(async () => {
+    masters = await startRedisMasters(3);
+    raw = masters.clients();
+  }, 30_000);
+
+  function engine(): LockEngine {
+    const store = new RedlockStore(masters.clients());
+    const made = new LockEngine({ store, prefix: 'lw' });
+    defer(async () => {
+      await made.close();
+      await store.close();
+    });
+    return made;
+  }
+
+  /** On how many masters `lw:{key}` exists. */
+  const copies = async (key: string): Promise<number> =>
+    (await Promise.all(raw.map((r) => r.exists(`lw:{${key}}`)))).reduce((a, b) => a + b, 0);
+
+  it('takes every key on a majority, leaves the others untouched when one is busy, releases all', async () => {
+    const [holder, e] = [engine(), engine()];
+    const lock = await e.acquire(['rk:b', 'rk:a']);
+    expect(lock.keys).toEqual(['rk:a', 'rk:b']);
+    expect([await copies('rk:a'), await copies('rk:b')]).toEqual([3, 3]);
+    expect(await lock.release()).toBe(true);
+    expect([await copies('rk:a'), await copies('rk:b')]).toEqual([0, 0]);
+
+    const held = await holder.acquire('rk:b');
+    expect(await e.tryAcquire(['rk:a', 'rk:b', 'rk:c'])).toBeNull();
+    expect([await copies('rk:a'), await copies('rk:b'), await copies('rk:c')]).toEqual([0, 3, 0]);
+    await held.release();
+  });
+});
