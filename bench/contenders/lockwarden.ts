@@ -86,8 +86,7 @@ function optionsOf(spec: LockSpec): { ttl: number; autoExtend?: boolean } {
 
 function viaEngine(engine: LockEngine, fair: boolean): Contender['acquire'] {
   // The Lock is the handle users hold; it has release() itself, so no wrapper per lock.
-  return (key, spec) =>
-    engine.acquire(key, fair ? { ...optionsOf(spec), fair } : optionsOf(spec));
+  return (key, spec) => engine.acquire(key, fair ? { ...optionsOf(spec), fair } : optionsOf(spec));
 }
 
 /**
