@@ -42,7 +42,8 @@ export interface LockSpec {
 
 /** A lock the contender holds. */
 export interface Held {
-  release(): Promise<void>;
+  /** Its answer is ignored (a library's own handle fits as is, with no wrapper per lock). */
+  release(): Promise<unknown>;
 }
 
 export interface Contender {

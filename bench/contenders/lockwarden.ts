@@ -85,10 +85,8 @@ function optionsOf(spec: LockSpec): { ttl: number; autoExtend?: boolean } {
 }
 
 function viaEngine(engine: LockEngine, fair: boolean): Contender['acquire'] {
-  return async (key, spec) => {
-    const lock = await engine.acquire(key, fair ? { ...optionsOf(spec), fair } : optionsOf(spec));
-    return { release: async () => void (await lock.release()) };
-  };
+  // The Lock is the handle users hold; it has release() itself, so no wrapper per lock.
+  return (key, spec) => engine.acquire(key, fair ? { ...optionsOf(spec), fair } : optionsOf(spec));
 }
 
 /**

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { backoffDelay } from './backoff';
 import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
-import type { EmitEvent } from './events';
+import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
 import { LockLease } from './lock';
+import { newOwnerToken } from './owner-token';
 import type { ResolvedAcquireOptions } from './options';
 import type { StoreCalls } from './store-calls';
 import { Waiter } from './waiter';
@@ -29,6 +29,7 @@ export interface AcquisitionHost {
   /** Whether the current call runs inside one of the engine's running `withLock` bodies. */
   nested(): boolean;
   readonly emit: EmitEvent;
+  readonly observed: EventObserved;
 }
 
 type Attempt =
@@ -59,7 +60,7 @@ export class Acquisition {
         { key },
       );
     }
-    const token = randomBytes(16).toString('base64url');
+    const token = newOwnerToken();
     const startedAt = Date.now();
     const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
     // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at
@@ -158,7 +159,10 @@ export class Acquisition {
               ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
               : backoffDelay(o.retryDelay, Math.max(1, attempts)),
           );
-          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl + 1);
+          // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
+          // waking right then (and at once again on a 0) takes the lock within about a round
+          // trip of its expiry, where + 1 ms and a timer's own lateness cost twice that.
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl);
         }
         await waiter.sleep(sleep);
         if (fair || waiters.head === waiter) attemptNow = true;
@@ -202,7 +206,8 @@ export class Acquisition {
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );
     if (!result.acquired) {
-      host.emit('contended', { key, holderTtl: result.ttl, attempt });
+      if (host.observed('contended'))
+        host.emit('contended', { key, holderTtl: result.ttl, attempt });
       return result;
     }
     const lease = new LockLease(
@@ -224,13 +229,15 @@ export class Acquisition {
       if (o.signal?.aborted) throw o.signal.reason;
       throw refusal as LockConfigError;
     }
-    host.emit('acquired', {
-      key,
-      fence: result.fence,
-      attempts: attempt,
-      waitedMs: sentAt - startedAt,
-      ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
-    });
+    if (host.observed('acquired')) {
+      host.emit('acquired', {
+        key,
+        fence: result.fence,
+        attempts: attempt,
+        waitedMs: sentAt - startedAt,
+        ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
+      });
+    }
     return { acquired: true, lease };
   }
 

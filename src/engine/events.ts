@@ -70,6 +70,9 @@ export type EmitEvent = <E extends LockEventName>(
   payload: LockEngineEvents[E][0],
 ) => void;
 
+/** Whether anyone would see `event` (a payload nobody sees need not be built). */
+export type EventObserved = (event: LockEventName) => boolean;
+
 /** `node:diagnostics_channel` channels, named `lockwarden:<event>`, for APM tools. */
 export const diagnosticsChannels: Readonly<Record<LockEventName, diagnostics_channel.Channel>> = {
   acquired: diagnostics_channel.channel('lockwarden:acquired'),
@@ -79,6 +82,11 @@ export const diagnosticsChannels: Readonly<Record<LockEventName, diagnostics_cha
   lost: diagnostics_channel.channel('lockwarden:lost'),
   error: diagnostics_channel.channel('lockwarden:error'),
 };
+
+/** Whether `emitter` has a listener for `event` or its diagnostics channel a subscriber. */
+export function isObserved(emitter: EventEmitter<LockEngineEvents>, event: LockEventName): boolean {
+  return emitter.listenerCount(event) > 0 || diagnosticsChannels[event].hasSubscribers;
+}
 
 /**
  * Emit `event` on `emitter` and publish it on its diagnostics channel. An `error` nobody listens

@@ -1,5 +1,5 @@
 import type { LockLostError } from './errors';
-import type { EmitEvent } from './events';
+import type { EmitEvent, EventObserved } from './events';
 import type { LeaseHost, LockLease } from './lock';
 import { RenewalScheduler } from './renewal-scheduler';
 import { boundStoreCall } from './store-call-bound';
@@ -16,16 +16,22 @@ export class HeldLeases implements LeaseHost {
   constructor(
     private readonly calls: StoreCalls,
     private readonly emit: EmitEvent,
+    private readonly observed: EventObserved,
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
   ) {
-    this.#scheduler = new RenewalScheduler(calls.store, {
-      bound: (call, timeoutMs, onLate) => boundStoreCall(call, { timeoutMs, onLate, unref: true }),
-      renewalFailed: (lease, cause) => {
-        const error = calls.error('renew', lease.key, cause, lease.token);
-        emit('error', { key: lease.key, operation: 'renew', error });
+    this.#scheduler = new RenewalScheduler(
+      calls.store,
+      {
+        bound: (call, timeoutMs, onLate) =>
+          boundStoreCall(call, { timeoutMs, onLate, unref: true }),
+        renewalFailed: (lease, cause) => {
+          const error = calls.error('renew', lease.key, cause, lease.token);
+          emit('error', { key: lease.key, operation: 'renew', error });
+        },
       },
-    });
+      this.#byKey,
+    );
   }
 
   get size(): number {
@@ -70,12 +76,13 @@ export class HeldLeases implements LeaseHost {
 
   leaseExtended(lease: LockLease, ttl: number): void {
     this.#scheduler.touch(lease);
+    if (!this.observed('extended')) return;
     this.emit('extended', { key: lease.key, fence: lease.fence, ttl, expiresAt: lease.deadline });
   }
 
   leaseReleased(lease: LockLease, released: boolean): void {
     this.#forget(lease);
-    if (!released) return;
+    if (!released || !this.observed('released')) return;
     const heldMs = Date.now() - lease.acquiredAt;
     this.emit('released', { key: lease.key, fence: lease.fence, heldMs });
   }
@@ -87,7 +94,6 @@ export class HeldLeases implements LeaseHost {
 
   #forget(lease: LockLease): void {
     if (this.#byKey.get(lease.storeKey) === lease) this.#byKey.delete(lease.storeKey);
-    this.#scheduler.delete(lease);
     this.ended(lease.storeKey);
   }
 }

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LockInfo, LockStore } from '../stores/lock-store';
 import { Acquisition } from './acquisition';
 import { findHeldInContext, insideBodyOf, lockContext, reentrancyScope } from './context';
 import { LockBusyError, LockConfigError, LockStoreError } from './errors';
-import { publishEvent, type EmitEvent, type LockEngineEvents } from './events';
+import { isObserved, publishEvent, type EmitEvent, type LockEngineEvents } from './events';
 import { HeldLeases } from './held-leases';
 import { InFlight } from './in-flight';
 import { KeyWaitersMap } from './key-waiters';
@@ -28,6 +27,7 @@ import {
   type StoreErrorPolicy,
   type WithLockOptions,
 } from './options';
+import { newOwnerToken } from './owner-token';
 import { StoreCalls } from './store-calls';
 import { storeKeyOf } from './store-key';
 import {
@@ -89,7 +89,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     this.#scope = reentrancyScope(store, prefix);
     const calls = (this.#calls = new StoreCalls(store, logger));
     this.#waiters = new KeyWaitersMap(calls, (event) => this.#emit('error', event));
-    this.#held = new HeldLeases(calls, this.#emit, (storeKey) => this.#waiters.wakeHead(storeKey));
+    const observed = (event: keyof LockEngineEvents): boolean => isObserved(this, event);
+    this.#held = new HeldLeases(calls, this.#emit, observed, (storeKey) =>
+      this.#waiters.wakeHead(storeKey),
+    );
     this.#acquisition = new Acquisition({
       calls,
       waiters: this.#waiters,
@@ -97,6 +100,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       refusal: (key) => this.#refusal(undefined, key),
       nested: () => insideBodyOf(this),
       emit: this.#emit,
+      observed,
     });
     this.#multiKey = new MultiKeyAcquisition({
       engine: this,
@@ -232,7 +236,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     checkOptions(`${where}("${key}")`, options, claimSpec);
     const { ttl, metadata = DEFAULT_METADATA, storeTimeout = this.#storeTimeout } = options;
     const storeKey = this.#storeKey(key);
-    const token = randomBytes(16).toString('base64url');
+    const token = newOwnerToken();
     const calls = this.#calls;
     const result = await calls.run(
       'acquire',

@@ -27,7 +27,8 @@ export interface LeaseSend {
   readonly ttl: number;
 }
 
-const leases = new WeakMap<Lock, LockLease>();
+/** Set by {@link Lock}'s static block: reads a handle's lease (no WeakMap entry per lock). */
+let leaseOfLock: (lock: Lock) => LockLease | undefined;
 
 /**
  * What a {@link Lock} handle shows and drives: one key's {@link LockLease}, or the set of leases
@@ -39,7 +40,8 @@ export interface LockBacking {
   readonly token: string;
   readonly fence: number;
   readonly fences?: ReadonlyMap<string, number>;
-  readonly controller: AbortController;
+  /** Aborts when the lock is lost or released (see `Lock.signal`). */
+  readonly signal: AbortSignal;
   readonly ttl: number;
   readonly deadline: number;
   isHeld(): boolean;
@@ -60,7 +62,7 @@ function renewIntervalFor(renewal: Renewal, ttl: number): number | null {
 
 /** The lease behind a lock handle. */
 export function leaseOf(lock: Lock): LockLease | undefined {
-  return leases.get(lock);
+  return leaseOfLock(lock);
 }
 
 /**
@@ -77,7 +79,14 @@ export function leaseOf(lock: Lock): LockLease | undefined {
  */
 export class LockLease {
   readonly lock: Lock;
-  readonly controller = new AbortController();
+  /**
+   * Made when someone first reads `lock.signal`: most locks are never watched, and an
+   * `AbortController` plus the `AbortError` its `abort()` builds (with a stack) cost more than the
+   * rest of an uncontended lock's bookkeeping.
+   */
+  #controller: AbortController | undefined;
+  /** Why the lease ended, once it did (`undefined`: released, an `AbortError`). */
+  #lostError: LockLostError | undefined;
   state: LeaseState = 'held';
   /** Reentrant holds; the store lock is released when the last one is. */
   holds = 1;
@@ -88,9 +97,12 @@ export class LockLease {
   /** One scheduled renewal in flight at most. */
   renewing = false;
   #sent = 0;
-  #confirmed: LeaseSend;
-  /** Sends newer than `#confirmed` whose outcome is unknown, in send order. */
-  #uncertain: LeaseSend[] = [];
+  /** The last confirmed send (the acquire at first), kept as fields: one object less per lock. */
+  #confirmedSeq = 0;
+  #confirmedAt: number;
+  #confirmedTtl: number;
+  /** Sends newer than the confirmed one whose outcome is unknown, in send order. */
+  #uncertain: LeaseSend[] | undefined;
 
   constructor(
     readonly host: LeaseHost | null,
@@ -105,10 +117,21 @@ export class LockLease {
     readonly acquiredAt: number,
   ) {
     this.ttl = ttl;
-    this.#confirmed = { seq: 0, sentAt: acquiredAt, ttl };
+    this.#confirmedAt = acquiredAt;
+    this.#confirmedTtl = ttl;
     this.nextRenewAt = acquiredAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.lock = new Lock(this);
     if (!host) this.state = 'released';
+  }
+
+  /** Aborts when the lease is lost (with its `LockLostError`) or released (an `AbortError`). */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.state === 'lost') this.#controller.abort(this.#lostError);
+      else if (this.state === 'released' && this.host) this.#controller.abort();
+    }
+    return this.#controller.signal;
   }
 
   /** The renewal period for the latest ttl, or `null` without auto-extension. */
@@ -118,7 +141,8 @@ export class LockLease {
 
   /** Local deadline (epoch ms); see the class comment. */
   get deadline(): number {
-    let deadline = this.#confirmed.sentAt + this.#confirmed.ttl;
+    let deadline = this.#confirmedAt + this.#confirmedTtl;
+    if (this.#uncertain === undefined) return deadline;
     for (const send of this.#uncertain) deadline = Math.min(deadline, send.sentAt + send.ttl);
     return deadline;
   }
@@ -126,15 +150,18 @@ export class LockLease {
   /** Record a renewal for `ttl` ms that is about to be sent. */
   send(ttl: number): LeaseSend {
     const send = { seq: ++this.#sent, sentAt: Date.now(), ttl };
-    this.#uncertain.push(send);
+    (this.#uncertain ??= []).push(send);
     return send;
   }
 
   /** The store confirmed `send`. An older send confirmed late changes nothing. */
   confirm(send: LeaseSend): void {
-    if (this.state !== 'held' || send.seq <= this.#confirmed.seq) return;
-    this.#confirmed = send;
-    this.#uncertain = this.#uncertain.filter((other) => other.seq > send.seq);
+    if (this.state !== 'held' || send.seq <= this.#confirmedSeq) return;
+    this.#confirmedSeq = send.seq;
+    this.#confirmedAt = send.sentAt;
+    this.#confirmedTtl = send.ttl;
+    const newer = this.#uncertain?.filter((other) => other.seq > send.seq);
+    this.#uncertain = newer?.length ? newer : undefined;
     this.nextRenewAt = send.sentAt + (this.renewInterval ?? Number.POSITIVE_INFINITY);
     this.host?.leaseExtended(this, send.ttl);
   }
@@ -159,8 +186,9 @@ export class LockLease {
     const error = new LockLostError(`Lock "${this.key}" was lost: ${reason}.`, { key: this.key });
     if (this.state !== 'held') return error;
     this.state = 'lost';
-    this.#uncertain = [];
-    this.controller.abort(error);
+    this.#uncertain = undefined;
+    this.#lostError = error;
+    this.#controller?.abort(error);
     this.host?.leaseLost(this, error);
     return error;
   }
@@ -199,7 +227,7 @@ export class LockLease {
     const wasLost = this.state === 'lost';
     this.state = 'released';
     this.holds = 0;
-    if (!this.controller.signal.aborted) this.controller.abort();
+    if (this.#controller && !this.#controller.signal.aborted) this.#controller.abort();
     let released: boolean;
     try {
       // Even a lost lock may still be ours in the store; compare-and-delete is always safe.
@@ -229,10 +257,14 @@ export class LockLease {
 export class Lock implements AsyncDisposable {
   readonly #lease: LockBacking;
 
+  static {
+    leaseOfLock = (lock) =>
+      #lease in lock && lock.#lease instanceof LockLease ? lock.#lease : undefined;
+  }
+
   /** @internal Created by `LockEngine`. */
   constructor(lease: LockBacking) {
     this.#lease = lease;
-    if (lease instanceof LockLease) leases.set(this, lease);
   }
 
   /**
@@ -275,7 +307,7 @@ export class Lock implements AsyncDisposable {
 
   /** Aborts when the lock is lost (reason: `LockLostError`) or released (`AbortError`). */
   get signal(): AbortSignal {
-    return this.#lease.controller.signal;
+    return this.#lease.signal;
   }
 
   /**

@@ -19,6 +19,9 @@ export type ReleaseFailed = (key: string, error: unknown) => void;
 export class MultiKeyLease implements LockBacking {
   readonly lock: Lock;
   readonly controller = new AbortController();
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
   readonly keys: readonly string[];
   readonly fences: ReadonlyMap<string, number>;
   readonly fence: number;

@@ -212,20 +212,20 @@ export function resolveAcquireOptions(
   defaultMetadata: string,
   engineStoreTimeout: number,
 ): ResolvedAcquireOptions {
-  const merged: WithLockOptions = { ...defaults, ...stripUndefined(options) };
-  const autoExtend = merged.autoExtend ?? true;
+  // Field by field, no merged copies: this runs for every lock.
+  const autoExtend = options.autoExtend ?? defaults.autoExtend ?? true;
   return {
-    ttl: merged.ttl ?? DEFAULT_TTL,
-    waitTimeout: merged.waitTimeout ?? DEFAULT_WAIT_TIMEOUT,
-    retryCount: merged.retryCount ?? Number.POSITIVE_INFINITY,
-    retryDelay: merged.retryDelay ?? DEFAULT_RETRY_DELAY,
+    ttl: options.ttl ?? defaults.ttl ?? DEFAULT_TTL,
+    waitTimeout: options.waitTimeout ?? defaults.waitTimeout ?? DEFAULT_WAIT_TIMEOUT,
+    retryCount: options.retryCount ?? defaults.retryCount ?? Number.POSITIVE_INFINITY,
+    retryDelay: options.retryDelay ?? defaults.retryDelay ?? DEFAULT_RETRY_DELAY,
     renewal: typeof autoExtend === 'boolean' ? autoExtend : autoExtend.interval,
-    storeTimeout: merged.storeTimeout ?? engineStoreTimeout,
-    onBusy: merged.onBusy ?? 'wait',
-    signal: merged.signal,
-    metadata: merged.metadata ?? defaultMetadata,
-    fair: merged.fair ?? false,
-    onStoreError: merged.onStoreError,
+    storeTimeout: options.storeTimeout ?? defaults.storeTimeout ?? engineStoreTimeout,
+    onBusy: options.onBusy ?? defaults.onBusy ?? 'wait',
+    signal: options.signal ?? defaults.signal,
+    metadata: options.metadata ?? defaults.metadata ?? defaultMetadata,
+    fair: options.fair ?? defaults.fair ?? false,
+    onStoreError: options.onStoreError ?? defaults.onStoreError,
   };
 }
 

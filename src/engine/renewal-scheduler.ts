@@ -27,7 +27,6 @@ const RETRY_FRACTION = 0.25;
  * throws from a timer.
  */
 export class RenewalScheduler {
-  readonly #leases = new Set<LockLease>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #closed = false;
@@ -35,32 +34,32 @@ export class RenewalScheduler {
   constructor(
     private readonly store: LockStore,
     private readonly host: RenewalHost,
+    /**
+     * The engine's held leases, by store key (its own map, not a copy: one entry per lock, not
+     * two). A lease leaves it when released or lost, which is how the scheduler forgets it.
+     */
+    private readonly leases: ReadonlyMap<string, LockLease>,
   ) {}
 
-  /** Number of leases being tracked. */
-  get size(): number {
-    return this.#leases.size;
-  }
-
+  /** A lease was added to the map. */
   add(lease: LockLease): void {
-    if (this.#closed) return;
-    this.#leases.add(lease);
     this.#arm(Math.min(lease.nextRenewAt, lease.deadline));
-  }
-
-  delete(lease: LockLease): void {
-    this.#leases.delete(lease);
-    if (this.#leases.size === 0) this.#disarm();
   }
 
   /** The lease's timing changed (e.g. extended by hand). */
   touch(lease: LockLease): void {
-    if (this.#leases.has(lease)) this.#arm(Math.min(lease.nextRenewAt, lease.deadline));
+    if (lease.state === 'held' && this.leases.get(lease.storeKey) === lease) {
+      this.#arm(Math.min(lease.nextRenewAt, lease.deadline));
+    }
   }
 
+  /**
+   * Stop renewing. (A lease leaving the map needs no call: the timer stays armed even when none
+   * is left, `unref`'d, and a wake-up with nothing due does nothing, so a lock taken and released
+   * in a loop costs no timer of its own.)
+   */
   close(): void {
     this.#closed = true;
-    this.#leases.clear();
     this.#disarm();
   }
 
@@ -90,14 +89,12 @@ export class RenewalScheduler {
   }
 
   #run(now: number): void {
+    if (this.#closed) return;
     const batch: LockLease[] = [];
-    for (const lease of this.#leases) {
-      if (lease.state !== 'held') {
-        this.#leases.delete(lease);
-        continue;
-      }
+    for (const lease of this.leases.values()) {
+      if (lease.state !== 'held') continue;
       if (lease.deadline <= now) {
-        this.#leases.delete(lease);
+        // Leaves the map (deleting during iteration is safe for a Map).
         lease.expire();
         continue;
       }
@@ -174,7 +171,6 @@ export class RenewalScheduler {
     if (held) {
       lease.confirm(send);
     } else {
-      this.#leases.delete(lease);
       lease.lose('a renewal found it no longer held by this owner (expired or taken over)');
     }
   }
@@ -182,7 +178,8 @@ export class RenewalScheduler {
   #rearm(): void {
     if (this.#closed) return;
     let next = Number.POSITIVE_INFINITY;
-    for (const lease of this.#leases) {
+    for (const lease of this.leases.values()) {
+      if (lease.state !== 'held') continue;
       const due = lease.renewing ? lease.deadline : Math.min(lease.nextRenewAt, lease.deadline);
       if (due < next) next = due;
     }

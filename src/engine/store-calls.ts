@@ -32,11 +32,22 @@ export class StoreCalls {
     call: () => Promise<T>,
     extra: Omit<StoreCallBound<T>, 'timeoutMs'> = {},
   ): Promise<T> {
-    this.#checkOnce();
-    // A store that throws instead of rejecting is treated the same.
-    const pending = (async () => call())();
+    if (!this.#checked) this.#checkOnce();
+    let pending: Promise<T>;
     try {
-      return await boundStoreCall(pending, { timeoutMs, ...extra });
+      pending = call();
+    } catch (error) {
+      // A store that throws instead of rejecting is treated the same.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      pending = Promise.reject(error);
+    }
+    try {
+      return await boundStoreCall(pending, {
+        timeoutMs,
+        signal: extra.signal,
+        onLate: extra.onLate,
+        unref: extra.unref,
+      });
     } catch (cause) {
       if (extra.signal?.aborted && cause === extra.signal.reason) throw cause;
       throw this.error(operation, key, cause, token);

@@ -11,6 +11,7 @@ export class Waiter {
   #resolve: (() => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   #stopWatching: (() => void) | undefined;
   #failure: unknown;
 
@@ -52,7 +53,10 @@ export class Waiter {
     return new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
-      this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
+      // A timer cannot fire sooner than 1 ms; a sleep of 0 (the lock is about to expire) only
+      // lets I/O and other work run first.
+      if (ms <= 0) this.#immediate = setImmediate(() => this.#settle());
+      else this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
       const signal = this.signal;
       if (signal) {
         this.#stopWatching = onAbort(signal, () => {
@@ -72,6 +76,8 @@ export class Waiter {
 
   #clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     this.#stopWatching?.();
     this.#stopWatching = undefined;
     this.#timer = undefined;

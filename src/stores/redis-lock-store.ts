@@ -246,6 +246,8 @@ export class RedisLockStore implements LockStore {
   }
 
   async #publishMode(secrets: readonly string[]): Promise<PubSubMode> {
+    // A single server asks nothing (and waits for nothing).
+    if (!this.#port.cluster) return 'classic';
     try {
       return await this.#mode();
     } catch (error) {

@@ -22,6 +22,33 @@ if holder == owner then
   return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
 end
 
+-- The lock is taken (or granted) with the server clock in microseconds as its fence, bumped past
+-- the last value issued for this lock; that value only has to outlive the lock by a grace
+-- period, so nothing grows forever.
+local function take(nowUs, ticket)
+  local fence = nowUs
+  local last = tonumber(redis.call('GET', fenceKey))
+  if last and fence <= last then
+    fence = last + 1
+  end
+  local text = string.format('%.0f', fence)
+  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
+  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
+  redis.call('PEXPIRE', lock, ttl)
+  return {1, fence, ticket}
+end
+
+-- Fast path: nobody queued (the usual case), so no clean-up, no head look-up and, for a busy
+-- lock, no clock read.
+if redis.call('EXISTS', queue) == 0 then
+  if not holder then
+    return take((serverTime()), -1)
+  end
+  if mode ~= 'fair' then
+    return {0, redis.call('PTTL', lock), 0}
+  end
+end
+
 local nowUs, nowMs = serverTime()
 dropGoneWaiters(queue, deadlines, nowMs)
 local head = redis.call('ZRANGE', queue, 0, 0)[1]
@@ -33,18 +60,7 @@ if not holder and (not head or head == owner) then
     redis.call('ZREM', queue, owner)
     redis.call('ZREM', deadlines, owner)
   end
-  -- The fence is the server clock in microseconds, bumped past the last value issued for this
-  -- lock; that value only has to outlive the lock by a grace period, so nothing grows forever.
-  local fence = nowUs
-  local last = tonumber(redis.call('GET', fenceKey))
-  if last and fence <= last then
-    fence = last + 1
-  end
-  local text = string.format('%.0f', fence)
-  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
-  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
-  redis.call('PEXPIRE', lock, ttl)
-  return {1, fence, ticket}
+  return take(nowUs, ticket)
 end
 
 -- Fair callers always queue; others join a queue that already exists, so nobody barges past it.

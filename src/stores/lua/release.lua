@@ -15,7 +15,12 @@ if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
 redis.call('DEL', lock)
-local _, nowMs = serverTime()
-dropGoneWaiters(queue, deadlines, nowMs)
-redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, redis.call('ZRANGE', queue, 0, 0)[1] or '')
+-- Without a queue (the usual case) there is nobody to clean up or look up: no clock read.
+local head = ''
+if redis.call('EXISTS', queue) == 1 then
+  local _, nowMs = serverTime()
+  dropGoneWaiters(queue, deadlines, nowMs)
+  head = redis.call('ZRANGE', queue, 0, 0)[1] or ''
+end
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, head)
 return 1

@@ -68,12 +68,15 @@ describeWithRedis('renewal (real redis-server)', () => {
       Array.from({ length: LOCKS }, (_, i) => engine.tryAcquire(`batch:${i}`, { ttl: 900 })),
     );
     expect(locks.every((lock) => lock !== null)).toBe(true);
+    // Concurrent acquires travel in pipelines too (the ioredis port coalesces writes): count
+    // from here, where only renewals run.
+    const pipelinesBefore = pipelines;
 
     // Two rounds of renewals for every lock.
     await waitUntil('two renewal rounds', () => sum(store.batches) >= 2 * LOCKS, 5_000);
     const renewals = sum(store.batches);
     expect(store.calls.renew).toBe(0);
-    expect(pipelines).toBe(store.batches.length);
+    expect(pipelines - pipelinesBefore).toBe(store.batches.length);
     // Locks taken together renew together: a handful of big batches, not one call per lock.
     expect(Math.max(...store.batches)).toBeGreaterThanOrEqual(LOCKS / 2);
     expect(store.batches.length).toBeLessThanOrEqual(renewals / 10);

@@ -1,0 +1,62 @@
+import { RedisLockStore } from '../../../src';
+import { defer } from '../../support/cleanup';
+import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { infoFields } from '../../support/redis/info-fields';
+import { useRedisServer } from '../../support/redis/use-redis-server';
+
+/** Calls per command name made inside scripts and by clients, from INFO commandstats. */
+async function commandCalls(admin: { info(section: string): Promise<string> }) {
+  const calls = new Map<string, number>();
+  for (const [field, value] of infoFields(await admin.info('commandstats'))) {
+    const match = /^cmdstat_(.+)$/.exec(field);
+    const count = /calls=(\d+)/.exec(value);
+    if (match && count) calls.set(match[1]!, Number(count[1]));
+  }
+  return calls;
+}
+
+describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)', () => {
+  const redis = useRedisServer({ perTest: true });
+
+  it('takes and releases a lock nobody queues for without clock reads or queue work', async () => {
+    const client = redis.client();
+    const store = new RedisLockStore(client);
+    defer(() => store.close());
+    const admin = redis.raw;
+    // Load the scripts first, so the counts below hold the lock path only.
+    await store.release('lw:{warm}', 'nobody');
+    await store.acquire('lw:{warm}', 'o', 1_000);
+    await admin.config('RESETSTAT');
+
+    expect((await store.acquire('lw:{k}', 'owner-a', 10_000)).acquired).toBe(true);
+    expect(await store.acquire('lw:{k}', 'owner-b', 10_000)).toEqual({
+      acquired: false,
+      ttl: expect.any(Number) as number,
+    });
+    expect(await store.release('lw:{k}', 'owner-a')).toBe(true);
+    const calls = await commandCalls(admin);
+    // One TIME, for the fence of the one lock taken; nothing on the fair queue.
+    expect(calls.get('time')).toBe(1);
+    for (const name of ['zrange', 'zrangebyscore', 'zadd', 'zrem', 'zscore']) {
+      expect(calls.get(name)).toBeUndefined();
+    }
+    expect(calls.get('publish')).toBe(1);
+  });
+
+  it('still queues, cleans up and names the head once a fair queue exists', async () => {
+    const store = new RedisLockStore(redis.client());
+    defer(() => store.close());
+    expect((await store.acquire('lw:{k}', 'holder', 10_000)).acquired).toBe(true);
+    expect(await store.acquire('lw:{k}', 'fair-1', 10_000, { fair: true })).toEqual({
+      acquired: false,
+      ttl: expect.any(Number) as number,
+      queued: true,
+    });
+    // A plain caller joins the queue that exists instead of barging.
+    const plain = await store.acquire('lw:{k}', 'plain-1', 10_000);
+    expect(plain).toMatchObject({ acquired: false, queued: true });
+    expect(await store.release('lw:{k}', 'holder')).toBe(true);
+    expect((await store.acquire('lw:{k}', 'plain-1', 10_000)).acquired).toBe(false);
+    expect((await store.acquire('lw:{k}', 'fair-1', 10_000, { fair: true })).acquired).toBe(true);
+  });
+});

@@ -1,0 +1,26 @@
+import { LockEngine, MemoryLockStore } from '../../../src';
+
+describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('takes a crashed holder’s lock in the very ms it expires, not a backoff or a ms later', async () => {
+    const store = new MemoryLockStore();
+    const engine = new LockEngine({ store, prefix: 'lw' });
+    // The "crashed" holder: a token nobody will release or renew.
+    await store.acquire('lw:{k}', 'crashed-holder', 300);
+    const takenAt: number[] = [];
+    const start = Date.now();
+    // A long backoff, so only the holder's remaining ttl can wake the waiter in time.
+    const waiting = engine.acquire('k', { retryDelay: 5_000, waitTimeout: 10_000 }).then((lock) => {
+      takenAt.push(Date.now() - start);
+      return lock;
+    });
+    await jest.advanceTimersByTimeAsync(299);
+    expect(takenAt).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(takenAt).toEqual([300]);
+    await (await waiting).release();
+    await engine.close();
+  });
+});
