@@ -67,27 +67,38 @@ const common = {
 const fnLengthRule =
   'key template "doc:{1}" uses argument 1, but the method takes 1 parameter by Function.length, which stops before the first parameter with a default value or a rest parameter; use a key function to key on those.';
 
-describe('@Locked compiled by tsc in both decorator systems', () => {
-  it('legacy experimentalDecorators', async () => {
-    expect(await compileAndRun('legacy')).toEqual({
-      ...common,
-      definitionError: `LockConfigError: @Locked on Broken.read: ${fnLengthRule}`,
-      badOption:
-        'LockConfigError: @Locked on Broken.read: option "ttl" must be a positive integer number of milliseconds, got -1.',
-    });
-  });
+// Each case runs tsc and a child process: seconds alone, much longer on a loaded machine.
+const COMPILE_TIMEOUT = 180_000;
 
-  it('TC39 standard decorators', async () => {
-    expect(await compileAndRun('tc39')).toEqual({
-      ...common,
-      // A TC39 method decorator is not told its class: definition-time errors name the method.
-      definitionError: `LockConfigError: @Locked on method read: ${fnLengthRule}`,
-      badOption:
-        'LockConfigError: @Locked on method read: option "ttl" must be a positive integer number of milliseconds, got -1.',
-      privateKey: 'Vault.#unlock',
-      unboundStaticKey: 'Reports.daily',
-      getterError:
-        'LockConfigError: @Locked on total: @Locked can only decorate methods, not a getter.',
-    });
-  });
+describe('@Locked compiled by tsc in both decorator systems', () => {
+  it(
+    'legacy experimentalDecorators',
+    async () => {
+      expect(await compileAndRun('legacy')).toEqual({
+        ...common,
+        definitionError: `LockConfigError: @Locked on Broken.read: ${fnLengthRule}`,
+        badOption:
+          'LockConfigError: @Locked on Broken.read: option "ttl" must be a positive integer number of milliseconds, got -1.',
+      });
+    },
+    COMPILE_TIMEOUT,
+  );
+
+  it(
+    'TC39 standard decorators',
+    async () => {
+      expect(await compileAndRun('tc39')).toEqual({
+        ...common,
+        // A TC39 method decorator is not told its class: definition-time errors name the method.
+        definitionError: `LockConfigError: @Locked on method read: ${fnLengthRule}`,
+        badOption:
+          'LockConfigError: @Locked on method read: option "ttl" must be a positive integer number of milliseconds, got -1.',
+        privateKey: 'Vault.#unlock',
+        unboundStaticKey: 'Reports.daily',
+        getterError:
+          'LockConfigError: @Locked on total: @Locked can only decorate methods, not a getter.',
+      });
+    },
+    COMPILE_TIMEOUT,
+  );
 });

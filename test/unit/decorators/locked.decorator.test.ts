@@ -18,6 +18,7 @@ import { getLockedPlan } from '../../../src/decorators/locked.decorator';
 import { deferred } from '../../support/deferred';
 import { nextEvent } from '../../support/next-event';
 import { recordingLogger } from '../../support/recording-logger';
+import { rejectionOf } from '../../support/thrown-by';
 
 let engine: LockEngine;
 
@@ -31,16 +32,6 @@ afterEach(async () => {
   unregisterLockEngine('billing');
   await engine.close();
 });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('the promise resolved');
-}
 
 describe('@Locked keys', () => {
   const run = Symbol('run');

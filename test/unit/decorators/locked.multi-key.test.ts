@@ -8,6 +8,7 @@ import {
   MemoryLockStore,
   unregisterLockEngine,
 } from '../../../src';
+import { rejectionOf } from '../../support/thrown-by';
 
 let store: MemoryLockStore;
 let engine: LockEngine;
@@ -22,16 +23,6 @@ afterEach(async () => {
   unregisterLockEngine('default');
   await engine.close();
 });
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection, but it resolved');
-}
 
 describe('@Locked with a key function returning a list of keys', () => {
   class Accounts {
