@@ -106,7 +106,7 @@ export interface LockErrorEvent {
  * The engine's events, by name (`LockEngine` is an `EventEmitter<LockEngineEvents>`).
  *
  * @example
- * engine.on('lost', (event: LockEngineEvents['lost'][0]) => alert(event.key));
+ * engine.on('lost', (event: LockEngineEvents['lost'][0]) => console.error(event.key));
  */
 export interface LockEngineEvents {
   /** A lock was taken. */

@@ -386,7 +386,11 @@ export class Lock implements AsyncDisposable {
     await this.release();
   }
 
-  /** Keeps the owner token out of logs. */
+  /**
+   * Keeps the owner token out of logs: what `console.log(lock)` and `util.inspect` print.
+   * @example
+   * console.log(lock); // Lock { key: "orders:42", fence: 17, held: true }
+   */
   [inspect.custom](): string {
     const keys = this.#lease.keys ? `, keys: ${JSON.stringify(this.#lease.keys)}` : '';
     return `Lock { key: ${JSON.stringify(this.key)}${keys}, fence: ${this.fence}, held: ${this.held} }`;

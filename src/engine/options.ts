@@ -29,9 +29,18 @@ export type StoreErrorPolicy = 'throw' | 'run';
  * const engine = new LockEngine({ store, logger });
  */
 export interface LockLogger {
-  /** Something went wrong but no lock was put at risk by it (a fail-open run, a config warning). */
+  /**
+   * Something to look into: a fail-open run, a background store error nobody listens to (the
+   * `error` event), a store configuration warning.
+   * @example
+   * logger.warn('lockwarden: running "metrics:flush" WITHOUT a lock because the store failed ...');
+   */
   warn(message: string, ...meta: unknown[]): void;
-  /** Something failed that nobody else will hear about (an `error` or event listener threw). */
+  /**
+   * Something failed that nobody else will hear about (an event listener threw).
+   * @example
+   * logger.error('lockwarden: a "lost" listener threw', error);
+   */
   error(message: string, ...meta: unknown[]): void;
 }
 

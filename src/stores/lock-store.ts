@@ -30,6 +30,9 @@ export interface LockStore {
   /**
    * Take `key` for `owner` if it is free or expired. Re-acquiring a key already held by the same
    * owner succeeds with the same fence (so a retried request after a lost reply is harmless).
+   * @example
+   * await store.acquire('lw:{orders:42}', token, 30_000); // { acquired: true, fence: 17 }
+   * await store.acquire('lw:{orders:42}', other, 30_000); // { acquired: false, ttl: 29_998 }
    */
   acquire(
     key: string,
@@ -38,28 +41,49 @@ export interface LockStore {
     options?: StoreAcquireOptions,
   ): Promise<AcquireResult>;
 
-  /** Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise. */
+  /**
+   * Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise.
+   * @example
+   * if (!(await store.renew('lw:{orders:42}', token, 30_000))) console.warn('lock lost');
+   */
   renew(key: string, owner: string, ttl: number): Promise<boolean>;
 
   /**
    * Renew several locks at once (one pipeline on Redis). Optional: the engine falls back to
    * parallel `renew` calls. A rejected entry is reported as an `Error` in its slot.
+   * @example
+   * await store.renewMany([{ key: 'lw:{a}', owner: tokenA, ttl: 30_000 }, { key: 'lw:{b}', owner: tokenB, ttl: 30_000 }]); // [true, false]
    */
   renewMany?(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>>;
 
-  /** Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`. */
+  /**
+   * Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`.
+   * @example
+   * await store.release('lw:{orders:42}', token); // true, and one waiter wakes
+   */
   release(key: string, owner: string): Promise<boolean>;
 
-  /** What is known about `key` without its owner token, or `null` if it is free. */
+  /**
+   * What is known about `key` without its owner token, or `null` if it is free.
+   * @example
+   * await store.inspect('lw:{orders:42}'); // { ttl: 29_120, fence: 17, holds: 1, metadata: 'web-1:4242' }
+   */
   inspect(key: string): Promise<LockInfo | null>;
 
-  /** Delete `key` whoever holds it and notify waiters; `false` if it was free. */
+  /**
+   * Delete `key` whoever holds it and notify waiters; `false` if it was free.
+   * @example
+   * await store.forceRelease('lw:{orders:42}'); // true: its holder finds out at its next renewal
+   */
   forceRelease(key: string): Promise<boolean>;
 
   /**
    * Optional: call `listener` whenever `key` is released. `next` is the token of the first
    * waiter in the fair queue (only that waiter should try), or `undefined` when nobody is
    * queued. Resolves once notifications are being delivered, to an unsubscribe function.
+   * @example
+   * const unsubscribe = await store.onRelease('lw:{orders:42}', (next) => wake(next));
+   * unsubscribe(); // when the last local waiter has gone
    */
   onRelease?(key: string, listener: (next: string | undefined) => void): Promise<() => void>;
 
@@ -67,6 +91,8 @@ export interface LockStore {
    * Optional (stores that support fair locks implement it): remove `owner` from the fair queue
    * of `key` because it gave up, and wake the next waiter if the lock is free. `false` if it was
    * not queued.
+   * @example
+   * await store.dequeue('lw:{printer:3}', token); // a fair waiter timed out: let the next one go
    */
   dequeue?(key: string, owner: string): Promise<boolean>;
 
@@ -76,10 +102,17 @@ export interface LockStore {
    * engine calls it once, in the background, when it first uses the store, and logs every
    * warning through its logger; it never delays or fails a lock operation. A store checks at
    * most once (every engine gets the same answer) and resolves `[]` when it cannot check.
+   * @example
+   * await store.checkConfiguration(); // ['Redis maxmemory-policy is "allkeys-lru", so ...'] or []
    */
   checkConfiguration?(): Promise<readonly string[]>;
 
-  /** Free what the store itself opened (never a client the user passed in). */
+  /**
+   * Free what the store itself opened (never a client the user passed in).
+   * @example
+   * await engine.close();
+   * await store.close?.();
+   */
   close?(): Promise<void>;
 }
 
