@@ -15,7 +15,17 @@ export interface LockFrame {
 
 export const lockContext = new AsyncLocalStorage<LockFrame>();
 
-/** The innermost lock held by the current call chain (inside `withLock` or `@Locked`). */
+/**
+ * The innermost lock held by the current call chain (inside `withLock` or `@Locked`), or
+ * `undefined` outside of one. Lets code deep in a locked call reach the lock's `signal` and
+ * `fence` without passing the lock down.
+ *
+ * @example
+ * async function save(order: Order): Promise<void> {
+ *   const lock = currentLock(); // the lock of the locked method that called us
+ *   await db.save(order, { fence: lock?.fence, signal: lock?.signal });
+ * }
+ */
 export function currentLock(): Lock | undefined {
   return lockContext.getStore()?.lock;
 }

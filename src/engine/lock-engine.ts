@@ -54,11 +54,28 @@ function closedEngineError(where?: string, key?: string): LockConfigError {
  * (waiting, auto-extension, reentrancy, events); the store only answers atomic questions. The
  * engine opens nothing, so it closes nothing but its own work: whoever created the store (and
  * its Redis client) closes it.
+ *
+ * @example
+ * const redis = new Redis();
+ * const store = new RedisLockStore(redis);
+ * const engine = new LockEngine({ store, defaults: { ttl: 10_000 } });
+ * await engine.withLock('orders:42', async (lock) => ship(order, lock.fence));
+ * await engine.close();
+ * await store.close();
+ * await redis.quit();
  */
 export class LockEngine extends EventEmitter<LockEngineEvents> {
-  /** The store this engine uses. */
+  /**
+   * The store this engine uses (as passed in `options.store`).
+   * @example
+   * const reports = new LockEngine({ store: engine.store, prefix: 'reports' }); // same store, other keys
+   */
   readonly store: LockStore;
-  /** The key prefix. */
+  /**
+   * The key prefix (`options.prefix`, `'lw'` by default).
+   * @example
+   * new LockEngine({ store, prefix: 'billing' }).prefix; // 'billing'
+   */
   readonly prefix: string;
   readonly #defaults: Readonly<WithLockOptions>;
   readonly #onStoreError: StoreErrorPolicy;
@@ -76,6 +93,12 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   #state: 'open' | 'draining' | 'closed' = 'open';
   #closing: Promise<void> | undefined;
 
+  /**
+   * Check `options` (a bad one throws `LockConfigError` naming it) and make an engine over
+   * `options.store`. Opens nothing: the store is used from the first call on.
+   * @example
+   * const engine = new LockEngine({ store: new RedisLockStore(redis), prefix: 'billing' });
+   */
   constructor(options: LockEngineOptions) {
     super();
     checkOptions('new LockEngine()', options, engineSpec);
@@ -118,12 +141,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     });
   }
 
-  /** Number of locks this engine holds right now. */
+  /**
+   * Number of locks this engine holds right now.
+   * @example
+   * gauge.set(engine.heldCount);
+   */
   get heldCount(): number {
     return this.#held.size;
   }
 
-  /** Number of `withLock` bodies running right now (what `close({ timeout })` waits for). */
+  /**
+   * Number of `withLock` bodies running right now (what `close({ timeout })` waits for).
+   * @example
+   * if (engine.runningCount > 0) log.info(`waiting for ${engine.runningCount} locked calls`);
+   */
   get runningCount(): number {
     return this.#running.count;
   }
@@ -153,6 +184,10 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   /**
    * One attempt: the lock, or `null` if someone else holds it. Given a list of keys: one attempt
    * per key, all of them or `null` (with none kept).
+   *
+   * @example
+   * const lock = await engine.tryAcquire('cache:refresh');
+   * if (lock) try { await refresh(); } finally { await lock.release(); }
    */
   async tryAcquire(
     key: string | readonly string[],
@@ -228,7 +263,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * @example
    * if (await engine.claim(`report:${day}`, { ttl: 86_400_000 })) await sendReport(day);
    */
-  async claim(key: string, options: ClaimOptions): Promise<{ fence: number } | null> {
+  async claim(
+    key: string,
+    options: ClaimOptions,
+  ): Promise<{
+    /** The claim's fencing token. */
+    fence: number;
+  } | null> {
     const where = 'LockEngine.claim';
     this.#admit(where);
     validateKey(where, key);
@@ -250,12 +291,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     return result.acquired ? { fence: result.fence } : null;
   }
 
-  /** Whether someone (anyone) holds the lock now. */
+  /**
+   * Whether someone (anyone) holds the lock now.
+   * @example
+   * if (await engine.isLocked('migrations')) console.log('a migration is running');
+   */
   async isLocked(key: string): Promise<boolean> {
     return (await this.#inspect('LockEngine.isLocked', key)) !== null;
   }
 
-  /** The lock's ttl, fence, holder count and metadata, or `null` if free. Never the token. */
+  /**
+   * The lock's ttl, fence, holder count and metadata, or `null` if free. Never the token.
+   * @example
+   * const info = await engine.inspect('orders:42'); // { ttl: 9_412, fence: 17, holds: 1, metadata: 'web-1:4242' }
+   */
   inspect(key: string): Promise<LockInfo | null> {
     return this.#inspect('LockEngine.inspect', key);
   }
@@ -263,6 +312,9 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
   /**
    * Delete the lock whoever holds it and wake waiters. For operators recovering from a stuck
    * holder; the holder finds out at its next renewal. Resolves whether a lock was deleted.
+   *
+   * @example
+   * await engine.forceRelease('orders:42'); // an operator's "unstick" button
    */
   async forceRelease(key: string): Promise<boolean> {
     const where = 'LockEngine.forceRelease';

@@ -253,6 +253,10 @@ export class LockLease {
 /**
  * A held lock. `signal` aborts with {@link LockLostError} if the lock is lost, or with an
  * `AbortError` once it is released. Release it with `release()` or `await using`.
+ *
+ * @example
+ * await using lock = await engine.acquire('orders:42');
+ * await db.update(order, { fence: lock.fence, signal: lock.signal }); // released at scope end
  */
 export class Lock implements AsyncDisposable {
   readonly #lease: LockBacking;
@@ -270,6 +274,8 @@ export class Lock implements AsyncDisposable {
   /**
    * The lock's key, without the engine prefix. For a lock over several keys: the first of
    * `keys` (the one taken first).
+   * @example
+   * (await engine.acquire('orders:42')).key; // 'orders:42'
    */
   get key(): string {
     return this.#lease.key;
@@ -278,12 +284,18 @@ export class Lock implements AsyncDisposable {
   /**
    * Every key this lock holds, without the engine prefix: `[key]` for a single-key lock; for a
    * lock over several keys, the distinct keys in the order they are taken (by UTF-8 bytes).
+   * @example
+   * (await engine.acquire(['account:b', 'account:a'])).keys; // ['account:a', 'account:b']
    */
   get keys(): readonly string[] {
     return this.#lease.keys ?? [this.#lease.key];
   }
 
-  /** The fence of each key (see `fence`); one entry for a single-key lock. */
+  /**
+   * The fence of each key (see `fence`); one entry for a single-key lock.
+   * @example
+   * for (const [key, fence] of lock.fences) await ledger.write(key, entry, { fence });
+   */
   get fences(): ReadonlyMap<string, number> {
     return this.#lease.fences ?? new Map([[this.#lease.key, this.#lease.fence]]);
   }
@@ -291,6 +303,8 @@ export class Lock implements AsyncDisposable {
   /**
    * The secret owner token of this acquisition (128 random bits). Never log it. For a lock over
    * several keys: the token of `key` (each key has its own).
+   * @example
+   * await legacyStore.release(lock.key, lock.token); // pass it on, never print it
    */
   get token(): string {
     return this.#lease.token;
@@ -300,12 +314,18 @@ export class Lock implements AsyncDisposable {
    * Fencing token: strictly increases with every acquisition of this key. Pass it to the
    * resource you protect so it can refuse writes from an older holder. For a lock over several
    * keys: the largest of `fences` (pass each resource its own key's fence where you can).
+   * @example
+   * await db.query('UPDATE jobs SET state = $1, fence = $2 WHERE id = $3 AND fence < $2', [s, lock.fence, id]);
    */
   get fence(): number {
     return this.#lease.fence;
   }
 
-  /** Aborts when the lock is lost (reason: `LockLostError`) or released (`AbortError`). */
+  /**
+   * Aborts when the lock is lost (reason: `LockLostError`) or released (`AbortError`).
+   * @example
+   * await fetch(url, { signal: lock.signal }); // stop the request if the lock is lost
+   */
   get signal(): AbortSignal {
     return this.#lease.signal;
   }
@@ -314,6 +334,8 @@ export class Lock implements AsyncDisposable {
    * Whether this process still considers the lock held: not released, not lost, and its local
    * deadline not passed (checked on every read, so it is never true after the deadline, even if
    * the event loop is too busy for the timer that reports the loss).
+   * @example
+   * for (const batch of batches) { if (!lock.held) break; await process(batch); }
    */
   get held(): boolean {
     return this.#lease.isHeld();
@@ -323,6 +345,8 @@ export class Lock implements AsyncDisposable {
    * Local estimate (epoch ms) of when the lock expires unless renewed: the send time of the last
    * confirmed acquire or renewal + the ttl that call set (earlier while a shorter `extend` is in
    * flight).
+   * @example
+   * const msLeft = lock.expiresAt - Date.now();
    */
   get expiresAt(): number {
     return this.#lease.deadline;
@@ -334,6 +358,9 @@ export class Lock implements AsyncDisposable {
    * new ttl. Throws `LockNotHeldError` if already released or lost, `LockLostError` if the store
    * says it is no longer ours, `LockStoreError` if the store failed or did not answer within
    * `storeTimeout`.
+   * @param ttl the new ttl in ms, a positive integer (default: the lock's current ttl)
+   * @example
+   * await lock.extend(60_000); // the next step is slow: hold for a minute from now
    */
   extend(ttl: number = this.#lease.ttl): Promise<void> {
     return this.#lease.extend(ttl);
@@ -342,26 +369,48 @@ export class Lock implements AsyncDisposable {
   /**
    * Release the lock. Resolves `true` if it was released (or, for a reentrant hold, one hold was
    * given back), `false` if it was no longer ours (already released, expired or taken over).
+   * @example
+   * const lock = await engine.acquire('orders:42');
+   * try { await work(); } finally { await lock.release(); }
    */
   release(): Promise<boolean> {
     return this.#lease.release();
   }
 
+  /**
+   * Release the lock when an `await using` scope ends (as `release()`, result ignored).
+   * @example
+   * { await using lock = await engine.acquire('orders:42'); await work(lock); } // released here
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
   }
 
-  /** Keeps the owner token out of logs. */
+  /**
+   * Keeps the owner token out of logs: what `console.log(lock)` and `util.inspect` print.
+   * @example
+   * console.log(lock); // Lock { key: "orders:42", fence: 17, held: true }
+   */
   [inspect.custom](): string {
     const keys = this.#lease.keys ? `, keys: ${JSON.stringify(this.#lease.keys)}` : '';
     return `Lock { key: ${JSON.stringify(this.key)}${keys}, fence: ${this.fence}, held: ${this.held} }`;
   }
 
+  /**
+   * The lock's public state for `JSON.stringify` and logs: never the owner token.
+   * @example
+   * logger.info({ lock }); // {"lock":{"key":"orders:42","fence":17,"held":true,"expiresAt":...}}
+   */
   toJSON(): {
+    /** As {@link Lock.key}. */
     key: string;
+    /** As {@link Lock.keys}; only for a lock over several keys. */
     keys?: readonly string[];
+    /** As {@link Lock.fence}. */
     fence: number;
+    /** As {@link Lock.held}. */
     held: boolean;
+    /** As {@link Lock.expiresAt}. */
     expiresAt: number;
   } {
     const { key, fence, held, expiresAt } = this;

@@ -14,13 +14,25 @@ export const DEFAULT_FENCE_GRACE = 60_000;
  * - fencing tokens are safe integers that strictly increase per key, across releases and expiries;
  * - the owner token is never returned by `inspect`.
  *
- * Keys passed to a store are already prefixed by the engine (`lw:orders:42`); how a store lays
- * them out (hash tags, companion keys) is its own business.
+ * Keys passed to a store are already prefixed by the engine and carry the key as a Redis Cluster
+ * hash tag (`lw:{orders:42}`); how a store lays out its companion keys is its own business.
+ *
+ * Users rarely call a store: they pass it to a `LockEngine`. A store of your own can be checked
+ * with the contract suite of `lockwarden/testing`.
+ *
+ * @example
+ * const store: LockStore = new RedisLockStore(redis);
+ * const engine = new LockEngine({ store });
+ * // your own store, run through the shared contract (Jest shown):
+ * for (const { name, run } of lockStoreContract(() => ({ store: new MyLockStore() }))) test(name, run);
  */
 export interface LockStore {
   /**
    * Take `key` for `owner` if it is free or expired. Re-acquiring a key already held by the same
    * owner succeeds with the same fence (so a retried request after a lost reply is harmless).
+   * @example
+   * await store.acquire('lw:{orders:42}', token, 30_000); // { acquired: true, fence: 17 }
+   * await store.acquire('lw:{orders:42}', other, 30_000); // { acquired: false, ttl: 29_998 }
    */
   acquire(
     key: string,
@@ -29,28 +41,49 @@ export interface LockStore {
     options?: StoreAcquireOptions,
   ): Promise<AcquireResult>;
 
-  /** Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise. */
+  /**
+   * Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise.
+   * @example
+   * if (!(await store.renew('lw:{orders:42}', token, 30_000))) console.warn('lock lost');
+   */
   renew(key: string, owner: string, ttl: number): Promise<boolean>;
 
   /**
    * Renew several locks at once (one pipeline on Redis). Optional: the engine falls back to
    * parallel `renew` calls. A rejected entry is reported as an `Error` in its slot.
+   * @example
+   * await store.renewMany([{ key: 'lw:{a}', owner: tokenA, ttl: 30_000 }, { key: 'lw:{b}', owner: tokenB, ttl: 30_000 }]); // [true, false]
    */
   renewMany?(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>>;
 
-  /** Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`. */
+  /**
+   * Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`.
+   * @example
+   * await store.release('lw:{orders:42}', token); // true, and one waiter wakes
+   */
   release(key: string, owner: string): Promise<boolean>;
 
-  /** What is known about `key` without its owner token, or `null` if it is free. */
+  /**
+   * What is known about `key` without its owner token, or `null` if it is free.
+   * @example
+   * await store.inspect('lw:{orders:42}'); // { ttl: 29_120, fence: 17, holds: 1, metadata: 'web-1:4242' }
+   */
   inspect(key: string): Promise<LockInfo | null>;
 
-  /** Delete `key` whoever holds it and notify waiters; `false` if it was free. */
+  /**
+   * Delete `key` whoever holds it and notify waiters; `false` if it was free.
+   * @example
+   * await store.forceRelease('lw:{orders:42}'); // true: its holder finds out at its next renewal
+   */
   forceRelease(key: string): Promise<boolean>;
 
   /**
    * Optional: call `listener` whenever `key` is released. `next` is the token of the first
    * waiter in the fair queue (only that waiter should try), or `undefined` when nobody is
    * queued. Resolves once notifications are being delivered, to an unsubscribe function.
+   * @example
+   * const unsubscribe = await store.onRelease('lw:{orders:42}', (next) => wake(next));
+   * unsubscribe(); // when the last local waiter has gone
    */
   onRelease?(key: string, listener: (next: string | undefined) => void): Promise<() => void>;
 
@@ -58,6 +91,8 @@ export interface LockStore {
    * Optional (stores that support fair locks implement it): remove `owner` from the fair queue
    * of `key` because it gave up, and wake the next waiter if the lock is free. `false` if it was
    * not queued.
+   * @example
+   * await store.dequeue('lw:{printer:3}', token); // a fair waiter timed out: let the next one go
    */
   dequeue?(key: string, owner: string): Promise<boolean>;
 
@@ -67,41 +102,77 @@ export interface LockStore {
    * engine calls it once, in the background, when it first uses the store, and logs every
    * warning through its logger; it never delays or fails a lock operation. A store checks at
    * most once (every engine gets the same answer) and resolves `[]` when it cannot check.
+   * @example
+   * await store.checkConfiguration(); // ['Redis maxmemory-policy is "allkeys-lru", so ...'] or []
    */
   checkConfiguration?(): Promise<readonly string[]>;
 
-  /** Free what the store itself opened (never a client the user passed in). */
+  /**
+   * Free what the store itself opened (never a client the user passed in).
+   * @example
+   * await engine.close();
+   * await store.close?.();
+   */
   close?(): Promise<void>;
 }
 
-/** Extra data for {@link LockStore.acquire}. */
+/**
+ * Extra data for {@link LockStore.acquire}; the engine fills it from the acquire options.
+ *
+ * @example
+ * await store.acquire('lw:{orders:42}', token, 30_000, { metadata: 'web-1:4242', fair: true });
+ */
 export interface StoreAcquireOptions {
-  /** A short description of the holder (host, pid), returned by `inspect`. */
+  /**
+   * A short description of the holder (host, pid), returned by `inspect`.
+   * @default '' (none)
+   * @example
+   * await store.acquire(key, token, 30_000, { metadata: `${hostname()}:${process.pid}` });
+   */
   metadata?: string;
   /**
    * Join the key's fair queue when the lock cannot be taken. Whether fair or not, a free lock
    * goes to the head of a non-empty queue, and a caller that finds a queue joins it.
+   * @default false
+   * @example
+   * await store.acquire(key, token, 30_000, { fair: true }); // { acquired: false, ttl, queued: true }
    */
   fair?: boolean;
-  /** A single attempt that must not join the queue (it still may not barge past one). */
+  /**
+   * A single attempt that must not join the queue (it still may not barge past one).
+   * @default false
+   * @example
+   * await store.acquire(key, token, 60_000, { once: true }); // what `engine.claim` sends
+   */
   once?: boolean;
   /**
    * How long a queued waiter stays in the queue without another `acquire` call refreshing it,
    * in ms (a waiter whose process died leaves the queue after this long).
    * @default DEFAULT_WAITER_TTL (2_000)
+   * @example
+   * await store.acquire(key, token, 30_000, { fair: true, waiterTtl: 5_000 });
    */
   waiterTtl?: number;
 }
 
-/** The outcome of {@link LockStore.acquire}. */
+/**
+ * The outcome of {@link LockStore.acquire}.
+ *
+ * @example
+ * const result = await store.acquire(key, token, 30_000);
+ * if (!result.acquired) await sleep(result.ttl > 0 ? result.ttl : 50); // the holder's remaining time
+ */
 export type AcquireResult =
   | {
+      /** The caller now holds the lock. */
       acquired: true;
+      /** The fencing token issued for this acquisition. */
       fence: number;
       /** The caller's queue ticket, when it waited in the fair queue. */
       ticket?: number;
     }
   | {
+      /** Someone else holds the lock (or others are queued first). */
       acquired: false;
       /**
        * The holder's remaining time in ms, so a waiter can sleep that long; `-1` if unknown or
@@ -112,14 +183,29 @@ export type AcquireResult =
       queued?: boolean;
     };
 
-/** One entry of {@link LockStore.renewMany}. */
+/**
+ * One entry of {@link LockStore.renewMany}.
+ *
+ * @example
+ * const results = await store.renewMany([{ key: 'lw:{a}', owner: tokenA, ttl: 30_000 }]); // [true]
+ */
 export interface RenewRequest {
+  /** The lock's store key (prefixed, as for `renew`). */
   key: string;
+  /** The owner token the lock was acquired with. */
   owner: string;
+  /** The new time to live in ms. */
   ttl: number;
 }
 
-/** The public state of a held lock, as returned by {@link LockStore.inspect}. */
+/**
+ * The public state of a held lock, as returned by {@link LockStore.inspect} (and
+ * `LockEngine.inspect`); never the owner token.
+ *
+ * @example
+ * const info = await engine.inspect('orders:42');
+ * if (info) console.log(`held by ${info.metadata} for ${info.ttl} ms more (fence ${info.fence})`);
+ */
 export interface LockInfo {
   /** Remaining time to live in ms, by the store's clock. */
   ttl: number;

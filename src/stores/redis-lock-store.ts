@@ -16,13 +16,20 @@ import type {
 
 export type { RedisClient };
 
-/** Options of {@link RedisLockStore}. */
+/**
+ * Options of {@link RedisLockStore}.
+ *
+ * @example
+ * const store = new RedisLockStore(redis, { fenceGrace: 5 * 60_000 });
+ */
 export interface RedisLockStoreOptions {
   /**
    * How long the last issued fence of a lock outlives the lock itself, in ms. Fences come from
    * the server clock; this grace keeps them increasing across a clock step back of up to this
    * long. A positive integer.
    * @default 60_000
+   * @example
+   * new RedisLockStore(redis, { fenceGrace: 10 * 60_000 }); // servers whose clocks may step back 10 min
    */
   fenceGrace?: number;
 }
@@ -80,6 +87,15 @@ export function waiterDeadlinesKeyOf(key: string): string {
  * the store opens itself while someone waits (and closes in {@link RedisLockStore.close}). The
  * client passed in is never closed by the store. Errors it rejects with are redacted copies of
  * the client's: they never carry the command's arguments (owner tokens among them).
+ *
+ * @example
+ * const redis = new Redis(); // or new Cluster([...]), createClient(), GlideClient.createClient(...)
+ * const store = new RedisLockStore(redis);
+ * const engine = new LockEngine({ store });
+ * // ...
+ * await engine.close();
+ * await store.close(); // its subscriber connection
+ * await redis.quit(); // yours
  */
 export class RedisLockStore implements LockStore {
   readonly #port: RedisPort;
@@ -93,6 +109,9 @@ export class RedisLockStore implements LockStore {
    * @param client the Redis client to use, which you created (and close yourself): an ioredis
    * `Redis` or `Cluster`, a connected node-redis `createClient()` or `createCluster()` client, or
    * a Valkey GLIDE `GlideClient` or `GlideClusterClient`.
+   * @param options see {@link RedisLockStoreOptions}
+   * @example
+   * const store = new RedisLockStore(new Redis({ host: '127.0.0.1', port: 6379 }));
    */
   constructor(client: RedisClient, options: RedisLockStoreOptions = {}) {
     const where = 'new RedisLockStore()';
@@ -141,7 +160,7 @@ export class RedisLockStore implements LockStore {
   }
 
   /**
-   * One `renew-many` script call per hash slot (per {@link RENEW_CHUNK} locks), all sent in one
+   * One `renew-many` script call per hash slot (per 100 locks at most), all sent in one
    * batch: one round trip per node. On a single server all locks share one call per chunk.
    */
   async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
@@ -260,6 +279,8 @@ export class RedisLockStore implements LockStore {
    * lock is taken by another process while its holder still believes it holds it. Asks `INFO
    * memory` once per store (it works where `CONFIG` is disabled), on every master of a cluster;
    * resolves `[]` when Redis does not answer or refuses.
+   * @example
+   * for (const warning of await store.checkConfiguration()) console.warn(warning);
    */
   checkConfiguration(): Promise<readonly string[]> {
     this.#configuration ??= this.#evictionWarnings().catch(() => []);
@@ -278,7 +299,13 @@ export class RedisLockStore implements LockStore {
     );
   }
 
-  /** Closes the subscriber connection the store opened; never the client passed in. */
+  /**
+   * Closes the subscriber connection the store opened; never the client passed in.
+   * @example
+   * await engine.close();
+   * await store.close();
+   * await redis.quit(); // the client is yours to close
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -8,7 +8,12 @@ import type { RedisPort } from './redis-port';
 /**
  * A Redis client `RedisLockStore` speaks to: an ioredis `Redis` or `Cluster` (5, 6), a node-redis
  * client from `createClient()` or `createCluster()` (5, 6; connected), or a Valkey GLIDE
- * `GlideClient` or `GlideClusterClient` (2).
+ * `GlideClient` or `GlideClusterClient` (2). Recognised by shape, so none of these packages is
+ * loaded unless you pass its client.
+ *
+ * @example
+ * const client: RedisClient = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
+ * const store = new RedisLockStore(client);
  */
 export type RedisClient = IoredisClient | NodeRedisClient | GlideClient;
 
