@@ -200,12 +200,22 @@ class Instance implements RedisProcess {
           if (Date.now() > until) {
             throw new Error(`redis on port ${this.port} did not answer:\n${this.#output}`);
           }
-          probe.disconnect();
+          dropProbe(probe);
           await sleep(20);
         }
       }
     } finally {
-      probe.disconnect();
+      dropProbe(probe);
     }
   }
+}
+
+/**
+ * Drop the probe's connection. A refused connect has already ended it (status `end`), and
+ * `disconnect()` then would arm ioredis's 2 s, ref'd "destroy the stream" timer on a socket whose
+ * `close` event has passed: nothing clears it, and it kept Jest's process alive after the run
+ * ("Jest did not exit one second after the test run has completed").
+ */
+function dropProbe(probe: Redis): void {
+  if (probe.status !== 'end') probe.disconnect();
 }
