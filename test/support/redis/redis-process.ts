@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { waitUntil } from '../wait-until';
+import { dropClient } from './drop-client';
 import { freePort } from './free-port';
 
 export const INSTALL_HINT =
@@ -200,22 +201,12 @@ class Instance implements RedisProcess {
           if (Date.now() > until) {
             throw new Error(`redis on port ${this.port} did not answer:\n${this.#output}`);
           }
-          dropProbe(probe);
+          dropClient(probe);
           await sleep(20);
         }
       }
     } finally {
-      dropProbe(probe);
+      dropClient(probe);
     }
   }
-}
-
-/**
- * Drop the probe's connection. A refused connect has already ended it (status `end`), and
- * `disconnect()` then would arm ioredis's 2 s, ref'd "destroy the stream" timer on a socket whose
- * `close` event has passed: nothing clears it, and it kept Jest's process alive after the run
- * ("Jest did not exit one second after the test run has completed").
- */
-function dropProbe(probe: Redis): void {
-  if (probe.status !== 'end') probe.disconnect();
 }
