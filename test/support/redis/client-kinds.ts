@@ -4,6 +4,7 @@ import * as redis6 from 'redis';
 import * as redis5 from 'redis5';
 import type { RedisClient } from '../../../src';
 import { defer } from '../cleanup';
+import { dropClient } from './drop-client';
 
 /** Where a client connects: one server, or the seed nodes of a cluster. */
 export type Target =
@@ -75,7 +76,7 @@ export const IOREDIS: ClientKindFixture = {
       ? new Cluster([...target.nodes])
       : new Redis({ host: HOST, port: target.port });
     client.on('error', () => undefined);
-    defer(() => client.disconnect());
+    defer(() => dropClient(client));
     await client.ping();
     return client;
   },

@@ -1,4 +1,5 @@
 import Redis, { type Cluster } from 'ioredis';
+import { dropClient } from './drop-client';
 
 /**
  * The clients a fixture handed out, so that stopping the fixture disconnects them all. Their
@@ -32,6 +33,6 @@ export class ClientPool {
 
   disconnectAll(): void {
     this.#admins.clear();
-    for (const client of this.#clients.splice(0)) client.disconnect();
+    for (const client of this.#clients.splice(0)) dropClient(client);
   }
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { waitUntil } from '../wait-until';
+import { dropClient } from './drop-client';
 import { freePort } from './free-port';
 
 export const INSTALL_HINT =
@@ -200,12 +201,12 @@ class Instance implements RedisProcess {
           if (Date.now() > until) {
             throw new Error(`redis on port ${this.port} did not answer:\n${this.#output}`);
           }
-          probe.disconnect();
+          dropClient(probe);
           await sleep(20);
         }
       }
     } finally {
-      probe.disconnect();
+      dropClient(probe);
     }
   }
 }
