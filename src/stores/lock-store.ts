@@ -29,6 +29,21 @@ export interface LockStore {
     options?: StoreAcquireOptions,
   ): Promise<AcquireResult>;
 
+  /**
+   * Optional: take several keys in ONE atomic operation, all or none, each for its own owner
+   * token and ttl, only if every key is free and nobody is queued for it (no fair queue). Resolves
+   * `{ acquired: true, fences }` (one fence per request, in order, issued as `acquire` would), or
+   * `{ acquired: false, busy, ttl }` with the index of the first busy request (in order) and its
+   * holder's remaining ms (`-1` if it is free but has a queue); then nothing was taken. Resolves
+   * `null`, before asking anything, when it cannot take these keys in one operation (on a Redis
+   * Cluster: keys in different hash slots); the engine then takes them one by one with `acquire`,
+   * as it does for stores without this method. Errors must not carry the owner tokens.
+   */
+  acquireMany?(
+    requests: readonly AcquireManyRequest[],
+    options?: StoreAcquireManyOptions,
+  ): Promise<AcquireManyResult | null>;
+
   /** Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise. */
   renew(key: string, owner: string, ttl: number): Promise<boolean>;
 
@@ -110,6 +125,34 @@ export type AcquireResult =
       ttl: number;
       /** Whether the caller is now in the fair queue (refresh it by calling again). */
       queued?: boolean;
+    };
+
+/** One entry of {@link LockStore.acquireMany}. */
+export interface AcquireManyRequest {
+  key: string;
+  owner: string;
+  ttl: number;
+}
+
+/** Extra data for {@link LockStore.acquireMany}. */
+export interface StoreAcquireManyOptions {
+  /** A short description of the holder (host, pid), returned by `inspect` for every key. */
+  metadata?: string;
+}
+
+/** The outcome of {@link LockStore.acquireMany}. */
+export type AcquireManyResult =
+  | {
+      acquired: true;
+      /** One fence per request, in request order. */
+      fences: number[];
+    }
+  | {
+      acquired: false;
+      /** The index of the first busy request; nothing was taken. */
+      busy: number;
+      /** That key's holder's remaining ms, or `-1` if unknown or free with others queued. */
+      ttl: number;
     };
 
 /** One entry of {@link LockStore.renewMany}. */
