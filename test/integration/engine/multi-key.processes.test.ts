@@ -15,6 +15,7 @@ describeWithRedis('multi-key locks across forked processes (real redis-server)',
       [['q', 'p'], 'engine'],
       [['q', 'p', 'q'], 'decorator'],
       [['p'], 'engine'],
+      [['q'], 'engine'],
     ];
     const workers = plan.map(([keys, mode], i) =>
       forkWorker('multi-key-loop.ts', [
