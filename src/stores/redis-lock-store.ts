@@ -158,11 +158,7 @@ export class RedisLockStore implements LockStore {
       SCRIPTS.acquireMany,
       requests.map((r) => r.owner),
       requests.flatMap((r) => [r.key, fenceKeyOf(r.key), queueKeyOf(r.key)]),
-      [
-        ...requests.flatMap((r) => [r.owner, r.ttl]),
-        options.metadata ?? '',
-        this.#fenceGrace,
-      ],
+      [...requests.flatMap((r) => [r.owner, r.ttl]), options.metadata ?? '', this.#fenceGrace],
     )) as number[];
     if (reply[0] === 1) return { acquired: true, fences: reply.slice(1) };
     return { acquired: false, busy: reply[1]! - 1, ttl: reply[2]! };
