@@ -6,6 +6,7 @@ import {
   type LockEngine,
 } from '../../../src';
 import { defer } from '../../support/cleanup';
+import { CLIENT_KINDS } from '../../support/redis/client-kinds';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { infoFields } from '../../support/redis/info-fields';
 import { useRedisServer } from '../../support/redis/use-redis-server';
@@ -204,4 +205,23 @@ describeWithLocalRedis('acquire-many: a set of keys in one script (real redis-se
     expect(engine.heldCount).toBe(0);
     expect(await lock.release()).toBe(false);
   });
+
+  it.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))(
+    'every client kind (%s) takes a set in one script and reads its fences',
+    async (_name, kind) => {
+      const store = new RedisLockStore(await kind.connect({ cluster: false, port: redis.port }));
+      defer(() => store.close());
+      const keys = ['lw:{s8:a}', 'lw:{s8:b}'];
+      const taken = await store.acquireMany(keys.map((key) => ({ key, owner: 'o', ttl: 10_000 })));
+      expect(taken).toEqual({ acquired: true, fences: [expect.any(Number), expect.any(Number)] });
+      const fences = (taken as { fences: number[] }).fences;
+      for (const [i, key] of keys.entries()) {
+        expect(Number.isSafeInteger(fences[i])).toBe(true);
+        expect(await redis.raw.hget(key, 'f')).toBe(String(fences[i]));
+      }
+      const busy = await store.acquireMany(keys.map((key) => ({ key, owner: 'x', ttl: 10_000 })));
+      expect(busy).toEqual({ acquired: false, busy: 0, ttl: expect.any(Number) as number });
+      for (const key of keys) expect(await store.release(key, 'o')).toBe(true);
+    },
+  );
 });
