@@ -35,6 +35,9 @@ export type {
 export type {
   LockStore,
   AcquireResult,
+  AcquireManyRequest,
+  AcquireManyResult,
+  StoreAcquireManyOptions,
   LockInfo,
   RenewRequest,
   StoreAcquireOptions,

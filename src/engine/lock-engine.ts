@@ -131,6 +131,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       logger,
       onStoreError: this.#onStoreError,
       emit: this.#emit,
+      observed,
+      calls,
+      held: this.#held,
+      untouched: (storeKey) =>
+        !findHeldInContext(this.#scope, storeKey) &&
+        !this.#held.has(storeKey) &&
+        (this.#waiters.get(storeKey)?.queue.length ?? 0) === 0,
       admit: (where) => this.#admit(where),
       refusal: (key) => this.#refusal(undefined, key),
       storeKey: (key) => this.#storeKey(key),

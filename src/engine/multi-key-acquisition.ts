@@ -1,6 +1,9 @@
+import type { AcquireManyResult } from '../stores/lock-store';
+import { redactError } from '../stores/redact-error';
 import { lockContext, type LockFrame } from './context';
 import { LockBusyError, type LockConfigError, LockStoreError, LockTimeoutError } from './errors';
-import type { EmitEvent } from './events';
+import type { EmitEvent, EventObserved } from './events';
+import type { HeldLeases } from './held-leases';
 import { LockLease, type Lock } from './lock';
 import { MultiKeyLease } from './multi-key-lock';
 import { keyListLabel, lockOrder, type OrderedKey } from './multi-key-order';
@@ -10,6 +13,8 @@ import type {
   StoreErrorPolicy,
   WithLockOptions,
 } from './options';
+import { newOwnerToken } from './owner-token';
+import type { StoreCalls } from './store-calls';
 import { acquireSpec, withLockSpec, type OptionSpec } from './validate';
 
 /** What taking several keys needs from the engine. */
@@ -21,6 +26,16 @@ export interface MultiKeyHost {
   readonly logger: LockLogger;
   readonly onStoreError: StoreErrorPolicy;
   readonly emit: EmitEvent;
+  readonly observed: EventObserved;
+  /** The engine's store calls (for the one-call fast path, `store.acquireMany`). */
+  readonly calls: StoreCalls;
+  /** The engine's held leases, where a set taken in one call puts its parts. */
+  readonly held: HeldLeases;
+  /**
+   * Whether `storeKey` may be taken by the one-call fast path: this call chain does not hold it
+   * (no reentrancy), the engine does not hold it, and no local waiter is queued for it.
+   */
+  untouched(storeKey: string): boolean;
   /** Throws `LockConfigError` if the engine takes no new calls from here (closing). */
   admit(where: string): void;
   /** Why the current call may not take locks (closing), or `undefined`. */
@@ -122,10 +137,13 @@ export class MultiKeyAcquisition {
    * `onBusy` `'throw'` / `'skip'`; rejects on a timeout, an abort, a lost part, a closing engine
    * or a store error. Whatever way it ends without the set, the keys taken are released first.
    */
-  async #take({ order, label, o }: Prepared): Promise<MultiKeyLease | BusyKey> {
+  async #take(call: Prepared): Promise<MultiKeyLease | BusyKey> {
     const { host } = this;
+    const { order, label, o } = call;
     const startedAt = Date.now();
     const deadline = startedAt + o.waitTimeout;
+    const atOnce = await this.#takeAtOnce(call, startedAt);
+    if (atOnce) return Array.isArray(atOnce) ? this.#whole(atOnce, o) : atOnce;
     const parts: Lock[] = [];
     let current = order[0]!;
     try {
@@ -138,7 +156,8 @@ export class MultiKeyAcquisition {
         const part = await host.takeOne(current.key, current.storeKey, {
           ...o,
           signal,
-          waitTimeout: parts.length === 0 ? o.waitTimeout : waitTimeout,
+          // The first key gets the whole budget unless a one-call attempt already spent some.
+          waitTimeout: parts.length === 0 && atOnce === null ? o.waitTimeout : waitTimeout,
         });
         if (!part) {
           await this.#undo(parts);
@@ -156,6 +175,11 @@ export class MultiKeyAcquisition {
       }
       throw error;
     }
+    return this.#whole(parts, o);
+  }
+
+  /** The set of `parts`, all taken; rejects (releasing them) if one ended meanwhile. */
+  async #whole(parts: readonly Lock[], o: ResolvedAcquireOptions): Promise<MultiKeyLease> {
     const lease = new MultiKeyLease(parts, o.ttl, (key, error) => this.#releaseFailed(key, error));
     if (lease.state !== 'held') {
       // A part ended between its grant and now: the set is not whole (the rest is released).
@@ -163,6 +187,105 @@ export class MultiKeyAcquisition {
       throw lease.controller.signal.reason;
     }
     return lease;
+  }
+
+  /**
+   * The fast path: every key in ONE store call (`store.acquireMany`), when the store has it, the
+   * call is not fair, and no key is held by this call chain, held by this engine or awaited by a
+   * local waiter (any of those needs the ordered path's bookkeeping). Resolves the parts when all
+   * were taken; the busy key when one was busy and `onBusy` is `'skip'` or `'throw'` (a single
+   * attempt, answered as the ordered path would); `undefined` when the attempt was made but found
+   * a key busy (the ordered path then waits); `null` when no attempt was made.
+   */
+  async #takeAtOnce(
+    { order, o }: Prepared,
+    startedAt: number,
+  ): Promise<Lock[] | BusyKey | undefined | null> {
+    const { host } = this;
+    const { calls, held } = host;
+    const { store } = calls;
+    if (!store.acquireMany || o.fair || order.length < 2) return null;
+    if (!order.every(({ storeKey }) => host.untouched(storeKey))) return null;
+    o.signal?.throwIfAborted();
+    const tokens = order.map(() => newOwnerToken());
+    const requests = order.map(({ storeKey }, i) => ({
+      key: storeKey,
+      owner: tokens[i]!,
+      ttl: o.ttl,
+    }));
+    const first = order[0]!.key;
+    const sentAt = Date.now();
+    const result = await calls.run(
+      'acquire',
+      first,
+      undefined,
+      o.storeTimeout,
+      async () => {
+        try {
+          return await store.acquireMany!(requests, { metadata: o.metadata });
+        } catch (error) {
+          throw redactError(error, tokens);
+        }
+      },
+      // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
+      { signal: o.signal, onLate: (late) => this.#releaseLate(order, tokens, late) },
+    );
+    if (result === null) return null;
+    if (!result.acquired) {
+      const single = o.onBusy !== 'wait';
+      if (!single) return undefined;
+      const busy = order[result.busy]?.key ?? first;
+      if (host.observed('contended')) {
+        host.emit('contended', { key: busy, holderTtl: result.ttl, attempt: 1 });
+      }
+      return { busy };
+    }
+    const leases = order.map(
+      ({ key, storeKey }, i) =>
+        new LockLease(
+          held,
+          key,
+          storeKey,
+          tokens[i]!,
+          result.fences[i]!,
+          o.ttl,
+          o.renewal,
+          o.storeTimeout,
+          sentAt,
+        ),
+    );
+    for (const lease of leases) held.hold(lease);
+    const parts = leases.map((lease) => lease.lock);
+    const refusal = host.refusal(first);
+    if (refusal || o.signal?.aborted) {
+      // Nothing may stay locked on the way out.
+      await this.#undo(parts);
+      if (o.signal?.aborted) throw o.signal.reason;
+      throw refusal as LockConfigError;
+    }
+    if (host.observed('acquired')) {
+      for (const lease of leases) {
+        host.emit('acquired', {
+          key: lease.key,
+          fence: lease.fence,
+          attempts: 1,
+          waitedMs: sentAt - startedAt,
+        });
+      }
+    }
+    return parts;
+  }
+
+  /** A one-call acquire answered after its caller gave up: give back whatever it took. */
+  #releaseLate(
+    order: readonly OrderedKey[],
+    tokens: readonly string[],
+    late: AcquireManyResult | null,
+  ): void {
+    if (!late?.acquired) return;
+    order.forEach(({ storeKey }, i) =>
+      this.host.calls.releaseLate(storeKey, tokens[i]!, { acquired: true, fence: late.fences[i]! }),
+    );
   }
 
   /** Release the parts of a set that will not be whole; failures are reported, not thrown. */

@@ -42,6 +42,27 @@ export interface LockStore {
   ): Promise<AcquireResult>;
 
   /**
+   * Optional: take several keys in ONE atomic operation, all or none, each for its own owner
+   * token and ttl, only if every key is free and nobody is queued for it (no fair queue). Resolves
+   * `{ acquired: true, fences }` (one fence per request, in order, issued as `acquire` would), or
+   * `{ acquired: false, busy, ttl }` with the index of the first busy request (in order) and its
+   * holder's remaining ms (`-1` if it is free but has a queue); then nothing was taken. Resolves
+   * `null`, before asking anything, when it cannot take these keys in one operation (on a Redis
+   * Cluster: keys in different hash slots); the engine then takes them one by one with `acquire`,
+   * as it does for stores without this method. Errors must not carry the owner tokens.
+   * @example
+   * const result = await store.acquireMany?.([
+   *   { key: 'lw:{a}', owner: tokenA, ttl: 30_000 },
+   *   { key: 'lw:{b}', owner: tokenB, ttl: 30_000 },
+   * ]);
+   * if (result?.acquired) console.log(result.fences); // e.g. [17, 4]
+   */
+  acquireMany?(
+    requests: readonly AcquireManyRequest[],
+    options?: StoreAcquireManyOptions,
+  ): Promise<AcquireManyResult | null>;
+
+  /**
    * Reset the expiry of `key` to `ttl` ms if `owner` still holds it; `false` otherwise.
    * @example
    * if (!(await store.renew('lw:{orders:42}', token, 30_000))) console.warn('lock lost');
@@ -181,6 +202,53 @@ export type AcquireResult =
       ttl: number;
       /** Whether the caller is now in the fair queue (refresh it by calling again). */
       queued?: boolean;
+    };
+
+/**
+ * One entry of {@link LockStore.acquireMany}.
+ *
+ * @example
+ * const request: AcquireManyRequest = { key: 'lw:{a}', owner: token, ttl: 30_000 };
+ */
+export interface AcquireManyRequest {
+  /** The lock's store key (prefixed, as for `acquire`). */
+  key: string;
+  /** The owner token this key is taken with (each key of a set has its own). */
+  owner: string;
+  /** Time to live of this key, ms. */
+  ttl: number;
+}
+
+/**
+ * Extra data for {@link LockStore.acquireMany}.
+ *
+ * @example
+ * await store.acquireMany?.(requests, { metadata: 'host-1 pid 42' });
+ */
+export interface StoreAcquireManyOptions {
+  /** A short description of the holder (host, pid), returned by `inspect` for every key. */
+  metadata?: string;
+}
+
+/**
+ * The outcome of {@link LockStore.acquireMany}.
+ *
+ * @example
+ * const result = await store.acquireMany?.(requests);
+ * if (result && !result.acquired) console.log(`request ${result.busy} is busy for ${result.ttl} ms`);
+ */
+export type AcquireManyResult =
+  | {
+      acquired: true;
+      /** One fence per request, in request order. */
+      fences: number[];
+    }
+  | {
+      acquired: false;
+      /** The index of the first busy request; nothing was taken. */
+      busy: number;
+      /** That key's holder's remaining ms, or `-1` if unknown or free with others queued. */
+      ttl: number;
     };
 
 /**

@@ -7,10 +7,13 @@ import { LUA } from './lua/scripts';
 import { redactError } from './redact-error';
 import { ReleaseSubscriptions } from './release-subscriptions';
 import type {
+  AcquireManyRequest,
+  AcquireManyResult,
   AcquireResult,
   LockInfo,
   LockStore,
   RenewRequest,
+  StoreAcquireManyOptions,
   StoreAcquireOptions,
 } from './lock-store';
 
@@ -42,6 +45,7 @@ const script = (name: string, source: string): PortScript => ({
 
 const SCRIPTS = {
   acquire: script('acquire', LUA.acquire),
+  acquireMany: script('acquireMany', LUA.acquireMany),
   renew: script('renew', LUA.renew),
   renewMany: script('renewMany', LUA.renewMany),
   release: script('release', LUA.release),
@@ -53,6 +57,12 @@ const SCRIPTS = {
 
 /** Locks renewed by one `renew-many` call at most (so one call never grows without bound). */
 export const RENEW_CHUNK = 100;
+
+/**
+ * Keys taken by one `acquire-many` call at most: a larger set is taken key by key, so one script
+ * never blocks the server for long.
+ */
+export const ACQUIRE_MANY_LIMIT = 64;
 
 /** The first server version with sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`), as a number. */
 const SHARDED_PUBSUB_VERSION = 0x070000;
@@ -147,6 +157,30 @@ export class RedisLockStore implements LockStore {
     return reply[2] === 1
       ? { acquired: false, ttl: reply[1], queued: true }
       : { acquired: false, ttl: reply[1] };
+  }
+
+  /**
+   * One `acquire-many` script call for the whole set: on a single server always, on a cluster
+   * when every key lies in one hash slot (else `null`, before asking anything), for at most
+   * {@link ACQUIRE_MANY_LIMIT} keys.
+   */
+  async acquireMany(
+    requests: readonly AcquireManyRequest[],
+    options: StoreAcquireManyOptions = {},
+  ): Promise<AcquireManyResult | null> {
+    if (requests.length === 0 || requests.length > ACQUIRE_MANY_LIMIT) return null;
+    if (this.#port.cluster) {
+      const slot = keySlot(requests[0]!.key);
+      if (requests.some((r) => keySlot(r.key) !== slot)) return null;
+    }
+    const reply = (await this.#run(
+      SCRIPTS.acquireMany,
+      requests.map((r) => r.owner),
+      requests.flatMap((r) => [r.key, fenceKeyOf(r.key), queueKeyOf(r.key)]),
+      [...requests.flatMap((r) => [r.owner, r.ttl]), options.metadata ?? '', this.#fenceGrace],
+    )) as number[];
+    if (reply[0] === 1) return { acquired: true, fences: reply.slice(1) };
+    return { acquired: false, busy: reply[1]! - 1, ttl: reply[2]! };
   }
 
   async renew(key: string, owner: string, ttl: number): Promise<boolean> {

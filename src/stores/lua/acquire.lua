@@ -3,6 +3,7 @@
 -- {0, pttl, queued} when not (pttl -1 if the lock is free but others are queued first).
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
+--- @include "include/take-lock"
 local lock = KEYS[1]      -- a hash: o = owner token, f = fence, m = metadata
 local fenceKey = KEYS[2]  -- the last fence issued for this lock (short-lived)
 local queue = KEYS[3]     -- zset: waiter token -> ticket, the arrival order of fair waiters
@@ -22,20 +23,9 @@ if holder == owner then
   return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
 end
 
--- The lock is taken (or granted) with the server clock in microseconds as its fence, bumped past
--- the last value issued for this lock; that value only has to outlive the lock by a grace
--- period, so nothing grows forever.
+-- The lock is taken (or granted) with the next fence (see include/take-lock).
 local function take(nowUs, ticket)
-  local fence = nowUs
-  local last = tonumber(redis.call('GET', fenceKey))
-  if last and fence <= last then
-    fence = last + 1
-  end
-  local text = string.format('%.0f', fence)
-  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
-  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
-  redis.call('PEXPIRE', lock, ttl)
-  return {1, fence, ticket}
+  return {1, takeLock(lock, fenceKey, owner, ttl, metadata, fenceGrace, nowUs), ticket}
 end
 
 -- Fast path: nobody queued (the usual case), so no clean-up, no head look-up and, for a busy

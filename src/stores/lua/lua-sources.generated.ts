@@ -3,11 +3,13 @@
 
 /** Path of a Lua file relative to src/stores/lua. */
 export type LuaFile =
+  | 'acquire-many.lua'
   | 'acquire.lua'
   | 'dequeue.lua'
   | 'force-release.lua'
   | 'include/clock.lua'
   | 'include/drop-gone-waiters.lua'
+  | 'include/take-lock.lua'
   | 'inspect.lua'
   | 'release.lua'
   | 'renew-many.lua'
@@ -16,11 +18,48 @@ export type LuaFile =
 
 /** The contents of every Lua file under src/stores/lua. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
+  'acquire-many.lua': `-- Take several locks at once, all or none: only if every one is free and has no fair queue.
+-- KEYS[3i-2] the i-th lock (a hash: o = owner, f = fence, m = metadata)
+-- KEYS[3i-1] its fence key   KEYS[3i] its fair queue (only checked for existence)
+--            (on a cluster every key of one call lies in one hash slot)
+-- ARGV[2i-1] owner token of the i-th lock   ARGV[2i] its ttl in ms
+-- ARGV[#KEYS / 3 * 2 + 1] metadata (shown by inspect)   ARGV[#KEYS / 3 * 2 + 2] fence grace in ms
+-- Returns {1, fence1, fence2, ...} when all were taken (fences as acquire.lua issues them), or
+-- {0, i, pttl} when the i-th lock (the first in KEYS order) is held (pttl of its holder) or has
+-- a fair queue (pttl -1), in which case nothing was written.
+--- @include "include/clock"
+--- @include "include/take-lock"
+local count = #KEYS / 3
+local metadata = ARGV[2 * count + 1]
+local fenceGrace = tonumber(ARGV[2 * count + 2])
+
+-- Check everything before writing anything: a busy lock leaves the others untouched.
+for i = 1, count do
+  local lock = KEYS[3 * i - 2]
+  if redis.call('EXISTS', lock) == 1 then
+    return {0, i, redis.call('PTTL', lock)}
+  end
+  if redis.call('EXISTS', KEYS[3 * i]) == 1 then
+    return {0, i, -1}
+  end
+end
+
+local nowUs = serverTime()
+local results = {1}
+for i = 1, count do
+  local ttl = tonumber(ARGV[2 * i])
+  results[i + 1] = takeLock(KEYS[3 * i - 2], KEYS[3 * i - 1], ARGV[2 * i - 1], ttl, metadata,
+    fenceGrace, nowUs)
+end
+-- A table constructor, not the table itself: ioredis-mock's emulator returns only those as arrays.
+return {unpack(results)}
+`,
   'acquire.lua': `-- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
 -- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued),
 -- {0, pttl, queued} when not (pttl -1 if the lock is free but others are queued first).
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
+--- @include "include/take-lock"
 local lock = KEYS[1]      -- a hash: o = owner token, f = fence, m = metadata
 local fenceKey = KEYS[2]  -- the last fence issued for this lock (short-lived)
 local queue = KEYS[3]     -- zset: waiter token -> ticket, the arrival order of fair waiters
@@ -40,20 +79,9 @@ if holder == owner then
   return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
 end
 
--- The lock is taken (or granted) with the server clock in microseconds as its fence, bumped past
--- the last value issued for this lock; that value only has to outlive the lock by a grace
--- period, so nothing grows forever.
+-- The lock is taken (or granted) with the next fence (see include/take-lock).
 local function take(nowUs, ticket)
-  local fence = nowUs
-  local last = tonumber(redis.call('GET', fenceKey))
-  if last and fence <= last then
-    fence = last + 1
-  end
-  local text = string.format('%.0f', fence)
-  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
-  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
-  redis.call('PEXPIRE', lock, ttl)
-  return {1, fence, ticket}
+  return {1, takeLock(lock, fenceKey, owner, ttl, metadata, fenceGrace, nowUs), ticket}
 end
 
 -- Fast path: nobody queued (the usual case), so no clean-up, no head look-up and, for a busy
@@ -153,6 +181,22 @@ local function dropGoneWaiters(queue, deadlines, nowMs)
     redis.call('ZREM', deadlines, unpack(gone))
     redis.call('ZREM', queue, unpack(gone))
   end
+end
+`,
+  'include/take-lock.lua': `-- Take \`lock\` for \`owner\` for \`ttl\` ms; returns its fence. The fence is the server clock in
+-- microseconds (\`nowUs\`), bumped past the last value issued for this lock; that value (in
+-- \`fenceKey\`) only has to outlive the lock by \`fenceGrace\` ms, so nothing grows forever.
+local function takeLock(lock, fenceKey, owner, ttl, metadata, fenceGrace, nowUs)
+  local fence = nowUs
+  local last = tonumber(redis.call('GET', fenceKey))
+  if last and fence <= last then
+    fence = last + 1
+  end
+  local text = string.format('%.0f', fence)
+  redis.call('SET', fenceKey, text, 'PX', ttl + fenceGrace)
+  redis.call('HSET', lock, 'o', owner, 'f', text, 'm', metadata)
+  redis.call('PEXPIRE', lock, ttl)
+  return fence
 end
 `,
   'inspect.lua': `-- Describe a lock without revealing its owner token.

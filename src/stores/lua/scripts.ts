@@ -45,6 +45,7 @@ export function assembleScript(
 /** The Lua source of every store script, assembled once when the module loads. */
 export const LUA = {
   acquire: assembleScript('acquire.lua'),
+  acquireMany: assembleScript('acquire-many.lua'),
   renew: assembleScript('renew.lua'),
   renewMany: assembleScript('renew-many.lua'),
   release: assembleScript('release.lua'),

@@ -1,7 +1,9 @@
 import type { Cluster } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
+import { keySlot } from '../../../src/stores/clients/key-slot';
 import { defer } from '../../support/cleanup';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
+import { infoFields } from '../../support/redis/info-fields';
 import { startRedisCluster, type RedisCluster } from '../../support/redis/redis-cluster';
 import { topologyArgument } from '../../support/workers/store-topology';
 import { forkWorker } from '../../support/workers/worker-process';
@@ -83,6 +85,34 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
       const left = await Promise.all(keys.map((k) => k.node.exists(`lw:{${k.key}}`)));
       return left.every((n) => n === 0);
     });
+  });
+
+  it('keys of different slots are never sent to one script; keys of one slot take one script call', async () => {
+    const keys = await keyPerPrimary('mkc-path');
+    const store = new RedisLockStore(client);
+    defer(() => store.close());
+    const requests = keys.map((k) => ({ key: `lw:{${k.key}}`, owner: 'o', ttl: 10_000 }));
+    expect(await store.acquireMany(requests)).toBeNull();
+    for (const { key, node } of keys) expect(await node.exists(`lw:{${key}}`)).toBe(0);
+
+    // Two distinct keys whose Redis names hash to one slot.
+    const a = 'mkc-slot:0';
+    const slot = keySlot(`lw:{${a}}`);
+    let b = '';
+    for (let i = 1; !b; i++) if (keySlot(`lw:{mkc-slot:${i}}`) === slot) b = `mkc-slot:${i}`;
+    const node = (await cluster.primaryOf(slot)).client();
+    const e = engine();
+    await (await e.acquire([a, b])).release();
+    await e.isLocked(a);
+    await node.config('RESETSTAT');
+    const lock = await e.acquire([a, b]);
+    const stats = new Map(infoFields(await node.info('commandstats')));
+    const calls = (name: string): number =>
+      Number(/calls=(\d+)/.exec(stats.get(`cmdstat_${name}`) ?? '')?.[1] ?? 0);
+    expect(calls('evalsha') + calls('eval')).toBe(1);
+    expect(calls('hset')).toBe(2);
+    expect(await lock.release()).toBe(true);
+    expect(await node.exists(`lw:{${a}}`, `lw:{${b}}`)).toBe(0);
   });
 
   it('two processes locking the same keys of two slots in opposite orders: no deadlock, exact counts', async () => {
