@@ -239,11 +239,13 @@ export interface StoreAcquireManyOptions {
  */
 export type AcquireManyResult =
   | {
+      /** Every key was taken. */
       acquired: true;
       /** One fence per request, in request order. */
       fences: number[];
     }
   | {
+      /** A key was busy (or queued for): nothing was taken. */
       acquired: false;
       /** The index of the first busy request; nothing was taken. */
       busy: number;

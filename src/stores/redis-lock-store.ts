@@ -162,7 +162,7 @@ export class RedisLockStore implements LockStore {
   /**
    * One `acquire-many` script call for the whole set: on a single server always, on a cluster
    * when every key lies in one hash slot (else `null`, before asking anything), for at most
-   * {@link ACQUIRE_MANY_LIMIT} keys.
+   * `ACQUIRE_MANY_LIMIT` (64) keys.
    */
   async acquireMany(
     requests: readonly AcquireManyRequest[],
