@@ -17,43 +17,53 @@ function leakyError(owner: string): Error {
   });
 }
 
+/**
+ * A memory store whose calls fail like a Redis client's (the token in the message and in the
+ * command's arguments): acquiring `bad`, every release, and renewals once `failRenew` is set.
+ * Records every owner token it saw, and what the engines hand out.
+ */
+function leakyEngines() {
+  const tokens = new Set<string>();
+  const inner = new MemoryLockStore();
+  const state = { failRenew: false };
+  const leaky: LockStore = storeOver(inner, {
+    acquire: (key, owner, ...rest) => {
+      tokens.add(owner);
+      return key === 'lw:{bad}'
+        ? Promise.reject(leakyError(owner))
+        : inner.acquire(key, owner, ...rest);
+    },
+    renew: (key, owner, ttl) => {
+      tokens.add(owner);
+      return state.failRenew ? Promise.reject(leakyError(owner)) : inner.renew(key, owner, ttl);
+    },
+    release: (key, owner) => {
+      tokens.add(owner);
+      return Promise.reject(leakyError(owner));
+    },
+  });
+  const logged: unknown[] = [];
+  const logger = {
+    warn: (...args: unknown[]) => void logged.push(args),
+    error: (...args: unknown[]) => void logged.push(args),
+  };
+  const engine = new LockEngine({ store: leaky, logger });
+  const failOpen = new LockEngine({ store: leaky, logger, onStoreError: 'run' });
+  const events: LockErrorEvent[] = [];
+  engine.on('error', (event) => events.push(event));
+  return { tokens, inner, state, logged, engine, failOpen, events };
+}
+
 describe('the engine keeps owner tokens out of what it hands out, whatever the store', () => {
   it('redacts store errors in rejections, error events and logs', async () => {
-    const tokens = new Set<string>();
-    const inner = new MemoryLockStore();
-    let failRenew = false;
-    const leaky: LockStore = storeOver(inner, {
-      acquire: (key, owner, ...rest) => {
-        tokens.add(owner);
-        return key === 'lw:{bad}'
-          ? Promise.reject(leakyError(owner))
-          : inner.acquire(key, owner, ...rest);
-      },
-      renew: (key, owner, ttl) => {
-        tokens.add(owner);
-        return failRenew ? Promise.reject(leakyError(owner)) : inner.renew(key, owner, ttl);
-      },
-      release: (key, owner) => {
-        tokens.add(owner);
-        return Promise.reject(leakyError(owner));
-      },
-    });
-    const logged: unknown[] = [];
-    const logger = {
-      warn: (...args: unknown[]) => void logged.push(args),
-      error: (...args: unknown[]) => void logged.push(args),
-    };
-    const engine = new LockEngine({ store: leaky, logger });
-    const failOpen = new LockEngine({ store: leaky, logger, onStoreError: 'run' });
-    const events: LockErrorEvent[] = [];
-    engine.on('error', (event) => events.push(event));
+    const { tokens, state, logged, engine, failOpen, events } = leakyEngines();
 
     const rejections = [
       await engine.acquire('bad').catch((e: unknown) => e),
       await engine.claim('bad', { ttl: 1_000 }).catch((e: unknown) => e),
     ];
     const lock = await engine.acquire('k', { ttl: 300 });
-    failRenew = true;
+    state.failRenew = true;
     rejections.push(await lock.extend().catch((e: unknown) => e));
     // A scheduled renewal fails too (every 100 ms): an error event.
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -79,29 +89,7 @@ describe('the engine keeps owner tokens out of what it hands out, whatever the s
 
 describe('multi-key locks keep every part’s owner token out of what they hand out', () => {
   it('in rejections, error events, logs, and the lock’s JSON and inspect output', async () => {
-    const tokens = new Set<string>();
-    const inner = new MemoryLockStore();
-    const leaky: LockStore = storeOver(inner, {
-      acquire: (key, owner, ...rest) => {
-        tokens.add(owner);
-        return key === 'lw:{bad}'
-          ? Promise.reject(leakyError(owner))
-          : inner.acquire(key, owner, ...rest);
-      },
-      release: (key, owner) => {
-        tokens.add(owner);
-        return Promise.reject(leakyError(owner));
-      },
-    });
-    const logged: unknown[] = [];
-    const logger = {
-      warn: (...args: unknown[]) => void logged.push(args),
-      error: (...args: unknown[]) => void logged.push(args),
-    };
-    const engine = new LockEngine({ store: leaky, logger });
-    const failOpen = new LockEngine({ store: leaky, logger, onStoreError: 'run' });
-    const events: LockErrorEvent[] = [];
-    engine.on('error', (event) => events.push(event));
+    const { tokens, inner, logged, engine, failOpen, events } = leakyEngines();
 
     // 'a' is taken, 'bad' fails: undoing 'a' fails too (an error event).
     const rejections: unknown[] = [await engine.acquire(['a', 'bad']).catch((e: unknown) => e)];
