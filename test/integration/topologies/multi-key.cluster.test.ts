@@ -2,11 +2,10 @@ import type { Cluster } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
 import { keySlot } from '../../../src/stores/clients/key-slot';
 import { defer } from '../../support/cleanup';
+import { expectMultiKeyLoops } from '../../support/multi-key-loops';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { infoFields } from '../../support/redis/info-fields';
 import { startRedisCluster, type RedisCluster } from '../../support/redis/redis-cluster';
-import { topologyArgument } from '../../support/workers/store-topology';
-import { forkWorker } from '../../support/workers/worker-process';
 import { waitUntil } from '../../support/wait-until';
 
 // One 6-node cluster (3 primaries, 3 replicas) for the file; every test has its own keys.
@@ -116,29 +115,16 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
   });
 
   it('two processes locking the same keys of two slots in opposite orders: no deadlock, exact counts', async () => {
-    const [p, q] = (await keyPerPrimary('mkc-pq')).map((k) => k.key);
-    const sections = 25;
-    const counterPrefix = 'mkc:count';
-    await client.del(`${counterPrefix}:${p}`);
-    await client.del(`${counterPrefix}:${q}`);
-    const workers = [
-      [p, q],
-      [q, p],
-    ].map((keys, i) =>
-      forkWorker('multi-key-loop.ts', [
-        topologyArgument({ kind: 'cluster', nodes: cluster.startupNodes }),
-        `w${i}`,
-        String(sections),
-        JSON.stringify(keys),
-        counterPrefix,
-        'engine',
-      ]),
-    );
-    await Promise.all(workers.map((w) => w.next('ready', 20_000)));
-    for (const w of workers) w.send({ type: 'go' });
-    const done = await Promise.all(workers.map((w) => w.next('done', 50_000)));
-    expect(done.map((m) => m['sections'])).toEqual([sections, sections]);
-    expect(await client.get(`${counterPrefix}:${p}`)).toBe(String(2 * sections));
-    expect(await client.get(`${counterPrefix}:${q}`)).toBe(String(2 * sections));
+    const [p, q] = (await keyPerPrimary('mkc-pq')).map((k) => k.key) as [string, string];
+    await expectMultiKeyLoops({
+      topology: { kind: 'cluster', nodes: cluster.startupNodes },
+      data: client,
+      loops: [
+        { keys: [p, q], mode: 'engine' },
+        { keys: [q, p], mode: 'engine' },
+      ],
+      sections: 25,
+      counterPrefix: 'mkc:count',
+    });
   }, 90_000);
 });
