@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { LockTimeoutError, type LockEngine } from '../../../src';
+import { LockTimeoutError, type Lock, type LockEngine } from '../../../src';
 import type { AcquireOptions } from '../../../src';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
@@ -24,18 +24,16 @@ import { forkWorker, type WorkerProcess } from '../../support/workers/worker-pro
 describeWithRedis('fair locks: a waiter that gives up leaves the queue (real redis-server)', () => {
   const redis = useRedisServer();
   const engines = useEngines(redis);
-  let holder: LockEngine;
   let next: WorkerProcess;
-
-  beforeAll(() => {
-    holder = engines.create();
-  });
 
   // A fresh N for every test, so that a failure cannot leave N stuck for the next one.
   beforeEach(async () => {
     next = forkWorker('fair-waiter.ts', [redis.url, 'next']);
     await next.next('ready', 20_000);
   }, 30_000);
+
+  /** The holder T and N wait behind: the lock on a connection of its own, for longer than a test. */
+  const holdLock = (key: string): Promise<Lock> => engines.create().acquire(key, { ttl: 10_000 });
 
   /**
    * The waiter that gives up: its own engine on its own connection. With `stalling`, its store
@@ -184,7 +182,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
   ])(
     '$how: T leaves the queue at once and N gets the lock as soon as the holder releases',
     async ({ key, start, rejection }) => {
-      const held = await holder.acquire(key, { ttl: 10_000 });
+      const held = await holdLock(key);
       const { engine, client } = waiterEngine();
       const { options, giveUp } = start(engine);
 
@@ -204,7 +202,7 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
   it('signal aborts while T is at the head of a free lock (its attempts stalled): leaving hands the lock to N', async () => {
     const key = 'fair-timeout:free-head';
     const keys = fairKeys(key);
-    const held = await holder.acquire(key, { ttl: 10_000 });
+    const held = await holdLock(key);
     const { engine, client, store } = waiterEngine(true);
     const controller = new AbortController();
 
