@@ -1,6 +1,7 @@
 import { useUnhandledRejections } from '../../support/unhandled-rejections';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
-import { startRedisCluster, type ClusterNode } from '../../support/redis/redis-cluster';
+import type { ClusterNode } from '../../support/redis/redis-cluster';
+import { useRedisCluster } from '../../support/redis/use-redis-cluster';
 import type { Operation } from '../../support/workers/failover-client';
 import { topologyArgument } from '../../support/workers/store-topology';
 import { forkWorker } from '../../support/workers/worker-process';
@@ -9,9 +10,11 @@ describeWithLocalRedis(
   'LockEngine on Redis Cluster while a primary fails over (real 6-node cluster)',
   () => {
     const unhandled = useUnhandledRejections();
+    // The test fails a primary over: one test in the file, so the file's cluster is the test's.
+    const redis = useRedisCluster();
 
     it('keeps other slots working throughout; the failed slot fails with LockStoreError during the switch and works after it; a held lock is renewed on the promoted replica or reported lost', async () => {
-      const cluster = await startRedisCluster();
+      const { cluster } = redis;
       const shards = await cluster.shards();
       const [failing, other] = [shards[0]!.primary, shards[1]!.primary];
       /** Lock names whose `lw:{name}` lives on `node`: one looped, one held. */

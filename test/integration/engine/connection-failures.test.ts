@@ -19,6 +19,15 @@ interface Outcome {
   timeline: string[];
 }
 
+/** A worker's lock after a disruption struck while it was held. */
+interface Disrupted {
+  key: string;
+  worker: WorkerProcess;
+  /** The worker's report when it took the lock (`clientId`, `fence`, `token`). */
+  held: Record<string, unknown>;
+  outcome: Outcome;
+}
+
 describeWithLocalRedis('connection failures mid-hold (real redis-server)', () => {
   // A server per test: one of them restarts it, one kills it.
   const redis = useRedisServer({ perTest: true });
@@ -37,39 +46,61 @@ describeWithLocalRedis('connection failures mid-hold (real redis-server)', () =>
     return report;
   }
 
-  it('CLIENT KILL with a reconnect slower than the ttl: lost is reported, then the engine works again', async () => {
-    const key = 'conn:slow';
-    const worker = forkWorker('engine-connection.ts', [redis.url, 'slow-reconnect', key, '600']);
+  /**
+   * A worker holds `key` (ttl `ttl`) with its connection in `mode`; `disrupt` strikes while it
+   * holds; then the worker reports what happened to its lock.
+   */
+  async function disruptWhileHeld(
+    mode: string,
+    key: string,
+    ttl: number,
+    disrupt: (held: Record<string, unknown>) => Promise<unknown>,
+  ): Promise<Disrupted> {
+    const worker = forkWorker('engine-connection.ts', [redis.url, mode, key, String(ttl)]);
     const held = await worker.next('held', 20_000);
-
-    await killConnection(held['clientId']);
+    await disrupt(held);
     worker.send({ type: 'disrupted' });
     const outcome = (await worker.next('outcome')) as unknown as Outcome;
+    return { key, worker, held, outcome };
+  }
+
+  /** The lock was reported lost, once; then the worker took the key again, with a larger fence. */
+  async function expectLostThenTakenAgain({
+    key,
+    worker,
+    held,
+    outcome,
+  }: Disrupted): Promise<void> {
     expect(outcome).toMatchObject({
       held: false,
       signalAborted: true,
       reasonName: 'LockLostError',
       reasonIsLockLostError: true,
       disconnected: true,
-      // The local deadline fired while the connection was still down.
-      reconnectedBeforeLost: false,
     });
     expect(outcome.lost).toHaveLength(1);
     expect(outcome.lost[0]).toMatchObject({ errorName: 'LockLostError', isLockLostError: true });
 
     const report = await finish(worker);
+    // After a restart the remembered fence is gone; the server clock alone still moves it forward.
     expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
     expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
+  }
+
+  it('CLIENT KILL with a reconnect slower than the ttl: lost is reported, then the engine works again', async () => {
+    const disrupted = await disruptWhileHeld('slow-reconnect', 'conn:slow', 600, (held) =>
+      killConnection(held['clientId']),
+    );
+    // The local deadline fired while the connection was still down.
+    expect(disrupted.outcome.reconnectedBeforeLost).toBe(false);
+    await expectLostThenTakenAgain(disrupted);
   });
 
   it('CLIENT KILL with an immediate reconnect: the lock survives and renewals resume', async () => {
     const key = 'conn:fast';
-    const worker = forkWorker('engine-connection.ts', [redis.url, 'fast-reconnect', key, '900']);
-    const held = await worker.next('held', 20_000);
-
-    await killConnection(held['clientId']);
-    worker.send({ type: 'disrupted' });
-    const outcome = (await worker.next('outcome')) as unknown as Outcome;
+    const { worker, held, outcome } = await disruptWhileHeld('fast-reconnect', key, 900, (h) =>
+      killConnection(h['clientId']),
+    );
     expect(outcome).toMatchObject({ held: true, signalAborted: false, disconnected: true });
     expect(outcome.lost).toEqual([]);
     // Renewals confirmed after the reconnection (the worker waited for two).
@@ -86,27 +117,12 @@ describeWithLocalRedis('connection failures mid-hold (real redis-server)', () =>
 
   it('server restarted mid-hold: the lock is reported lost, then acquire and release work again', async () => {
     const key = 'conn:restart';
-    const worker = forkWorker('engine-connection.ts', [redis.url, 'restart', key, '900']);
-    const held = await worker.next('held', 20_000);
-
-    await redis.server.restart();
-    // Nothing was persisted: the restarted server has no lock.
-    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
-    worker.send({ type: 'disrupted' });
-    const outcome = (await worker.next('outcome')) as unknown as Outcome;
-    expect(outcome).toMatchObject({
-      held: false,
-      signalAborted: true,
-      reasonName: 'LockLostError',
-      reasonIsLockLostError: true,
-      disconnected: true,
+    const disrupted = await disruptWhileHeld('restart', key, 900, async () => {
+      await redis.server.restart();
+      // Nothing was persisted: the restarted server has no lock.
+      expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
     });
-    expect(outcome.lost).toHaveLength(1);
-
-    const report = await finish(worker);
-    // The restart lost the remembered fence; the server clock alone still moved it forward.
-    expect(report['reacquiredFence']).toBeGreaterThan(held['fence'] as number);
-    expect(await redis.raw.exists(`lw:{${key}}`)).toBe(0);
+    await expectLostThenTakenAgain(disrupted);
   });
 
   it('Redis down during acquire: LockStoreError with a cause, never busy or timeout', async () => {

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { LockTimeoutError, type LockEngine } from '../../../src';
+import { LockTimeoutError, type Lock, type LockEngine } from '../../../src';
 import type { AcquireOptions } from '../../../src';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys, queueEntries, serverMs } from '../../support/redis/lock-layout';
@@ -24,18 +24,16 @@ import { forkWorker, type WorkerProcess } from '../../support/workers/worker-pro
 describeWithRedis('fair locks: a waiter that gives up leaves the queue (real redis-server)', () => {
   const redis = useRedisServer();
   const engines = useEngines(redis);
-  let holder: LockEngine;
   let next: WorkerProcess;
-
-  beforeAll(() => {
-    holder = engines.create();
-  });
 
   // A fresh N for every test, so that a failure cannot leave N stuck for the next one.
   beforeEach(async () => {
     next = forkWorker('fair-waiter.ts', [redis.url, 'next']);
     await next.next('ready', 20_000);
   }, 30_000);
+
+  /** The holder T and N wait behind: the lock on a connection of its own, for longer than a test. */
+  const holdLock = (key: string): Promise<Lock> => engines.create().acquire(key, { ttl: 10_000 });
 
   /**
    * The waiter that gives up: its own engine on its own connection. With `stalling`, its store
@@ -142,69 +140,71 @@ describeWithRedis('fair locks: a waiter that gives up leaves the queue (real red
     expect(await redis.raw.exists(keys.lock, keys.queue, keys.deadlines)).toBe(0);
   }
 
-  it('waitTimeout expires: T leaves the queue at once and N gets the lock as soon as the holder releases', async () => {
-    const key = 'fair-timeout:wait-timeout';
-    const held = await holder.acquire(key, { ttl: 10_000 });
-    const { engine, client } = waiterEngine();
+  const reason = new Error('caller gave up');
 
-    const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, fairWait({ waitTimeout: 1_200 })),
-    );
-    const deadlineT = await lastDeadlineUntil(key, t[0], settled);
-    const error = await settled;
-    await expectLeftAtOnce(client, key, t[0], deadlineT);
-    expect(error).toBeInstanceOf(LockTimeoutError);
+  /** The ways T gives up while it waits behind the holder, and what its acquire rejects with. */
+  it.each<{
+    how: string;
+    key: string;
+    /** T's own options, and what the test then does to make T give up. */
+    start: (engine: LockEngine) => { options: AcquireOptions; giveUp: () => Promise<unknown> };
+    rejection: (error: unknown) => void;
+  }>([
+    {
+      how: 'waitTimeout expires',
+      key: 'fair-timeout:wait-timeout',
+      start: () => ({ options: { waitTimeout: 1_200 }, giveUp: async () => {} }),
+      rejection: (error) => expect(error).toBeInstanceOf(LockTimeoutError),
+    },
+    {
+      how: 'signal aborts',
+      key: 'fair-timeout:signal',
+      start: () => {
+        const controller = new AbortController();
+        return {
+          options: { signal: controller.signal },
+          giveUp: async () => {
+            // Let T refresh its place at least once, then abort.
+            await sleep(630);
+            controller.abort(reason);
+          },
+        };
+      },
+      rejection: (error) => expect(error).toBe(reason),
+    },
+    {
+      how: 'engine.close() while T waits',
+      key: 'fair-timeout:close',
+      // close() resolves before the checks below: T's place is given up by then.
+      start: (engine) => ({ options: {}, giveUp: () => sleep(30).then(() => engine.close()) }),
+      rejection: (error) => expect(String(error)).toMatch(/closed/),
+    },
+  ])(
+    '$how: T leaves the queue at once and N gets the lock as soon as the holder releases',
+    async ({ key, start, rejection }) => {
+      const held = await holdLock(key);
+      const { engine, client } = waiterEngine();
+      const { options, giveUp } = start(engine);
 
-    await expectNextProceeds(key, n, deadlineT, () => held.release());
-  }, 20_000);
+      const { t, n, settled } = await queueTwo(key, () => engine.acquire(key, fairWait(options)));
+      const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
+      await giveUp();
+      const deadlineT = await deadlinePromise;
+      rejection(await settled);
+      // On T's own connection, so ordered after T's dequeue.
+      await expectLeftAtOnce(client, key, t[0], deadlineT);
 
-  it('signal aborts: T leaves the queue at once and N gets the lock as soon as the holder releases', async () => {
-    const key = 'fair-timeout:signal';
-    const held = await holder.acquire(key, { ttl: 10_000 });
-    const { engine, client } = waiterEngine();
-    const controller = new AbortController();
-    const reason = new Error('caller gave up');
-
-    const { t, n, settled } = await queueTwo(key, () =>
-      engine.acquire(key, fairWait({ signal: controller.signal })),
-    );
-    // Let T refresh its place at least once, then abort.
-    await sleep(600);
-    const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
-    await sleep(30);
-    controller.abort(reason);
-    const deadlineT = await deadlinePromise;
-    const error = await settled;
-    await expectLeftAtOnce(client, key, t[0], deadlineT);
-    expect(error).toBe(reason);
-
-    await expectNextProceeds(key, n, deadlineT, () => held.release());
-  }, 20_000);
-
-  it('engine.close() while T waits: T leaves the queue at once and N gets the lock as soon as the holder releases', async () => {
-    const key = 'fair-timeout:close';
-    const held = await holder.acquire(key, { ttl: 10_000 });
-    const { engine, client } = waiterEngine();
-
-    const { t, n, settled } = await queueTwo(key, () => engine.acquire(key, fairWait()));
-    const deadlinePromise = lastDeadlineUntil(key, t[0], settled);
-    await sleep(30);
-    await engine.close();
-    const deadlineT = await deadlinePromise;
-    expect(String(await settled)).toMatch(/closed/);
-    // close() has resolved: T's place is given up (on T's connection, ordered after T's dequeue).
-    await expectLeftAtOnce(client, key, t[0], deadlineT);
-
-    await expectNextProceeds(key, n, deadlineT, () => held.release());
-  }, 20_000);
+      await expectNextProceeds(key, n, deadlineT, () => held.release());
+    },
+    20_000,
+  );
 
   it('signal aborts while T is at the head of a free lock (its attempts stalled): leaving hands the lock to N', async () => {
     const key = 'fair-timeout:free-head';
     const keys = fairKeys(key);
-    const held = await holder.acquire(key, { ttl: 10_000 });
+    const held = await holdLock(key);
     const { engine, client, store } = waiterEngine(true);
     const controller = new AbortController();
-    const reason = new Error('caller gave up');
 
     const { t, n, settled } = await queueTwo(key, () =>
       engine.acquire(key, fairWait({ signal: controller.signal })),

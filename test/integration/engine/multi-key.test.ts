@@ -8,6 +8,8 @@ import {
   LockStoreError,
   LockTimeoutError,
   type MemoryLockStore,
+  type AcquireOptions,
+  type Lock,
   type LockAcquiredEvent,
   type LockEngine,
   type LockReleasedEvent,
@@ -57,6 +59,33 @@ function multiKeySuite(fixture: () => Fixture): void {
 
   async function setKeys(keys: string[]): Promise<boolean[]> {
     return Promise.all(keys.map((key) => f.isSet(key)));
+  }
+
+  /**
+   * `other` holds `<name>:b`; the engine asks for `keys` (`<name>:a` and `<name>:b`) with
+   * `options`. Resolves once the engine waits for 'b', holding 'a' (ordered locking); `ended` is
+   * what that acquire rejects with.
+   */
+  async function waitingForB(
+    name: string,
+    keys: string[],
+    options: AcquireOptions,
+  ): Promise<{ holder: Lock; ended: Promise<unknown> }> {
+    const holder = await other.acquire(`${name}:b`);
+    const contended = nextEvent(engine, 'contended');
+    const ended = thrownBy(engine.acquire(keys, options));
+    await contended;
+    expect(engine.heldCount).toBe(1);
+    await waitUntil(`${name}:a taken while waiting`, () => f.isSet(`${name}:a`));
+    return { holder, ended };
+  }
+
+  /** None of the set is kept: 'a' is free, the engine holds nothing, 'b' is still the holder's. */
+  async function expectNoneKept(name: string, holder: Lock): Promise<void> {
+    expect(await f.isSet(`${name}:a`)).toBe(false);
+    expect(engine.heldCount).toBe(0);
+    expect(await f.ownedBy(`${name}:b`, holder.token)).toBe(true);
+    await holder.release();
   }
 
   it('takes every key (distinct, in byte order) as one Lock; release releases all', async () => {
@@ -119,25 +148,18 @@ function multiKeySuite(fixture: () => Fixture): void {
     expect(
       await engine.withLock(['mk2:a', 'mk2:b'], () => 'ran', { onBusy: 'skip' }),
     ).toBeUndefined();
-    expect(await f.isSet('mk2:a')).toBe(false);
-    expect(engine.heldCount).toBe(0);
-    await holder.release();
+    await expectNoneKept('mk2', holder);
   });
 
   it('holds the earlier keys while waiting for a later one, and releases them when waitTimeout runs out', async () => {
-    const holder = await other.acquire('mk3:b');
-    const pending = thrownBy(engine.acquire(['mk3:b', 'mk3:a'], { waitTimeout: 400 }));
-    // Ordered locking: 'a' is held while 'b' is awaited.
-    await waitUntil('mk3:a taken while waiting', () => f.isSet('mk3:a'));
-    const error = await pending;
+    const { holder, ended } = await waitingForB('mk3', ['mk3:b', 'mk3:a'], { waitTimeout: 400 });
+    const error = await ended;
     expect(error).toBeInstanceOf(LockTimeoutError);
     expect((error as LockTimeoutError).key).toBe('mk3:b');
     expect((error as Error).message).toMatch(
       /^Timed out acquiring lock \["mk3:a","mk3:b"\]: key "mk3:b" is still held by another owner after waiting \d+ ms \(waitTimeout 400 ms\); the keys taken before it were released\.$/,
     );
-    expect(await f.isSet('mk3:a')).toBe(false);
-    expect(engine.heldCount).toBe(0);
-    await holder.release();
+    await expectNoneKept('mk3', holder);
   });
 
   it('gets the set once the busy key is released while waiting', async () => {
@@ -151,33 +173,26 @@ function multiKeySuite(fixture: () => Fixture): void {
   });
 
   it('an abort while waiting rejects with its reason and releases the keys taken', async () => {
-    const holder = await other.acquire('mk5:b');
     const controller = new AbortController();
-    const pending = thrownBy(
-      engine.acquire(['mk5:a', 'mk5:b'], { waitTimeout: 60_000, signal: controller.signal }),
-    );
-    // Waiting for 'b' (it was found busy), so 'a' is held by now.
-    await nextEvent(engine, 'contended');
-    expect(engine.heldCount).toBe(1);
+    const { holder, ended } = await waitingForB('mk5', ['mk5:a', 'mk5:b'], {
+      waitTimeout: 60_000,
+      signal: controller.signal,
+    });
     const reason = new Error('shutting down');
     controller.abort(reason);
-    expect(await pending).toBe(reason);
-    expect(await f.isSet('mk5:a')).toBe(false);
-    expect(engine.heldCount).toBe(0);
-    await holder.release();
+    expect(await ended).toBe(reason);
+    await expectNoneKept('mk5', holder);
   });
 
   it('a key lost while a later one is awaited ends the wait with its LockLostError', async () => {
-    const holder = await other.acquire('mk13:b');
-    const pending = thrownBy(engine.acquire(['mk13:a', 'mk13:b'], { waitTimeout: 60_000 }));
-    await nextEvent(engine, 'contended');
+    const { holder, ended } = await waitingForB('mk13', ['mk13:a', 'mk13:b'], {
+      waitTimeout: 60_000,
+    });
     await engine.forceRelease('mk13:a');
-    const error = await pending;
+    const error = await ended;
     expect(error).toBeInstanceOf(LockLostError);
     expect((error as LockLostError).key).toBe('mk13:a');
-    expect(engine.heldCount).toBe(0);
-    expect(await f.ownedBy('mk13:b', holder.token)).toBe(true);
-    await holder.release();
+    await expectNoneKept('mk13', holder);
   });
 
   it('a store error on a later key releases the keys taken and rejects with LockStoreError', async () => {

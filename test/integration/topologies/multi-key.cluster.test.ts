@@ -1,26 +1,18 @@
-import type { Cluster } from 'ioredis';
 import { LockEngine, LockLostError, RedisLockStore } from '../../../src';
 import { keySlot } from '../../../src/stores/clients/key-slot';
 import { defer } from '../../support/cleanup';
+import { expectMultiKeyLoops } from '../../support/multi-key-loops';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
 import { infoFields } from '../../support/redis/info-fields';
-import { startRedisCluster, type RedisCluster } from '../../support/redis/redis-cluster';
-import { topologyArgument } from '../../support/workers/store-topology';
-import { forkWorker } from '../../support/workers/worker-process';
+import { useRedisCluster } from '../../support/redis/use-redis-cluster';
 import { waitUntil } from '../../support/wait-until';
 
 // One 6-node cluster (3 primaries, 3 replicas) for the file; every test has its own keys.
 describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-servers)', () => {
-  let cluster: RedisCluster;
-  let client: Cluster;
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-    client = cluster.client();
-  }, 60_000);
+  const redis = useRedisCluster();
 
   function engine(): LockEngine {
-    const store = new RedisLockStore(client);
+    const store = new RedisLockStore(redis.client);
     const made = new LockEngine({ store, prefix: 'lw' });
     defer(async () => {
       await made.close();
@@ -34,12 +26,12 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
     const found = new Map<number, string>();
     for (let i = 0; found.size < 3; i++) {
       const key = `${prefix}:${i}`;
-      const primary = await cluster.primaryOf(`lw:{${key}}`);
+      const primary = await redis.cluster.primaryOf(`lw:{${key}}`);
       if (!found.has(primary.port)) found.set(primary.port, key);
     }
     return [...found].map(([port, key]) => ({
       key,
-      node: cluster.nodes.find((n) => n.port === port)!.client(),
+      node: redis.cluster.nodes.find((n) => n.port === port)!.client(),
     }));
   }
 
@@ -89,7 +81,7 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
 
   it('keys of different slots are never sent to one script; keys of one slot take one script call', async () => {
     const keys = await keyPerPrimary('mkc-path');
-    const store = new RedisLockStore(client);
+    const store = new RedisLockStore(redis.client);
     defer(() => store.close());
     const requests = keys.map((k) => ({ key: `lw:{${k.key}}`, owner: 'o', ttl: 10_000 }));
     expect(await store.acquireMany(requests)).toBeNull();
@@ -100,7 +92,7 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
     const slot = keySlot(`lw:{${a}}`);
     let b = '';
     for (let i = 1; !b; i++) if (keySlot(`lw:{mkc-slot:${i}}`) === slot) b = `mkc-slot:${i}`;
-    const node = (await cluster.primaryOf(slot)).client();
+    const node = (await redis.cluster.primaryOf(slot)).client();
     const e = engine();
     await (await e.acquire([a, b])).release();
     await e.isLocked(a);
@@ -116,29 +108,16 @@ describeWithLocalRedis('multi-key locks on a 6-node Redis Cluster (real redis-se
   });
 
   it('two processes locking the same keys of two slots in opposite orders: no deadlock, exact counts', async () => {
-    const [p, q] = (await keyPerPrimary('mkc-pq')).map((k) => k.key);
-    const sections = 25;
-    const counterPrefix = 'mkc:count';
-    await client.del(`${counterPrefix}:${p}`);
-    await client.del(`${counterPrefix}:${q}`);
-    const workers = [
-      [p, q],
-      [q, p],
-    ].map((keys, i) =>
-      forkWorker('multi-key-loop.ts', [
-        topologyArgument({ kind: 'cluster', nodes: cluster.startupNodes }),
-        `w${i}`,
-        String(sections),
-        JSON.stringify(keys),
-        counterPrefix,
-        'engine',
-      ]),
-    );
-    await Promise.all(workers.map((w) => w.next('ready', 20_000)));
-    for (const w of workers) w.send({ type: 'go' });
-    const done = await Promise.all(workers.map((w) => w.next('done', 50_000)));
-    expect(done.map((m) => m['sections'])).toEqual([sections, sections]);
-    expect(await client.get(`${counterPrefix}:${p}`)).toBe(String(2 * sections));
-    expect(await client.get(`${counterPrefix}:${q}`)).toBe(String(2 * sections));
+    const [p, q] = (await keyPerPrimary('mkc-pq')).map((k) => k.key) as [string, string];
+    await expectMultiKeyLoops({
+      topology: { kind: 'cluster', nodes: redis.cluster.startupNodes },
+      data: redis.client,
+      loops: [
+        { keys: [p, q], mode: 'engine' },
+        { keys: [q, p], mode: 'engine' },
+      ],
+      sections: 25,
+      counterPrefix: 'mkc:count',
+    });
   }, 90_000);
 });

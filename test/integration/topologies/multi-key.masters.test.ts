@@ -1,21 +1,14 @@
-import type { Redis } from 'ioredis';
 import { LockEngine, RedlockStore } from '../../../src';
 import { defer } from '../../support/cleanup';
 import { describeWithLocalRedis } from '../../support/redis/describe-with-redis';
-import { startRedisMasters, type RedisMasters } from '../../support/redis/redis-masters';
+import { useRedisMasters } from '../../support/redis/use-redis-masters';
 
 // Three independent masters for the file; every test has its own keys.
 describeWithLocalRedis('multi-key locks on RedlockStore (3 independent redis-servers)', () => {
-  let masters: RedisMasters;
-  let raw: Redis[];
-
-  beforeAll(async () => {
-    masters = await startRedisMasters(3);
-    raw = masters.clients();
-  }, 30_000);
+  const redis = useRedisMasters(3);
 
   function engine(): LockEngine {
-    const store = new RedlockStore(masters.clients());
+    const store = new RedlockStore(redis.masters.clients());
     const made = new LockEngine({ store, prefix: 'lw' });
     defer(async () => {
       await made.close();
@@ -26,7 +19,10 @@ describeWithLocalRedis('multi-key locks on RedlockStore (3 independent redis-ser
 
   /** On how many masters `lw:{key}` exists. */
   const copies = async (key: string): Promise<number> =>
-    (await Promise.all(raw.map((r) => r.exists(`lw:{${key}}`)))).reduce((a, b) => a + b, 0);
+    (await Promise.all(redis.clients.map((r) => r.exists(`lw:{${key}}`)))).reduce(
+      (a, b) => a + b,
+      0,
+    );
 
   it('takes every key on a majority, leaves the others untouched when one is busy, releases all', async () => {
     const [holder, e] = [engine(), engine()];

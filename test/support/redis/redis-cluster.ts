@@ -66,6 +66,19 @@ export interface Shard {
 }
 
 /**
+ * `redis-server` arguments for a node in cluster mode, with `settings` (`{ name: value }`, as
+ * in redis.conf) after them: its nodes.conf lives in the server's own directory. Start it on a
+ * port from `freeClusterPort` (its cluster bus port, + 10 000, must be free too).
+ */
+export function clusterNodeArgs(settings: Record<string, string | number> = {}): string[] {
+  return Object.entries({
+    'cluster-enabled': 'yes',
+    'cluster-config-file': 'nodes.conf',
+    ...settings,
+  }).flatMap(([name, value]) => [`--${name}`, String(value)]);
+}
+
+/**
  * Start `2 × primaries` redis-servers with cluster mode on (each on a free port whose bus port,
  * port + 10000, is free too), join them with `redis-cli --cluster create --cluster-replicas 1`,
  * and wait until every node reports `cluster_state:ok` with all 16384 slots served and every
@@ -86,23 +99,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     Array.from({ length: 2 * primaries }, async () => {
       const node = await startLocalRedis({
         pickPort: freeClusterPort,
-        args: [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          'nodes.conf',
-          '--cluster-node-timeout',
-          String(nodeTimeout),
+        args: clusterNodeArgs({
+          'cluster-node-timeout': nodeTimeout,
           // A failed primary must not take the other slots down with it.
-          '--cluster-require-full-coverage',
-          'no',
+          'cluster-require-full-coverage': 'no',
           // A replica takes over however long ago it last heard from its primary.
-          '--cluster-replica-validity-factor',
-          '0',
+          'cluster-replica-validity-factor': 0,
           // Replicas stay where `--cluster create` put them.
-          '--cluster-allow-replica-migration',
-          'no',
-        ],
+          'cluster-allow-replica-migration': 'no',
+        }),
       });
       nodes.push(node);
       return node;

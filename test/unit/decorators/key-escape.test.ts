@@ -2,32 +2,41 @@ import fc from 'fast-check';
 import { escapeKeyValue, isKeySeparator } from '../../../src/decorators/key-escape';
 
 describe('escapeKeyValue', () => {
-  it('keeps letters, digits, - _ . @ + ~ and non-ASCII text as they are', () => {
-    expect(escapeKeyValue('Ab9-_.@+~')).toBe('Ab9-_.@+~');
-    expect(escapeKeyValue('550e8400-e29b-41d4-a716-446655440000')).toBe(
-      '550e8400-e29b-41d4-a716-446655440000',
-    );
-    expect(escapeKeyValue('ana@example.com')).toBe('ana@example.com');
-    expect(escapeKeyValue('Zoë-東京-🔒')).toBe('Zoë-東京-🔒');
-    expect(escapeKeyValue('')).toBe('');
-  });
-
-  it('percent-encodes separators, braces, % and every other ASCII character', () => {
-    expect(escapeKeyValue('a:b')).toBe('a%3Ab');
-    expect(escapeKeyValue('{x}')).toBe('%7Bx%7D');
-    expect(escapeKeyValue('100%')).toBe('100%25');
-    expect(escapeKeyValue('%3A')).toBe('%253A');
-    expect(escapeKeyValue('a b/c|d,e;f#g=h&i?j*k')).toBe(
-      'a%20b%2Fc%7Cd%2Ce%3Bf%23g%3Dh%26i%3Fj%2Ak',
-    );
-    expect(escapeKeyValue('tab\tnl\n\u0000\u007f')).toBe('tab%09nl%0A%00%7F');
-  });
-
-  it('escapes lone surrogates, which Redis would store as U+FFFD', () => {
-    expect(escapeKeyValue('\uD800')).toBe('%uD800');
-    expect(escapeKeyValue('x\uDC00y')).toBe('x%uDC00y');
-    expect(escapeKeyValue('\uFFFD')).toBe('\uFFFD');
-    expect(escapeKeyValue('\uD83D\uDD12')).toBe('🔒');
+  // Each rule with its examples: [value, escaped].
+  it.each<[rule: string, examples: Array<[string, string]>]>([
+    [
+      'keeps letters, digits, - _ . @ + ~ and non-ASCII text as they are',
+      [
+        ['Ab9-_.@+~', 'Ab9-_.@+~'],
+        ['550e8400-e29b-41d4-a716-446655440000', '550e8400-e29b-41d4-a716-446655440000'],
+        ['ana@example.com', 'ana@example.com'],
+        ['Zoë-東京-🔒', 'Zoë-東京-🔒'],
+        ['', ''],
+      ],
+    ],
+    [
+      'percent-encodes separators, braces, % and every other ASCII character',
+      [
+        ['a:b', 'a%3Ab'],
+        ['{x}', '%7Bx%7D'],
+        ['100%', '100%25'],
+        ['%3A', '%253A'],
+        ['a b/c|d,e;f#g=h&i?j*k', 'a%20b%2Fc%7Cd%2Ce%3Bf%23g%3Dh%26i%3Fj%2Ak'],
+        ['tab\tnl\n\u0000\u007f', 'tab%09nl%0A%00%7F'],
+      ],
+    ],
+    [
+      'escapes lone surrogates, which Redis would store as U+FFFD',
+      [
+        ['\uD800', '%uD800'],
+        ['x\uDC00y', 'x%uDC00y'],
+        ['\uFFFD', '\uFFFD'],
+        ['\uD83D\uDD12', '🔒'],
+      ],
+    ],
+  ])('%s', (_rule, examples) => {
+    // Side by side, so a failure shows which value escaped wrongly.
+    expect(examples.map(([value]) => [value, escapeKeyValue(value)])).toEqual(examples);
   });
 
   it('is injective: different strings never escape to the same text', () => {

@@ -15,6 +15,7 @@ import {
   type LockStore,
 } from '../../../src';
 import { getLockedPlan } from '../../../src/decorators/locked.decorator';
+import { Accounts } from '../../fixtures/decorators/shared/scenario';
 import { deferred } from '../../support/deferred';
 import { nextEvent } from '../../support/next-event';
 import { recordingLogger } from '../../support/recording-logger';
@@ -34,31 +35,13 @@ afterEach(async () => {
 });
 
 describe('@Locked keys', () => {
+  // Accounts (audit, static nightly, a key function, a template) is the class both decorator
+  // systems run in test/unit/decorators/decorator-systems.test.ts; Ledger adds what it lacks.
   const run = Symbol('run');
 
-  class Accounts {
-    @Locked()
-    async audit(): Promise<string | undefined> {
-      return currentLock()?.key;
-    }
-
-    @Locked()
-    static async nightly(): Promise<string | undefined> {
-      return currentLock()?.key;
-    }
-
+  class Ledger {
     @Locked()
     async [run](): Promise<string | undefined> {
-      return currentLock()?.key;
-    }
-
-    @Locked({ key: (id: string, amount: number) => `account:${id}:${amount}` })
-    async credit(_id: string, _amount: number): Promise<string | undefined> {
-      return currentLock()?.key;
-    }
-
-    @Locked({ key: 'invoice:{0.id}' })
-    async send(_invoice: { id: string }): Promise<string | undefined> {
       return currentLock()?.key;
     }
 
@@ -71,7 +54,7 @@ describe('@Locked keys', () => {
   it('defaults to ClassName.methodName, for static and symbol-named methods too', async () => {
     expect(await new Accounts().audit()).toBe('Accounts.audit');
     expect(await Accounts.nightly()).toBe('Accounts.nightly');
-    expect(await new Accounts()[run]()).toBe('Accounts.[run]');
+    expect(await new Ledger()[run]()).toBe('Ledger.[run]');
   });
 
   it('takes the default key from the class that declares the method, not a subclass', async () => {
@@ -86,7 +69,7 @@ describe('@Locked keys', () => {
   it('renders a template with escaped values, and a fixed key as written', async () => {
     expect(await new Accounts().send({ id: 'A7' })).toBe('invoice:A7');
     expect(await new Accounts().send({ id: 'a:b{c}%' })).toBe('invoice:a%3Ab%7Bc%7D%25');
-    expect(await new Accounts().report()).toBe('reports');
+    expect(await new Ledger().report()).toBe('reports');
   });
 
   it('never gives two different argument tuples the same key (property)', async () => {

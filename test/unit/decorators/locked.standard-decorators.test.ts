@@ -132,7 +132,11 @@ describe('@Locked as a TC39 standard decorator', () => {
     expect(await wrapper.call(undefined)).toBe('Reports.nightly');
   });
 
-  it('takes the declaring class, not the subclass of the first caller', async () => {
+  /**
+   * Invoices, whose `send` is decorated and installed as `install` makes it of the wrapper (the
+   * wrapper itself by default), and its subclass CreditNotes.
+   */
+  function invoicesAndSubclass(install: (wrapper: Method) => Method = (wrapper) => wrapper) {
     class Invoices {
       async send(): Promise<string | undefined> {
         return currentLock()?.key;
@@ -140,24 +144,23 @@ describe('@Locked as a TC39 standard decorator', () => {
     }
     class CreditNotes extends Invoices {}
     const wrapper = decorate(undefined, Invoices.prototype.send, methodContext('send').context);
-    Object.defineProperty(Invoices.prototype, 'send', { value: wrapper });
+    Object.defineProperty(Invoices.prototype, 'send', { value: install(wrapper) });
+    return { Invoices, CreditNotes };
+  }
+
+  it('takes the declaring class, not the subclass of the first caller', async () => {
+    const { Invoices, CreditNotes } = invoicesAndSubclass();
     expect(await new CreditNotes().send()).toBe('Invoices.send');
     expect(await new Invoices().send()).toBe('Invoices.send');
   });
 
   it('falls back to the nearest class holding the method when a later decorator wrapped it', async () => {
-    class Invoices {
-      async send(): Promise<string | undefined> {
-        return currentLock()?.key;
-      }
-    }
-    class CreditNotes extends Invoices {}
-    const wrapper = decorate(undefined, Invoices.prototype.send, methodContext('send').context);
-    Object.defineProperty(Invoices.prototype, 'send', {
-      value: function traced(this: unknown) {
-        return wrapper.call(this);
-      },
-    });
+    const { CreditNotes } = invoicesAndSubclass(
+      (wrapper) =>
+        function traced(this: unknown) {
+          return wrapper.call(this);
+        },
+    );
     // First called on a subclass instance: the class that holds the method names it.
     expect(await new CreditNotes().send()).toBe('Invoices.send');
   });
