@@ -22,9 +22,15 @@ import type {
   LockModuleRegistration,
 } from './lock.interfaces';
 
-const nonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+/** A registration's name, `inherit` and `isGlobal`, with the name resolved. */
+export type Registration = LockModuleRegistration & { name: string };
 
-/** How a registration is named and made visible (fixed when the module is defined). */
+const nonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+const aFunction = (expected: string): OptionCheck => ({
+  expected,
+  valid: (value) => typeof value === 'function',
+});
+
 const registrationChecks = {
   name: { expected: 'a non-empty string', valid: nonEmptyString },
   inherit: { expected: 'the name of another LockModule registration', valid: nonEmptyString },
@@ -43,28 +49,23 @@ const inheritsAnother = (where: string, options: Readonly<Record<string, unknown
 const notAnObject = (): string =>
   `the options must be an object such as { redis: 'redis://localhost:6379' }.`;
 
+/** `forRoot`'s registration options; the others are checked as the module's own. */
 const registrationSpec: OptionSpec = {
   options: registrationChecks,
   notAnObject,
+  unknown: () => undefined,
   rules: [inheritsAnother],
 };
 
-const factoryClass: OptionCheck = {
-  expected: 'a class implementing LockOptionsFactory',
-  valid: (value) => typeof value === 'function',
-};
-
-const factoryChecks = {
-  imports: { expected: 'an array of modules', valid: Array.isArray },
-  inject: { expected: 'an array of injection tokens', valid: Array.isArray },
-  useFactory: { expected: 'a function', valid: (value) => typeof value === 'function' },
-  useClass: factoryClass,
-  useExisting: factoryClass,
-} satisfies Record<string, OptionCheck>;
-
-/** What `forRootAsync` itself takes: the registration, and where its options come from. */
 const asyncSpec: OptionSpec = {
-  options: { ...registrationChecks, ...factoryChecks },
+  options: {
+    ...registrationChecks,
+    imports: { expected: 'an array of modules', valid: Array.isArray },
+    inject: { expected: 'an array of injection tokens', valid: Array.isArray },
+    useFactory: aFunction('a function'),
+    useClass: aFunction('a class implementing LockOptionsFactory'),
+    useExisting: aFunction('a class implementing LockOptionsFactory'),
+  },
   notAnObject: () => 'the options must be an object with useFactory, useClass or useExisting.',
   unknown: (_name, known) =>
     ` Known options: ${known} (the lock options themselves come from the factory).`,
@@ -109,9 +110,16 @@ const redisCheck: OptionCheck = {
   },
 };
 
-/** A registration's own options (what `forRoot` takes besides its name, or a factory returns). */
-function moduleSpec(inherits: boolean): OptionSpec {
-  return {
+/**
+ * Check a registration's own options (what `forRoot` takes besides the registration, or a
+ * factory returns). With `inherits`, neither `redis` nor `store` shares the parent's connection.
+ */
+export function checkModuleOptions(
+  where: string,
+  options: unknown,
+  inherits: boolean,
+): asserts options is LockModuleOptions {
+  const spec: OptionSpec = {
     options: {
       redis: redisCheck,
       store: storeCheck,
@@ -119,10 +127,7 @@ function moduleSpec(inherits: boolean): OptionSpec {
       defaults: defaultsCheck,
       onStoreError: storeErrorPolicy,
       shutdownTimeout: nonNegativeMs,
-      clock: {
-        expected: 'a function returning the time in epoch ms',
-        valid: (v) => typeof v === 'function',
-      },
+      clock: aFunction('a function returning the time in epoch ms'),
     } satisfies Record<keyof LockModuleOptions, OptionCheck>,
     notAnObject,
     unknown: (name, known) =>
@@ -130,76 +135,50 @@ function moduleSpec(inherits: boolean): OptionSpec {
         ? ` Pass "${name}" to forRootAsync() itself, not from the factory.`
         : ` Known options: ${known}.`,
     rules: [
-      (where, { redis, store }) => {
+      (at, { redis, store }) => {
         if (redis !== undefined && store !== undefined) {
           throw new LockConfigError(
-            `${where}: give either "redis" or "store", not both (the engine keeps its locks in one place).`,
+            `${at}: give either "redis" or "store", not both (the engine keeps its locks in one place).`,
           );
         }
-        // Neither means "share the inherited registration's connection".
         if (redis === undefined && store === undefined && !inherits) {
           throw new LockConfigError(
-            `${where}: option "redis" or "store" is required, e.g. { redis: 'redis://localhost:6379' } or { store: new MemoryLockStore() }.`,
+            `${at}: option "redis" or "store" is required, e.g. { redis: 'redis://localhost:6379' } or { store: new MemoryLockStore() }.`,
           );
         }
       },
     ],
   };
+  checkOptions(where, options, spec);
 }
 
-/** How an error message names a registration: `LockModule.forRoot({ name: "reports" })`. */
+/** How messages name a registration: `LockModule.forRoot({ name: "reports" })`. */
 export function describeRegistration(method: string, name: string): string {
   return name === DEFAULT_ENGINE_NAME
     ? `LockModule.${method}()`
     : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
 }
 
-/** Check `forRoot` options; returns the registration (name resolved) and the module options. */
+/** Check `forRoot` options; returns the registration and the module options. */
 export function checkForRootOptions(
   options: LockModuleForRootOptions,
-): [Required<Pick<LockModuleRegistration, 'name'>> & LockModuleRegistration, LockModuleOptions] {
-  const registration: Record<string, unknown> = {};
-  const own: Record<string, unknown> = {};
-  if (isRecord(options)) {
-    for (const [key, value] of Object.entries(options)) {
-      (Object.hasOwn(registrationChecks, key) ? registration : own)[key] = value;
-    }
-  }
-  checkOptions(
-    'LockModule.forRoot()',
-    isRecord(options) ? registration : options,
-    registrationSpec,
-  );
-  const { name = DEFAULT_ENGINE_NAME, ...rest } = registration as LockModuleRegistration;
-  checkModuleOptions(describeRegistration('forRoot', name), own, rest.inherit !== undefined);
-  return [{ name, ...rest }, own];
+): [Registration, LockModuleOptions] {
+  checkOptions('LockModule.forRoot()', options, registrationSpec);
+  const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal, ...own } = options;
+  checkModuleOptions(describeRegistration('forRoot', name), own, inherit !== undefined);
+  return [{ name, inherit, isGlobal }, own];
 }
 
-/** Check `forRootAsync` options; returns the registration with its name resolved. */
-export function checkForRootAsyncOptions(
-  options: LockModuleAsyncOptions,
-): Required<Pick<LockModuleRegistration, 'name'>> & LockModuleRegistration {
+/** Check `forRootAsync` options; returns the registration. */
+export function checkForRootAsyncOptions(options: LockModuleAsyncOptions): Registration {
   checkOptions('LockModule.forRootAsync()', options, asyncSpec);
   const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal } = options;
-  return stripUndefined({ name, inherit, isGlobal }) as { name: string };
+  return { name, inherit, isGlobal };
 }
 
 /**
- * Check a registration's own options. With `inherits`, neither `redis` nor `store` is fine (the
- * registration then shares the inherited one's connection).
- */
-export function checkModuleOptions(
-  where: string,
-  options: unknown,
-  inherits: boolean,
-): asserts options is LockModuleOptions {
-  checkOptions(where, options, moduleSpec(inherits));
-}
-
-/**
- * The options of a registration that inherits `parent`: the child's own options win, `defaults`
- * are merged key by key. A child without `redis`/`store` keeps neither (it shares the parent's
- * connection, see `LockRegistration`).
+ * The options of a registration that inherits `parent`: the child's own win, `defaults` are
+ * merged key by key, and the parent's `redis`/`store` are not taken (see `LockRegistration`).
  */
 export function inheritOptions(
   parent: LockModuleOptions,

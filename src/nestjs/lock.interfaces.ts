@@ -17,60 +17,40 @@ import type { LockStore } from '../stores/lock-store';
 import type { RedisClient } from '../stores/clients/detect-client';
 
 /**
- * A Redis Cluster to connect to: the seed nodes and ioredis' cluster options.
+ * A Redis Cluster for the module to connect to.
  *
  * @example
  * LockModule.forRoot({ redis: { cluster: [{ host: 'redis-0', port: 6379 }], options: { scaleReads: 'master' } } });
  */
 export interface LockModuleClusterConfig {
-  /**
-   * Some of the cluster's nodes; ioredis discovers the others.
-   * @example
-   * { cluster: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }] }
-   */
+  /** Some of the cluster's nodes; ioredis discovers the others. */
   cluster: ClusterNode[];
-  /**
-   * ioredis `ClusterOptions` for the module's cluster client.
-   * @default ioredis' defaults
-   * @example
-   * { cluster: nodes, options: { redisOptions: { password: process.env['REDIS_PASSWORD'] } } }
-   */
+  /** ioredis' `ClusterOptions` for the module's cluster client. */
   options?: ClusterOptions;
 }
 
 /**
- * A Sentinel-managed master to connect to (any other ioredis option may be added).
+ * A Sentinel-managed master for the module to connect to (other ioredis options may be added).
  *
  * @example
- * LockModule.forRoot({
- *   redis: { sentinels: [{ host: 'sentinel-0', port: 26379 }], name: 'mymaster', failoverDetector: true },
- * });
+ * LockModule.forRoot({ redis: { sentinels: [{ host: 'sentinel-0', port: 26379 }], name: 'mymaster' } });
  */
 export interface LockModuleSentinelConfig extends RedisOptions {
-  /**
-   * Some of the sentinels watching the master group.
-   * @example
-   * { sentinels: [{ host: 'sentinel-0', port: 26379 }, { host: 'sentinel-1', port: 26379 }], name: 'mymaster' }
-   */
+  /** Some of the sentinels watching the master group. */
   sentinels: Array<Partial<SentinelAddress>>;
-  /**
-   * The master group name known to the sentinels.
-   * @example
-   * { sentinels, name: 'mymaster' }
-   */
+  /** The master group name known to the sentinels. */
   name: string;
 }
 
 /**
- * Where the module's Redis is. A client you created (ioredis `Redis` or `Cluster`, a connected
- * node-redis client or cluster, a Valkey GLIDE client) is used as is and never closed by the
- * module; anything else makes the module open its own ioredis connection, which it closes on
- * shutdown.
+ * Where the module's Redis is. A client you created (ioredis, node-redis, Valkey GLIDE) is used
+ * and never closed by the module; for anything else the module opens an ioredis connection and
+ * closes it on shutdown.
  *
  * @example
  * LockModule.forRoot({ redis: 'redis://localhost:6379/2' }); // a URL
  * LockModule.forRoot({ redis: { host: 'localhost', port: 6379 } }); // ioredis options
- * LockModule.forRoot({ redis: myClient }); // your client: used, never closed by the module
+ * LockModule.forRoot({ redis: myClient }); // your client
  */
 export type LockModuleRedisConfig =
   | RedisClient
@@ -82,111 +62,69 @@ export type LockModuleRedisConfig =
   | LockModuleSentinelConfig
   | RedisOptions;
 
-/**
- * The current time in epoch ms; replaceable to test clock skew between replicas.
- *
- * @example
- * const skewed: LockClock = () => Date.now() + 300; // this replica's clock runs 300 ms ahead
- */
+/** The current time in epoch ms; replaceable to test clock skew between replicas. */
 export type LockClock = () => number;
 
 /**
- * Options of one `LockModule` registration (what `useFactory` returns in `forRootAsync`):
- * where the locks live, the engine's `prefix`, `defaults` and `onStoreError` (under `'throw'`,
- * `@SingleInstanceCron` ticks are skipped and logged), and shutdown.
+ * Options of one `LockModule` registration (what `forRootAsync`'s factory returns): where the
+ * locks live, and the engine's `prefix`, `defaults` and `onStoreError` (see
+ * {@link LockEngineOptions}).
  *
  * @example
- * const options: LockModuleOptions = {
- *   redis: process.env['REDIS_URL'],
- *   prefix: 'billing',
- *   defaults: { ttl: 10_000 },
- *   shutdownTimeout: 30_000,
- * };
+ * const options: LockModuleOptions = { redis: process.env['REDIS_URL'], defaults: { ttl: 10_000 } };
  */
 export interface LockModuleOptions extends Pick<
   LockEngineOptions,
   'prefix' | 'defaults' | 'onStoreError'
 > {
   /**
-   * The Redis to keep locks in. Give exactly one of `redis` and `store` (or neither with
-   * `inherit`, to share the inherited registration's connection).
-   * @default none: give `redis` or `store`
-   * @example
-   * { redis: 'redis://localhost:6379' }
+   * The Redis to keep locks in. Give exactly one of `redis` and `store`, or neither with
+   * `inherit` to share the inherited registration's connection.
    */
   redis?: LockModuleRedisConfig;
-  /**
-   * Any `LockStore` (e.g. a `MemoryLockStore` in tests) instead of `redis`. The module does not
-   * close it: whoever creates a store closes it.
-   * @default none: give `redis` or `store`
-   * @example
-   * // In tests:
-   * { store: new MemoryLockStore() }
-   */
+  /** A `LockStore` instead of `redis` (e.g. a `MemoryLockStore`); the module never closes it. */
   store?: LockStore;
   /**
-   * On application shutdown, how long to wait for in-flight locked calls (`@Locked` methods,
-   * `withLock`, `@SingleInstanceCron` runs) to finish before their locks are released anyway.
+   * On shutdown, how long in-flight locked calls (`@Locked`, `withLock`, `@SingleInstanceCron`
+   * runs) may take to finish before their locks are released anyway, in ms.
    * @default 10_000
-   * @example
-   * { redis: url, shutdownTimeout: 60_000 } // nightly jobs may take a minute to finish
    */
   shutdownTimeout?: number;
   /**
-   * The clock `@SingleInstanceCron` reads to decide which scheduled tick is firing. Only for
-   * tests that simulate clock skew; lock expiry is always measured by Redis.
+   * The clock that names `@SingleInstanceCron` ticks, for tests of clock skew (lock expiry is
+   * always Redis's clock).
    * @default Date.now
-   * @example
-   * { store, clock: () => Date.now() - 200 } // a replica whose clock is 200 ms behind
    */
   clock?: LockClock;
 }
 
-/**
- * How a registration is named and made visible; fixed when the module is defined.
- *
- * @example
- * LockModule.forRoot({ name: 'reports', inherit: 'default', isGlobal: true, defaults: { ttl: 60_000 } });
- */
+/** How a registration is named and made visible; fixed when the module is defined. */
 export interface LockModuleRegistration {
   /**
-   * The registration's name, for `@InjectLockEngine(name)`, `@InjectLockService(name)`,
-   * `@Locked({ engine: name })` and `@SingleInstanceCron(..., { engine: name })`.
+   * The name `@InjectLockEngine`, `@InjectLockService` and the `engine` option of `@Locked` and
+   * `@SingleInstanceCron` refer to.
    * @default 'default'
-   * @example
-   * LockModule.forRoot({ name: 'reports', redis: reportsUrl });
-   * // ...
-   * @Locked({ engine: 'reports' })
    */
   name?: string;
   /**
-   * Start from the options of the registration with this name and apply these on top
-   * (`defaults` are merged key by key). Without `redis`/`store` of its own the registration
-   * shares the inherited one's connection.
-   * @default undefined (a registration of its own)
+   * Start from the options of the registration with this name (`defaults` merged key by key);
+   * without `redis`/`store` of its own, share its connection.
    * @example
    * LockModule.forRoot({ name: 'slow', inherit: 'default', defaults: { waitTimeout: 60_000 } });
    */
   inherit?: string;
   /**
-   * Make the engine, `LockService` and tokens injectable everywhere without importing the module.
+   * Make the engine, `LockService` and tokens injectable without importing the module.
    * @default true
-   * @example
-   * LockModule.forRoot({ redis: url, isGlobal: false }); // import LockModule where it is used
    */
   isGlobal?: boolean;
 }
 
-/**
- * Options of `LockModule.forRoot`.
- *
- * @example
- * LockModule.forRoot({ redis: 'redis://localhost:6379', prefix: 'lw', defaults: { ttl: 10_000 } });
- */
+/** Options of `LockModule.forRoot`. */
 export interface LockModuleForRootOptions extends LockModuleOptions, LockModuleRegistration {}
 
 /**
- * Creates the options of a registration for `forRootAsync({ useClass | useExisting })`.
+ * Creates a registration's options for `forRootAsync({ useClass | useExisting })`.
  *
  * @example
  * @Injectable()
@@ -196,59 +134,24 @@ export interface LockModuleForRootOptions extends LockModuleOptions, LockModuleR
  *     return { redis: this.config.getOrThrow<string>('REDIS_URL') };
  *   }
  * }
- * LockModule.forRootAsync({ imports: [ConfigModule], useClass: LockConfig });
  */
 export interface LockOptionsFactory {
-  /**
-   * The registration's options; may be async (read a secret, connect a client).
-   *
-   * @example
-   * async createLockOptions(): Promise<LockModuleOptions> {
-   *   return { redis: await this.secrets.get('REDIS_URL') };
-   * }
-   */
+  /** The registration's options (may be async). */
   createLockOptions(): LockModuleOptions | Promise<LockModuleOptions>;
 }
 
-/**
- * Options of `LockModule.forRootAsync`: give one of `useFactory`, `useClass`, `useExisting`.
- *
- * @example
- * LockModule.forRootAsync({
- *   name: 'reports',
- *   imports: [ConfigModule],
- *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REPORTS_REDIS_URL') }),
- * });
- */
+/** Options of `LockModule.forRootAsync`: give one of `useFactory`, `useClass`, `useExisting`. */
 export interface LockModuleAsyncOptions
   extends LockModuleRegistration, Pick<ModuleMetadata, 'imports'> {
-  /**
-   * Returns the options; its parameters are the `inject` tokens, in order.
-   * @default none: give one of `useFactory`, `useClass`, `useExisting`
-   * @example
-   * { inject: [ConfigService], useFactory: (config: ConfigService) => ({ redis: config.get('REDIS_URL') }) }
-   */
+  /** Returns the options; its parameters are the `inject` tokens, in order. */
   useFactory?: (...args: never[]) => LockModuleOptions | Promise<LockModuleOptions>;
   /**
    * Providers injected into `useFactory`.
    * @default []
-   * @example
-   * { inject: [ConfigService, { token: 'REDIS_CLIENT', optional: true }], useFactory }
    */
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
-  /**
-   * A class the module instantiates to call `createLockOptions()`.
-   * @default none: give one of `useFactory`, `useClass`, `useExisting`
-   * @example
-   * { imports: [ConfigModule], useClass: LockConfig }
-   */
+  /** A class the module instantiates to call its `createLockOptions()`. */
   useClass?: Type<LockOptionsFactory>;
-  /**
-   * An existing provider (from `imports`) whose `createLockOptions()` is called.
-   * @default none: give one of `useFactory`, `useClass`, `useExisting`
-   * @example
-   * { imports: [SettingsModule], useExisting: SettingsService }
-   */
+  /** An existing provider (from `imports`) whose `createLockOptions()` is called. */
   useExisting?: Type<LockOptionsFactory>;
 }

@@ -13,7 +13,6 @@ import type {
   LockModuleAsyncOptions,
   LockModuleForRootOptions,
   LockModuleOptions,
-  LockModuleRegistration,
   LockOptionsFactory,
 } from './lock.interfaces';
 import {
@@ -21,18 +20,17 @@ import {
   checkForRootOptions,
   checkModuleOptions,
   describeRegistration,
+  type Registration,
 } from './lock-module-options';
 import { LockRegistration } from './lock-registration';
 import { LockService } from './service/lock.service';
 
 /**
- * Distributed locks for a Nest application: one `LockEngine` per registration, `LockService`,
- * `@InjectLockEngine`, `@Locked` methods of any provider, and `@SingleInstanceCron` jobs.
- * Global unless `isGlobal: false`. Several registrations may coexist under different `name`s.
- *
- * On shutdown it stops starting scheduled runs, lets in-flight locked calls finish (up to
- * `shutdownTimeout`), releases the locks still held and closes the connections it opened — never
- * a client you passed in.
+ * Distributed locks for a Nest application: a `LockEngine` per registration (several may
+ * coexist under different `name`s), `LockService`, and the engine behind `@Locked` and
+ * `@SingleInstanceCron`. Global unless `isGlobal: false`. On shutdown it lets in-flight locked
+ * calls finish (up to `shutdownTimeout`), releases what is still held and closes the connections
+ * it opened, never a client you passed in.
  *
  * @example
  * ```ts
@@ -48,27 +46,19 @@ import { LockService } from './service/lock.service';
  */
 @Module({})
 export class LockModule {
-  /**
-   * Register an engine from options known when the module is defined.
-   *
-   * @example
-   * @Module({ imports: [LockModule.forRoot({ redis: process.env['REDIS_URL'], prefix: 'billing' })] })
-   * export class AppModule {}
-   */
+  /** Register an engine from options known when the module is defined. */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
     const [registration, own] = checkForRootOptions(options);
-    const where = describeRegistration('forRoot', registration.name);
-    const optionsProvider: Provider = {
+    const optionsProvider = {
       provide: getLockModuleOptionsToken(registration.name),
       useValue: own,
     };
-    return build(where, registration, [optionsProvider], []);
+    return build('forRoot', registration, [optionsProvider], []);
   }
 
   /**
-   * Register an engine whose options come from other providers (e.g. `ConfigService`):
-   * `useFactory` with `inject`, or a `LockOptionsFactory` class via `useClass` / `useExisting`.
-   * `name`, `inherit` and `isGlobal` are given here, not by the factory.
+   * Register an engine whose options come from other providers: `useFactory` with `inject`, or a
+   * {@link LockOptionsFactory} via `useClass` / `useExisting`.
    *
    * @example
    * LockModule.forRootAsync({
@@ -79,18 +69,16 @@ export class LockModule {
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
     const registration = checkForRootAsyncOptions(options);
-    const { name } = registration;
-    const where = describeRegistration('forRootAsync', name);
+    const where = describeRegistration('forRootAsync', registration.name);
     const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
-    const inherits = registration.inherit !== undefined;
     const checked = async (
       produce: () => LockModuleOptions | Promise<LockModuleOptions>,
     ): Promise<LockModuleOptions> => {
       const resolved = await produce();
-      checkModuleOptions(where, resolved, inherits);
+      checkModuleOptions(where, resolved, registration.inherit !== undefined);
       return resolved;
     };
-    const token = getLockModuleOptionsToken(name);
+    const token = getLockModuleOptionsToken(registration.name);
     const providers: Provider[] = [];
     if (useFactory) {
       providers.push({
@@ -99,25 +87,24 @@ export class LockModule {
         inject,
       });
     } else {
-      const factoryClass = (useClass ?? useExisting) as NonNullable<typeof useClass>;
       if (useClass) providers.push({ provide: useClass, useClass });
       providers.push({
         provide: token,
         useFactory: (factory: LockOptionsFactory) => checked(() => factory.createLockOptions()),
-        inject: [factoryClass],
+        inject: [(useClass ?? useExisting)!],
       });
     }
-    return build(where, registration, providers, imports);
+    return build('forRootAsync', registration, providers, imports);
   }
 }
 
 function build(
-  where: string,
-  registration: LockModuleRegistration & { name: string },
+  method: string,
+  { name, inherit, isGlobal = true }: Registration,
   optionsProviders: Provider[],
   imports: NonNullable<LockModuleAsyncOptions['imports']>,
 ): DynamicModule {
-  const { name, inherit, isGlobal = true } = registration;
+  const where = describeRegistration(method, name);
   const registrationToken = getLockRegistrationToken(name);
   const engineToken = getLockEngineToken(name);
   const serviceToken = getLockServiceToken(name);

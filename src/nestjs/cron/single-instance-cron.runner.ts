@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_ENGINE_NAME, findLockEngine } from '../../decorators/engine-registry';
 import { LockStoreError } from '../../engine/errors';
-import { TICK_CLAIM_GRACE } from '../lock.constants';
 import { registrationOf, type LockRegistration } from '../lock-registration';
 import type { SingleInstanceCronPlan } from './single-instance-cron.options';
 
-const logger = new Logger('SingleInstanceCron');
+/** How much longer than its interval a tick's claim lives (see the claim below). */
+const TICK_CLAIM_GRACE = 60_000;
 
-type Method = (...args: unknown[]) => unknown;
+const logger = new Logger('SingleInstanceCron');
 
 /**
  * One firing of a `@SingleInstanceCron` job on this replica: claim the tick, then run the method
@@ -16,7 +16,7 @@ type Method = (...args: unknown[]) => unknown;
  */
 export function runScheduledTick(
   plan: SingleInstanceCronPlan,
-  method: Method,
+  method: (...args: unknown[]) => unknown,
   instance: unknown,
   args: unknown[],
 ): Promise<unknown> {
