@@ -4,7 +4,7 @@ import type * as IORedis from 'ioredis';
 import { isRedisClient } from '../stores/clients/detect-client';
 import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore } from '../stores/redis-lock-store';
-import type { LockModuleOptions, LockModuleRedisConfig } from './lock.interfaces';
+import type { LockModuleOptions, LockModuleRedisConfig } from './lock-module.options';
 
 type OwnedClient = IORedis.Redis | IORedis.Cluster;
 

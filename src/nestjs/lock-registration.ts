@@ -10,9 +10,8 @@ import { InFlight } from '../engine/in-flight';
 import { LockEngine } from '../engine/lock-engine';
 import type { LockLogger } from '../engine/options';
 import { DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
-import type { LockClock, LockModuleOptions } from './lock.interfaces';
 import { LockConnection } from './lock-connection';
-import { inheritOptions } from './lock-module-options';
+import { inheritOptions, type LockClock, type LockModuleOptions } from './lock-module.options';
 
 const registrations = new WeakMap<LockEngine, LockRegistration>();
 

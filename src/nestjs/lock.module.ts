@@ -9,19 +9,17 @@ import {
   getLockServiceToken,
 } from './lock.constants';
 import { LockExplorer } from './lock.explorer';
-import type {
-  LockModuleAsyncOptions,
-  LockModuleForRootOptions,
-  LockModuleOptions,
-  LockOptionsFactory,
-} from './lock.interfaces';
 import {
   checkForRootAsyncOptions,
   checkForRootOptions,
   checkModuleOptions,
   describeRegistration,
+  type LockModuleAsyncOptions,
+  type LockModuleForRootOptions,
+  type LockModuleOptions,
+  type LockOptionsFactory,
   type Registration,
-} from './lock-module-options';
+} from './lock-module.options';
 import { LockRegistration } from './lock-registration';
 import { LockService } from './service/lock.service';
 
@@ -69,31 +67,21 @@ export class LockModule {
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
     const registration = checkForRootAsyncOptions(options);
-    const where = describeRegistration('forRootAsync', registration.name);
     const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
-    const checked = async (
-      produce: () => LockModuleOptions | Promise<LockModuleOptions>,
-    ): Promise<LockModuleOptions> => {
-      const resolved = await produce();
-      checkModuleOptions(where, resolved, registration.inherit !== undefined);
-      return resolved;
+    const where = describeRegistration('forRootAsync', registration.name);
+    const produce = useFactory ?? ((factory: LockOptionsFactory) => factory.createLockOptions());
+    const optionsProvider: Provider = {
+      provide: getLockModuleOptionsToken(registration.name),
+      useFactory: async (...args: never[]) => {
+        const resolved = await produce(...args);
+        checkModuleOptions(where, resolved, registration.inherit !== undefined);
+        return resolved;
+      },
+      inject: useFactory ? inject : [(useClass ?? useExisting)!],
     };
-    const token = getLockModuleOptionsToken(registration.name);
-    const providers: Provider[] = [];
-    if (useFactory) {
-      providers.push({
-        provide: token,
-        useFactory: (...args: never[]) => checked(() => useFactory(...args)),
-        inject,
-      });
-    } else {
-      if (useClass) providers.push({ provide: useClass, useClass });
-      providers.push({
-        provide: token,
-        useFactory: (factory: LockOptionsFactory) => checked(() => factory.createLockOptions()),
-        inject: [(useClass ?? useExisting)!],
-      });
-    }
+    const providers = useClass
+      ? [{ provide: useClass, useClass }, optionsProvider]
+      : [optionsProvider];
     return build('forRootAsync', registration, providers, imports);
   }
 }

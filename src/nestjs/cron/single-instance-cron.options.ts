@@ -1,12 +1,7 @@
 import type { CronOptions } from '@nestjs/schedule';
 import { DEFAULT_ENGINE_NAME } from '../../decorators/engine-registry';
 import { LockConfigError } from '../../engine/errors';
-import {
-  stripUndefined,
-  type ClaimOptions,
-  type StoreErrorPolicy,
-  type WithLockOptions,
-} from '../../engine/options';
+import { stripUndefined, type WithLockOptions } from '../../engine/options';
 import {
   acquireChecks,
   checkOptions,
@@ -39,15 +34,9 @@ export interface SingleInstanceCronLockOptions extends Pick<
    * @default `${ClassName}.${methodName}` (then the cron job gets a generated name)
    */
   name?: string;
-  /**
-   * The lock key when it should differ from `name` (e.g. to share a key between two apps).
-   * @default name
-   */
+  /** The lock key when it should differ from `name` (e.g. to share a key between two apps). */
   key?: string;
-  /**
-   * The `LockModule` registration whose engine takes the locks.
-   * @default 'default'
-   */
+  /** The `LockModule` registration whose engine takes the locks (default `'default'`). */
   engine?: string;
   /**
    * `'skip'`: a tick that fires while a run is in progress (on any replica) is skipped.
@@ -57,15 +46,13 @@ export interface SingleInstanceCronLockOptions extends Pick<
   overlap?: 'skip' | 'allow';
   /**
    * The run lock's ttl without auto-extension, in ms, as in ShedLock: if the replica running the
-   * job dies, the next run may start after this long (set it above the longest run). Not with
-   * `ttl` or `autoExtend`.
-   * @default undefined (an auto-extended run lock)
+   * job dies, the next run may start after this long (set it above the longest run). Without it
+   * the run lock is auto-extended (`ttl`, `autoExtend`).
    */
   lockAtMostFor?: number;
   /**
    * Keep the tick's claim at least this long, in ms, as in ShedLock. The claim already lives one
    * schedule interval plus 60 s; raise this only if replicas' clocks may disagree by more.
-   * @default 0
    */
   lockAtLeastFor?: number;
 }
@@ -77,23 +64,7 @@ export interface SingleInstanceCronLockOptions extends Pick<
 export type SingleInstanceCronOptions = SingleInstanceCronLockOptions & CronOptions;
 
 /** What `@SingleInstanceCron` resolved when the class was defined. */
-export interface SingleInstanceCronPlan {
-  /** `ClassName.methodName`, for messages. */
-  readonly label: string;
-  readonly className: string;
-  /** The run lock's key; tick claims are `${key}:tick:${scheduledTime}`. */
-  readonly key: string;
-  readonly engine: string;
-  readonly overlap: 'skip' | 'allow';
-  readonly lockAtLeastFor: number;
-  readonly onStoreError: StoreErrorPolicy | undefined;
-  /** The run lock's `withLock` options (besides `onBusy`). */
-  readonly runOptions: WithLockOptions;
-  readonly claimOptions: Omit<ClaimOptions, 'ttl'>;
-  readonly ticks: CronTicks;
-  /** What `@Cron` is given: the options that are not the lock's, and `name` when given. */
-  readonly cronOptions: CronOptions;
-}
+export type SingleInstanceCronPlan = ReturnType<typeof planSingleInstanceCron>;
 
 const lockName = {
   expected: 'a non-empty string',
@@ -142,7 +113,7 @@ export function planSingleInstanceCron(
   methodName: string,
   cronTime: unknown,
   options: unknown,
-): SingleInstanceCronPlan {
+) {
   const label = `${className}.${methodName}`;
   const where = `@SingleInstanceCron on ${label}`;
   if (typeof cronTime !== 'string' || cronTime.trim().length === 0) {
@@ -154,18 +125,14 @@ export function planSingleInstanceCron(
     );
   }
   const given = checkOptions(where, options === undefined ? {} : options, cronSpec);
+  // What `@Cron` is given: the options that are not the lock's, and `name` when given.
   const cronOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(given)) {
     if (value !== undefined && !Object.hasOwn(cronSpec.options, name)) cronOptions[name] = value;
   }
   const o = given as SingleInstanceCronLockOptions;
   if (o.name !== undefined) cronOptions['name'] = o.name;
-  const runOptions: WithLockOptions =
-    o.lockAtMostFor !== undefined
-      ? { ttl: o.lockAtMostFor, autoExtend: false }
-      : { ttl: o.ttl, autoExtend: o.autoExtend };
-  runOptions.metadata = o.metadata;
-  runOptions.storeTimeout = o.storeTimeout;
+  const { metadata, storeTimeout } = o;
   return {
     label,
     className,
@@ -174,10 +141,12 @@ export function planSingleInstanceCron(
     overlap: o.overlap ?? 'skip',
     lockAtLeastFor: o.lockAtLeastFor ?? 0,
     onStoreError: o.onStoreError,
-    runOptions,
-    claimOptions: stripUndefined({ metadata: o.metadata, storeTimeout: o.storeTimeout }),
+    runOptions: (o.lockAtMostFor !== undefined
+      ? { ttl: o.lockAtMostFor, autoExtend: false, metadata, storeTimeout }
+      : { ttl: o.ttl, autoExtend: o.autoExtend, metadata, storeTimeout }) satisfies WithLockOptions,
+    claimOptions: stripUndefined({ metadata, storeTimeout }),
     ticks: scheduleOf(where, cronTime, cronOptions['timeZone'], cronOptions['utcOffset']),
-    cronOptions,
+    cronOptions: cronOptions as CronOptions,
   };
 }
 

@@ -4,7 +4,10 @@ import { LockStoreError } from '../../engine/errors';
 import { registrationOf, type LockRegistration } from '../lock-registration';
 import type { SingleInstanceCronPlan } from './single-instance-cron.options';
 
-/** How much longer than its interval a tick's claim lives (see the claim below). */
+// How late (clock skew, a loaded event loop, a slow network) a replica may claim a tick and still
+// find it taken: a replica names a tick within half an interval of it, but its claim can reach
+// Redis later than that. The claim is never released, so even a replica that arrives after the run
+// finished skips it; the next tick has a claim of its own.
 const TICK_CLAIM_GRACE = 60_000;
 
 const logger = new Logger('SingleInstanceCron');
@@ -50,11 +53,10 @@ async function runTick(
   const tickName = `tick ${new Date(tick.at).toISOString()}`;
   const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
 
-  // The claim is never released: a replica that reaches this tick late, even after the run
-  // finished, must still find it taken. A replica names this tick while its clock is within half
-  // an interval of it, but its claim can reach Redis later than that (clock skew, a loaded event
-  // loop, a slow network): so the claim lives one interval plus TICK_CLAIM_GRACE (the next tick has
-  // its own claim), or lockAtLeastFor if longer.
+  const skip = (level: 'debug' | 'error', why: string): undefined =>
+    void logger[level](`${plan.label}: ${tickName} skipped${why}`);
+  const storeFailed = (error: LockStoreError) =>
+    skip('error', ` because the lock store failed: ${error.message}`);
   let claimed: boolean;
   try {
     const claim = await engine.claim(`${plan.key}:tick:${tick.at}`, {
@@ -64,21 +66,13 @@ async function runTick(
     claimed = claim !== null;
   } catch (error) {
     if (!(error instanceof LockStoreError)) throw error;
-    if (policy !== 'run') {
-      logger.error(
-        `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
-      );
-      return undefined;
-    }
+    if (policy !== 'run') return storeFailed(error);
     logger.warn(
       `${plan.label}: ${tickName} runs without its claim because the lock store failed (onStoreError: 'run'): ${error.message}`,
     );
     claimed = true;
   }
-  if (!claimed) {
-    logger.debug(`${plan.label}: ${tickName} skipped: another replica claimed it.`);
-    return undefined;
-  }
+  if (!claimed) return skip('debug', ': another replica claimed it.');
 
   // With overlap allowed each tick gets its own run lock: still a lock, so that currentLock()
   // and its signal work the same way in both modes.
@@ -93,15 +87,10 @@ async function runTick(
       },
       { ...plan.runOptions, onBusy: 'skip', onStoreError: policy },
     );
-    if (!started) {
-      logger.debug(`${plan.label}: ${tickName} skipped: a previous run still holds "${runKey}".`);
-    }
+    if (!started) skip('debug', `: a previous run still holds "${runKey}".`);
     return result;
   } catch (error) {
     if (started || !(error instanceof LockStoreError)) throw error;
-    logger.error(
-      `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
-    );
-    return undefined;
+    return storeFailed(error);
   }
 }

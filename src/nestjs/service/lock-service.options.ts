@@ -45,18 +45,7 @@ export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBus
  * if (run.acquired) console.log(run.result); // 42
  */
 export type RunWithLockResult<T> =
-  | {
-      /** The lock was taken and `fn` ran. */
-      acquired: true;
-      /** What `fn` returned (awaited). */
-      result: T;
-    }
-  | {
-      /** The lock stayed busy: `fn` did not run. */
-      acquired: false;
-      /** Always `undefined`. */
-      result: undefined;
-    };
+  { acquired: true; result: T } | { acquired: false; result: undefined };
 
 /** What `LockService.getLockInfo` resolves to (the store's `LockInfo`); never the owner token. */
 export interface LockInfoResult {
