@@ -3,8 +3,7 @@ import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { getLockServiceToken } from './lock.constants';
 
 /**
- * Inject the `LockService` of a `LockModule` registration (the default one is also injectable
- * as plain `LockService`).
+ * Inject the `LockService` of a `LockModule` registration (or the default one as `LockService`).
  *
  * @example
  * constructor(@InjectLockService('reports') private readonly locks: LockService) {}

@@ -73,22 +73,17 @@ export interface LockModuleOptions extends Pick<
   LockEngineOptions,
   'prefix' | 'defaults' | 'onStoreError'
 > {
-  /**
-   * The Redis to keep locks in. Give exactly one of `redis` and `store`, or neither with
-   * `inherit` to share the inherited registration's connection.
-   */
+  /** The Redis to keep locks in: give it or `store` (or, with `inherit`, neither). */
   redis?: LockModuleRedisConfig;
   /** A `LockStore` instead of `redis` (e.g. a `MemoryLockStore`); the module never closes it. */
   store?: LockStore;
   /**
-   * On shutdown, how long in-flight locked calls (`@Locked`, `withLock`, `@SingleInstanceCron`
-   * runs) may take to finish before their locks are released anyway, in ms.
+   * How long shutdown waits for in-flight locked calls before releasing their locks anyway, in ms.
    * @default 10_000
    */
   shutdownTimeout?: number;
   /**
-   * The clock that names `@SingleInstanceCron` ticks, for tests of clock skew (lock expiry is
-   * always Redis's clock).
+   * What names `@SingleInstanceCron` ticks, for tests of clock skew (expiry is Redis's clock).
    * @default Date.now
    */
   clock?: LockClock;
@@ -97,20 +92,13 @@ export interface LockModuleOptions extends Pick<
 /** How a registration is named and made visible; fixed when the module is defined. */
 export interface LockModuleRegistration {
   /**
-   * The name `@InjectLockEngine`, `@InjectLockService` and the `engine` option of `@Locked` and
-   * `@SingleInstanceCron` refer to.
+   * What `@InjectLockEngine(name)`, `@InjectLockService(name)` and `engine: name` refer to.
    * @default 'default'
    */
   name?: string;
-  /**
-   * Start from the options of the registration with this name (`defaults` merged key by key);
-   * without `redis`/`store` of its own, share its connection.
-   */
+  /** Start from this registration's options (`defaults` merged key by key) and connection. */
   inherit?: string;
-  /**
-   * Make the engine, `LockService` and tokens injectable without importing the module.
-   * @default true
-   */
+  /** Make the engine, `LockService` and tokens injectable everywhere (default `true`). */
   isGlobal?: boolean;
 }
 

@@ -5,12 +5,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 // String tokens (not symbols) so that Nest's "can't resolve dependencies" errors name them.
 
-/**
- * DI token of the `LockEngine` of the registration `name`, as `@InjectLockEngine(name)` uses it.
- *
- * @example
- * const engine = app.get<LockEngine>(getLockEngineToken('reports'));
- */
+/** DI token of the `LockEngine` of the registration `name` (for `@InjectLockEngine(name)`). */
 export function getLockEngineToken(name: string = DEFAULT_ENGINE_NAME): string {
   return `lockwarden:engine:${name}`;
 }

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { LockEngine } from '../engine/lock-engine';
@@ -24,14 +24,12 @@ import { LockRegistration } from './lock-registration';
 import { LockService } from './service/lock.service';
 
 /**
- * Distributed locks for a Nest application: a `LockEngine` per registration (several may
- * coexist under different `name`s), `LockService`, and the engine behind `@Locked` and
- * `@SingleInstanceCron`. Global unless `isGlobal: false`. On shutdown it lets in-flight locked
- * calls finish (up to `shutdownTimeout`), releases what is still held and closes the connections
- * it opened, never a client you passed in.
+ * Distributed locks for a Nest application: one `LockEngine` and `LockService` per registration
+ * (several may coexist under different `name`s), used by `@Locked` and `@SingleInstanceCron`. On
+ * shutdown it lets in-flight locked calls finish (up to `shutdownTimeout`), releases what is still
+ * held and closes the connections it opened, never a client you passed in.
  *
  * @example
- * ```ts
  * @Module({
  *   imports: [
  *     ScheduleModule.forRoot(),
@@ -40,18 +38,13 @@ import { LockService } from './service/lock.service';
  *   ],
  * })
  * export class AppModule {}
- * ```
  */
 @Module({})
 export class LockModule {
   /** Register an engine from options known when the module is defined. */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
     const [registration, own] = checkForRootOptions(options);
-    const optionsProvider = {
-      provide: getLockModuleOptionsToken(registration.name),
-      useValue: own,
-    };
-    return build('forRoot', registration, [optionsProvider], []);
+    return build('forRoot', registration, { useValue: own });
   }
 
   /**
@@ -70,8 +63,7 @@ export class LockModule {
     const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
     const where = describeRegistration('forRootAsync', registration.name);
     const produce = useFactory ?? ((factory: LockOptionsFactory) => factory.createLockOptions());
-    const optionsProvider: Provider = {
-      provide: getLockModuleOptionsToken(registration.name),
+    const optionsSource = {
       useFactory: async (...args: never[]) => {
         const resolved = await produce(...args);
         checkModuleOptions(where, resolved, registration.inherit !== undefined);
@@ -79,31 +71,32 @@ export class LockModule {
       },
       inject: useFactory ? inject : [(useClass ?? useExisting)!],
     };
-    const providers = useClass
-      ? [{ provide: useClass, useClass }, optionsProvider]
-      : [optionsProvider];
-    return build('forRootAsync', registration, providers, imports);
+    const factoryClass = useClass ? [{ provide: useClass, useClass }] : [];
+    return build('forRootAsync', registration, optionsSource, imports, factoryClass);
   }
 }
 
 function build(
   method: string,
   { name, inherit, isGlobal = true }: Registration,
-  optionsProviders: Provider[],
-  imports: NonNullable<LockModuleAsyncOptions['imports']>,
+  optionsSource: { useValue: LockModuleOptions } | Omit<FactoryProvider, 'provide'>,
+  imports: NonNullable<LockModuleAsyncOptions['imports']> = [],
+  extraProviders: Provider[] = [],
 ): DynamicModule {
   const where = describeRegistration(method, name);
+  const optionsToken = getLockModuleOptionsToken(name);
   const registrationToken = getLockRegistrationToken(name);
   const engineToken = getLockEngineToken(name);
   const serviceToken = getLockServiceToken(name);
   const providers: Provider[] = [
-    ...optionsProviders,
+    ...extraProviders,
+    { provide: optionsToken, ...optionsSource },
     {
       provide: registrationToken,
       useFactory: (own: LockModuleOptions, parent?: LockRegistration) =>
         LockRegistration.create(where, name, own, inherit, parent),
       inject: [
-        getLockModuleOptionsToken(name),
+        optionsToken,
         ...(inherit === undefined
           ? []
           : [{ token: getLockRegistrationToken(inherit), optional: true }]),
@@ -127,7 +120,7 @@ function build(
     },
   ];
   const exports: DynamicModule['exports'] = [
-    getLockModuleOptionsToken(name),
+    optionsToken,
     registrationToken,
     engineToken,
     serviceToken,

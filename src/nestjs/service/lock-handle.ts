@@ -4,9 +4,8 @@ import type { LockEngine } from '../../engine/lock-engine';
 import type { AcquireOptions } from '../../engine/options';
 
 /**
- * A lock on one key that you take and give back by hand, from `LockService.createLock`. It is
- * not renewed unless created with `autoExtend`: call `extend()` before `getRemainingTime()` runs
- * out. One handle holds at most one acquisition at a time.
+ * A lock on one key taken and given back by hand, from `LockService.createLock`; not renewed
+ * unless created with `autoExtend`. One handle holds at most one acquisition at a time.
  *
  * @example
  * const lock = this.locks.createLock(`export:${id}`, { ttl: 60_000 });
@@ -95,9 +94,6 @@ export class LockHandle {
   /**
    * Push the expiry back to `duration` ms from now (default: the lock's ttl): `true` if extended,
    * `false` if this handle no longer holds the lock. Rejects with `LockStoreError` if Redis fails.
-   *
-   * @example
-   * if (!(await handle.extend(60_000))) throw new Error('lost the export lock');
    */
   async extend(duration?: number): Promise<boolean> {
     const lock = this.#lock;

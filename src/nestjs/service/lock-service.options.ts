@@ -1,13 +1,7 @@
 import type { AcquireOptions, BusyPolicy, WithLockOptions } from '../../engine/options';
 import { acquireChecks, intervalBelowTtl, type OptionSpec } from '../../engine/validate';
 
-/**
- * Options of `LockService.createLock`: the {@link AcquireOptions} a hand-held handle uses, with
- * two defaults of its own (`retryDelay`, `autoExtend`).
- *
- * @example
- * const lock = locks.createLock(`export:${id}`, { ttl: 60_000, waitTimeout: 0 });
- */
+/** Options of `LockService.createLock`: the {@link AcquireOptions} a hand-held handle uses. */
 export interface CreateLockOptions extends Pick<
   AcquireOptions,
   'ttl' | 'retryCount' | 'waitTimeout' | 'metadata' | 'fair' | 'storeTimeout'
@@ -18,8 +12,7 @@ export interface CreateLockOptions extends Pick<
    */
   retryDelay?: AcquireOptions['retryDelay'];
   /**
-   * As {@link AcquireOptions.autoExtend}. Off by default: the handle's owner manages the expiry
-   * with `extend()` and `getRemainingTime()`.
+   * As {@link AcquireOptions.autoExtend}; off by default (the handle's owner calls `extend()`).
    * @default false
    */
   autoExtend?: AcquireOptions['autoExtend'];
@@ -30,20 +23,11 @@ export interface CreateLockOptions extends Pick<
  * without `onBusy: 'skip'` (`runWithLock` is the way to skip a busy lock).
  */
 export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBusy'> {
-  /**
-   * `'wait'` waits up to `waitTimeout`; `'throw'` makes one attempt.
-   * @default 'wait'
-   */
+  /** `'wait'` (the default) waits up to `waitTimeout`; `'throw'` makes one attempt. */
   onBusy?: Exclude<BusyPolicy, 'skip'>;
 }
 
-/**
- * What `LockService.runWithLock` resolves to.
- *
- * @example
- * const run = await locks.runWithLock('count', async () => 42);
- * if (run.acquired) console.log(run.result); // 42
- */
+/** What `LockService.runWithLock` resolves to. */
 export type RunWithLockResult<T> =
   { acquired: true; result: T } | { acquired: false; result: undefined };
 

@@ -23,14 +23,7 @@ const RETRY_DELAY = 250;
  * `autoExtend` (off).
  *
  * @example
- * @Injectable()
- * export class ExportService {
- *   constructor(private readonly locks: LockService) {}
- *
- *   export(id: string): Promise<void> {
- *     return this.locks.withLock(`export:${id}`, (lock) => this.write(id, lock.signal));
- *   }
- * }
+ * constructor(private readonly locks: LockService) {}
  */
 export class LockService {
   readonly #engine: LockEngine;
@@ -47,10 +40,7 @@ export class LockService {
     return this.#engine;
   }
 
-  /**
-   * A {@link LockHandle} on `key`, to acquire and release by hand. Creating it does not touch
-   * Redis.
-   */
+  /** A {@link LockHandle} on `key`, to acquire and release by hand (creating it is local). */
   createLock(key: string, options: CreateLockOptions = {}): LockHandle {
     validateKey('LockService.createLock', key);
     checkOptions(`LockService.createLock("${key}")`, options, createLockSpec);
@@ -62,10 +52,8 @@ export class LockService {
   }
 
   /**
-   * Run `fn` holding the lock on `key` (or all of a list of keys), auto-extended unless
-   * `autoExtend: false`, and release it afterwards; resolves `fn`'s value. Rejects with
-   * `LockTimeoutError`, `LockBusyError` (`onBusy: 'throw'`) or `LockStoreError` without calling
-   * `fn`.
+   * Run `fn` holding the lock on `key` (or all of a list of keys), as `LockEngine.withLock`;
+   * rejects with `LockTimeoutError`, `LockBusyError` or `LockStoreError` without calling `fn`.
    *
    * @example
    * const report = await this.locks.withLock(`report:${id}`, (lock) => build(id, lock.signal));
@@ -120,10 +108,7 @@ export class LockService {
     return this.#engine.isLocked(key);
   }
 
-  /**
-   * Delete the lock on `key` whoever holds it (operators' escape hatch): `true` if there was one.
-   * The holder learns it at its next renewal (its `signal` aborts).
-   */
+  /** Delete the lock on `key`, whoever holds it: `true` if there was one. */
   forceRelease(key: string): Promise<boolean> {
     return this.#engine.forceRelease(key);
   }
