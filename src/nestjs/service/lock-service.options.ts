@@ -29,7 +29,18 @@ export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBus
 
 /** What `LockService.runWithLock` resolves to. */
 export type RunWithLockResult<T> =
-  { acquired: true; result: T } | { acquired: false; result: undefined };
+  | {
+      /** The lock was taken and `fn` ran. */
+      acquired: true;
+      /** What `fn` returned (awaited). */
+      result: T;
+    }
+  | {
+      /** The lock stayed busy: `fn` did not run. */
+      acquired: false;
+      /** Always `undefined`. */
+      result: undefined;
+    };
 
 /** What `LockService.getLockInfo` resolves to (the store's `LockInfo`); never the owner token. */
 export interface LockInfoResult {
