@@ -58,7 +58,7 @@ export function SingleInstanceCron(
     const method = original as Method;
 
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      return runScheduledTick(plan, method, this, args);
+      return runScheduledTick(plan, () => method.apply(this, args));
     };
     Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
     // Decorators applied before this one (below it) put their metadata on the original.

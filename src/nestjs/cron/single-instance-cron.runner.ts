@@ -19,9 +19,7 @@ const logger = new Logger('SingleInstanceCron');
  */
 export function runScheduledTick(
   plan: SingleInstanceCronPlan,
-  method: (...args: unknown[]) => unknown,
-  instance: unknown,
-  args: unknown[],
+  run: () => unknown,
 ): Promise<unknown> {
   // The engine registry @Locked uses, so both agree on which engine a name means.
   const registration = registrationOf(findLockEngine(plan.engine));
@@ -38,7 +36,7 @@ export function runScheduledTick(
   return registration.runTick((started) =>
     runTick(registration, plan, () => {
       started();
-      return method.apply(instance, args);
+      return run();
     }),
   );
 }
