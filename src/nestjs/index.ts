@@ -25,7 +25,7 @@ export type {
   LockModuleRegistration,
   LockModuleSentinelConfig,
   LockOptionsFactory,
-} from './lock.interfaces';
+} from './lock-module.options';
 export type {
   CreateLockOptions,
   LockInfoResult,

@@ -6,9 +6,7 @@ import { getLockEngineToken } from './lock.constants';
  * Inject the `LockEngine` of a `LockModule` registration.
  *
  * @example
- * ```ts
  * constructor(@InjectLockEngine('reports') private readonly engine: LockEngine) {}
- * ```
  */
 export function InjectLockEngine(
   name: string = DEFAULT_ENGINE_NAME,

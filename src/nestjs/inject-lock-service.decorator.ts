@@ -3,13 +3,10 @@ import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { getLockServiceToken } from './lock.constants';
 
 /**
- * Inject the `LockService` of a named `LockModule` registration (the default one is also
- * injectable as plain `LockService`).
+ * Inject the `LockService` of a `LockModule` registration (or the default one as `LockService`).
  *
  * @example
- * ```ts
  * constructor(@InjectLockService('reports') private readonly locks: LockService) {}
- * ```
  */
 export function InjectLockService(
   name: string = DEFAULT_ENGINE_NAME,

@@ -10,30 +10,21 @@ import { InFlight } from '../engine/in-flight';
 import { LockEngine } from '../engine/lock-engine';
 import type { LockLogger } from '../engine/options';
 import { DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
-import type { LockClock, LockModuleOptions } from './lock.interfaces';
 import { LockConnection } from './lock-connection';
-import { inheritOptions } from './lock-module-options';
+import { inheritOptions, type LockClock, type LockModuleOptions } from './lock-module.options';
 
 const registrations = new WeakMap<LockEngine, LockRegistration>();
 
-/**
- * The registration that created `engine`, for `@SingleInstanceCron`: it finds the engine by name
- * in the registry `@Locked` uses (so both agree on which engine a name means), then its clock
- * and shutdown state here.
- */
+/** The registration that created `engine` (its clock and shutdown state, for ticks). */
 export function registrationOf(engine: LockEngine | undefined): LockRegistration | undefined {
   return engine && registrations.get(engine);
 }
 
-/**
- * One `LockModule` registration at run time: its engine (registered by name for `@Locked` and
- * `@SingleInstanceCron`), its connection, the clock ticks are named by, and shutdown.
- */
+/** One `LockModule` registration at run time: engine, connection, tick clock and shutdown. */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
-  readonly logger: Logger;
   readonly clock: LockClock;
   readonly shutdownTimeout: number;
-  /** Scheduled ticks that have not started their run yet (claiming, taking the run lock). */
+  /** Ticks not yet running their method (claiming, taking the run lock). */
   readonly #startingTicks = new InFlight();
   #closing = false;
   #drained: Promise<void> | undefined;
@@ -45,17 +36,13 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     readonly options: LockModuleOptions,
     readonly engine: LockEngine,
     readonly connection: LockConnection,
-    logger: Logger,
+    readonly logger: Logger,
   ) {
-    this.logger = logger;
     this.clock = options.clock ?? Date.now;
     this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
   }
 
-  /**
-   * Build the registration `name` from its own options (already validated) and, with `inherit`,
-   * the registration it inherits from (`parent`, `undefined` if there is none by that name).
-   */
+  /** Build the registration `name` from its checked options and, with `inherit`, its parent's. */
   static async create(
     where: string,
     name: string,
@@ -97,15 +84,14 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     return registration;
   }
 
-  /** Set once the application starts shutting down: scheduled runs stop being accepted. */
+  /** Set once shutdown starts: scheduled runs are no longer started. */
   get closing(): boolean {
     return this.#closing;
   }
 
   /**
-   * Run a scheduled tick, unless shutting down. `tick` calls `started()` once its run has begun
-   * (a `withLock` body, which closing the engine waits for): until then shutdown waits for it,
-   * so a tick claimed just before shutdown still runs.
+   * Run a scheduled tick. Until it calls `started()` (its `withLock` body has begun, which closing
+   * the engine waits for) shutdown waits for it, so a tick claimed just before shutdown still runs.
    */
   async runTick<T>(tick: (started: () => void) => Promise<T>): Promise<T> {
     let started!: () => void;
@@ -119,9 +105,8 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * Shutdown, first part: stop starting scheduled runs, then close the engine (new calls refused,
-   * running ones finish within `shutdownTimeout`, the rest released). Before any
-   * `onApplicationShutdown`, where applications close what the running calls use.
+   * Shutdown, first part: stop starting ticks, then close the engine within `shutdownTimeout`.
+   * Before any `onApplicationShutdown`, where applications close what running calls use.
    */
   beforeApplicationShutdown(): Promise<void> {
     this.#closing = true;

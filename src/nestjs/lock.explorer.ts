@@ -2,15 +2,15 @@ import type { OnModuleInit } from '@nestjs/common';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { getLockedPlan } from '../decorators/locked.decorator';
+import { classNameOf } from '../decorators/method-site';
 import { getSingleInstanceCronPlan } from './cron/single-instance-cron.decorator';
 import type { LockRegistration } from './lock-registration';
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /**
- * Looks at every provider and controller at start-up, like `@nestjs/schedule`'s explorer, and
- * warns through `Logger` about mistakes that would otherwise only show as jobs that never run
- * or skip each other. Each registration checks the methods that use its own engine.
+ * Warns at start-up, like `@nestjs/schedule`'s explorer, about mistakes that would otherwise only
+ * show as jobs that never run or skip each other, in methods that use this registration's engine.
  */
 export class LockExplorer implements OnModuleInit {
   constructor(
@@ -51,7 +51,7 @@ export class LockExplorer implements OnModuleInit {
         }
         const lockedEngine = getLockedPlan(method)?.engine;
         if (lockedEngine === name && !singleton) {
-          const label = `${plan?.className ?? constructorName(prototype)}.${methodName}`;
+          const label = `${plan?.className ?? classNameOf(prototype.constructor)}.${methodName}`;
           warnings.push(
             `@Locked on ${label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.`,
           );
@@ -89,8 +89,4 @@ function tokenName(wrapper: Wrapper): string {
   if (typeof token === 'function') return (token as { name: string }).name;
   if (typeof token === 'string' || typeof token === 'symbol') return token.toString();
   return String(wrapper.name);
-}
-
-function constructorName(prototype: object): string {
-  return (prototype as { constructor?: { name?: string } }).constructor?.name ?? 'anonymous';
 }

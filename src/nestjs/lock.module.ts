@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
 import { LockEngine } from '../engine/lock-engine';
@@ -9,33 +9,27 @@ import {
   getLockServiceToken,
 } from './lock.constants';
 import { LockExplorer } from './lock.explorer';
-import type {
-  LockModuleAsyncOptions,
-  LockModuleForRootOptions,
-  LockModuleOptions,
-  LockModuleRegistration,
-  LockOptionsFactory,
-} from './lock.interfaces';
 import {
   checkForRootAsyncOptions,
   checkForRootOptions,
   checkModuleOptions,
   describeRegistration,
-} from './lock-module-options';
+  type LockModuleAsyncOptions,
+  type LockModuleForRootOptions,
+  type LockModuleOptions,
+  type LockOptionsFactory,
+  type Registration,
+} from './lock-module.options';
 import { LockRegistration } from './lock-registration';
 import { LockService } from './service/lock.service';
 
 /**
- * Distributed locks for a Nest application: one `LockEngine` per registration, `LockService`,
- * `@InjectLockEngine`, `@Locked` methods of any provider, and `@SingleInstanceCron` jobs.
- * Global unless `isGlobal: false`. Several registrations may coexist under different `name`s.
- *
- * On shutdown it stops starting scheduled runs, lets in-flight locked calls finish (up to
- * `shutdownTimeout`), releases the locks still held and closes the connections it opened — never
- * a client you passed in.
+ * Distributed locks for a Nest application: one `LockEngine` and `LockService` per registration
+ * (several may coexist under different `name`s), used by `@Locked` and `@SingleInstanceCron`. On
+ * shutdown it lets in-flight locked calls finish (up to `shutdownTimeout`), releases what is still
+ * held and closes the connections it opened, never a client you passed in.
  *
  * @example
- * ```ts
  * @Module({
  *   imports: [
  *     ScheduleModule.forRoot(),
@@ -44,31 +38,18 @@ import { LockService } from './service/lock.service';
  *   ],
  * })
  * export class AppModule {}
- * ```
  */
 @Module({})
 export class LockModule {
-  /**
-   * Register an engine from options known when the module is defined.
-   *
-   * @example
-   * @Module({ imports: [LockModule.forRoot({ redis: process.env['REDIS_URL'], prefix: 'billing' })] })
-   * export class AppModule {}
-   */
+  /** Register an engine from options known when the module is defined. */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
     const [registration, own] = checkForRootOptions(options);
-    const where = describeRegistration('forRoot', registration.name);
-    const optionsProvider: Provider = {
-      provide: getLockModuleOptionsToken(registration.name),
-      useValue: own,
-    };
-    return build(where, registration, [optionsProvider], []);
+    return build('forRoot', registration, { useValue: own });
   }
 
   /**
-   * Register an engine whose options come from other providers (e.g. `ConfigService`):
-   * `useFactory` with `inject`, or a `LockOptionsFactory` class via `useClass` / `useExisting`.
-   * `name`, `inherit` and `isGlobal` are given here, not by the factory.
+   * Register an engine whose options come from other providers: `useFactory` with `inject`, or a
+   * {@link LockOptionsFactory} via `useClass` / `useExisting`.
    *
    * @example
    * LockModule.forRootAsync({
@@ -79,56 +60,43 @@ export class LockModule {
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
     const registration = checkForRootAsyncOptions(options);
-    const { name } = registration;
-    const where = describeRegistration('forRootAsync', name);
     const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
-    const inherits = registration.inherit !== undefined;
-    const checked = async (
-      produce: () => LockModuleOptions | Promise<LockModuleOptions>,
-    ): Promise<LockModuleOptions> => {
-      const resolved = await produce();
-      checkModuleOptions(where, resolved, inherits);
-      return resolved;
+    const where = describeRegistration('forRootAsync', registration.name);
+    const produce = useFactory ?? ((factory: LockOptionsFactory) => factory.createLockOptions());
+    const optionsSource = {
+      useFactory: async (...args: never[]) => {
+        const resolved = await produce(...args);
+        checkModuleOptions(where, resolved, registration.inherit !== undefined);
+        return resolved;
+      },
+      inject: useFactory ? inject : [(useClass ?? useExisting)!],
     };
-    const token = getLockModuleOptionsToken(name);
-    const providers: Provider[] = [];
-    if (useFactory) {
-      providers.push({
-        provide: token,
-        useFactory: (...args: never[]) => checked(() => useFactory(...args)),
-        inject,
-      });
-    } else {
-      const factoryClass = (useClass ?? useExisting) as NonNullable<typeof useClass>;
-      if (useClass) providers.push({ provide: useClass, useClass });
-      providers.push({
-        provide: token,
-        useFactory: (factory: LockOptionsFactory) => checked(() => factory.createLockOptions()),
-        inject: [factoryClass],
-      });
-    }
-    return build(where, registration, providers, imports);
+    const factoryClass = useClass ? [{ provide: useClass, useClass }] : [];
+    return build('forRootAsync', registration, optionsSource, imports, factoryClass);
   }
 }
 
 function build(
-  where: string,
-  registration: LockModuleRegistration & { name: string },
-  optionsProviders: Provider[],
-  imports: NonNullable<LockModuleAsyncOptions['imports']>,
+  method: string,
+  { name, inherit, isGlobal = true }: Registration,
+  optionsSource: { useValue: LockModuleOptions } | Omit<FactoryProvider, 'provide'>,
+  imports: NonNullable<LockModuleAsyncOptions['imports']> = [],
+  extraProviders: Provider[] = [],
 ): DynamicModule {
-  const { name, inherit, isGlobal = true } = registration;
+  const where = describeRegistration(method, name);
+  const optionsToken = getLockModuleOptionsToken(name);
   const registrationToken = getLockRegistrationToken(name);
   const engineToken = getLockEngineToken(name);
   const serviceToken = getLockServiceToken(name);
   const providers: Provider[] = [
-    ...optionsProviders,
+    ...extraProviders,
+    { provide: optionsToken, ...optionsSource },
     {
       provide: registrationToken,
       useFactory: (own: LockModuleOptions, parent?: LockRegistration) =>
         LockRegistration.create(where, name, own, inherit, parent),
       inject: [
-        getLockModuleOptionsToken(name),
+        optionsToken,
         ...(inherit === undefined
           ? []
           : [{ token: getLockRegistrationToken(inherit), optional: true }]),
@@ -152,7 +120,7 @@ function build(
     },
   ];
   const exports: DynamicModule['exports'] = [
-    getLockModuleOptionsToken(name),
+    optionsToken,
     registrationToken,
     engineToken,
     serviceToken,

@@ -1,21 +1,16 @@
 import type { CronTime } from 'cron';
 import { loadCron } from './schedule-packages';
 
-/** One scheduled fire time of a cron expression. */
+/** One scheduled time (epoch ms: the tick's identity across replicas), and the gap to the next. */
 export interface Tick {
-  /** The scheduled time, epoch ms: the tick's identity across replicas. */
   at: number;
-  /** Time to the following scheduled time, ms. */
   interval: number;
 }
 
 // cron searches at most 8 years ahead; looking further back for a previous tick is pointless.
 const MAX_LOOKBACK_MS = 9 * 366 * 24 * 3_600_000;
 
-/**
- * The schedule of a cron expression, as `@nestjs/schedule` (the `cron` package) computes it,
- * including its time zone or UTC offset.
- */
+/** A cron schedule as `cron` (which fires `@nestjs/schedule` jobs) computes it. */
 export class CronTicks {
   readonly #time: CronTime;
   readonly #zone: string | undefined;

@@ -1,7 +1,6 @@
 import { copyOwnMetadata } from '../../decorators/copy-metadata';
 import { classNameOf, memberName } from '../../decorators/method-site';
 import { LockConfigError } from '../../engine/errors';
-import { SINGLE_INSTANCE_CRON_METADATA } from '../lock.constants';
 import { loadCron, loadSchedule } from './schedule-packages';
 import { runScheduledTick } from './single-instance-cron.runner';
 import {
@@ -12,28 +11,20 @@ import {
 
 type Method = (...args: unknown[]) => unknown;
 
+const METADATA_KEY = 'lockwarden:single-instance-cron';
+
 /**
  * `@Cron(cronTime)` that runs each scheduled tick on exactly one replica: the first to claim the
  * tick (named by its scheduled time, so clocks may differ by up to half an interval) runs it
- * under the job's run lock; the others skip it (debug log). A run in progress makes the next
- * ticks skip, unless `overlap: 'allow'`. If Redis fails the tick is skipped and an error logged,
- * unless `onStoreError: 'run'`. Inside the method, `currentLock()` is the run lock.
- *
- * Needs `@nestjs/schedule` (loaded when the first one is defined), `ScheduleModule.forRoot()` and
- * `LockModule.forRoot(...)`. The lock options are checked when the class is defined (mistakes
- * throw `LockConfigError` naming the class, method and option); the others go to `@Cron`.
+ * under the job's run lock (`currentLock()` in the method); the others skip it (debug log). A run
+ * in progress makes the next ticks skip, unless `overlap: 'allow'`. Needs `@nestjs/schedule`,
+ * `ScheduleModule.forRoot()` and `LockModule`; options are checked when the class is defined.
  *
  * @example
- * ```ts
- * @Injectable()
- * export class Reports {
- *   @SingleInstanceCron('0 0 * * * *', { name: 'reports.hourly' })
- *   async hourly() {
- *     const signal = currentLock()?.signal;
- *     await this.build({ signal });
- *   }
+ * @SingleInstanceCron('0 0 * * * *', { name: 'reports.hourly' })
+ * async hourly() {
+ *   await this.build({ signal: currentLock()?.signal });
  * }
- * ```
  */
 export function SingleInstanceCron(
   cronTime: string,
@@ -67,12 +58,12 @@ export function SingleInstanceCron(
     const method = original as Method;
 
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      return runScheduledTick(plan, method, this, args);
+      return runScheduledTick(plan, () => method.apply(this, args));
     };
     Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
     // Decorators applied before this one (below it) put their metadata on the original.
     copyOwnMetadata(method, wrapped);
-    Reflect.defineMetadata(SINGLE_INSTANCE_CRON_METADATA, plan, wrapped);
+    Reflect.defineMetadata(METADATA_KEY, plan, wrapped);
     descriptor.value = wrapped as T;
     Cron(cronTime, plan.cronOptions)(target, propertyKey, descriptor);
     return descriptor;
@@ -82,6 +73,5 @@ export function SingleInstanceCron(
 /** The plan `@SingleInstanceCron` put on `method`, if any (for the explorer). */
 export function getSingleInstanceCronPlan(method: unknown): SingleInstanceCronPlan | undefined {
   if (typeof method !== 'function') return undefined;
-  return Reflect.getMetadata(SINGLE_INSTANCE_CRON_METADATA, method) as
-    SingleInstanceCronPlan | undefined;
+  return Reflect.getMetadata(METADATA_KEY, method) as SingleInstanceCronPlan | undefined;
 }

@@ -1,13 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_ENGINE_NAME, findLockEngine } from '../../decorators/engine-registry';
 import { LockStoreError } from '../../engine/errors';
-import { TICK_CLAIM_GRACE } from '../lock.constants';
 import { registrationOf, type LockRegistration } from '../lock-registration';
 import type { SingleInstanceCronPlan } from './single-instance-cron.options';
 
-const logger = new Logger('SingleInstanceCron');
+// How late (clock skew, a loaded event loop, a slow network) a replica may claim a tick and still
+// find it taken: a replica names a tick within half an interval of it, but its claim can reach
+// Redis later than that. The claim is never released, so even a replica that arrives after the run
+// finished skips it; the next tick has a claim of its own.
+const TICK_CLAIM_GRACE = 60_000;
 
-type Method = (...args: unknown[]) => unknown;
+const logger = new Logger('SingleInstanceCron');
 
 /**
  * One firing of a `@SingleInstanceCron` job on this replica: claim the tick, then run the method
@@ -16,9 +19,7 @@ type Method = (...args: unknown[]) => unknown;
  */
 export function runScheduledTick(
   plan: SingleInstanceCronPlan,
-  method: Method,
-  instance: unknown,
-  args: unknown[],
+  run: () => unknown,
 ): Promise<unknown> {
   // The engine registry @Locked uses, so both agree on which engine a name means.
   const registration = registrationOf(findLockEngine(plan.engine));
@@ -35,7 +36,7 @@ export function runScheduledTick(
   return registration.runTick((started) =>
     runTick(registration, plan, () => {
       started();
-      return method.apply(instance, args);
+      return run();
     }),
   );
 }
@@ -50,11 +51,10 @@ async function runTick(
   const tickName = `tick ${new Date(tick.at).toISOString()}`;
   const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
 
-  // The claim is never released: a replica that reaches this tick late, even after the run
-  // finished, must still find it taken. A replica names this tick while its clock is within half
-  // an interval of it, but its claim can reach Redis later than that (clock skew, a loaded event
-  // loop, a slow network): so the claim lives one interval plus TICK_CLAIM_GRACE (the next tick has
-  // its own claim), or lockAtLeastFor if longer.
+  const skip = (level: 'debug' | 'error', why: string): undefined =>
+    void logger[level](`${plan.label}: ${tickName} skipped${why}`);
+  const storeFailed = (error: LockStoreError) =>
+    skip('error', ` because the lock store failed: ${error.message}`);
   let claimed: boolean;
   try {
     const claim = await engine.claim(`${plan.key}:tick:${tick.at}`, {
@@ -64,21 +64,13 @@ async function runTick(
     claimed = claim !== null;
   } catch (error) {
     if (!(error instanceof LockStoreError)) throw error;
-    if (policy !== 'run') {
-      logger.error(
-        `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
-      );
-      return undefined;
-    }
+    if (policy !== 'run') return storeFailed(error);
     logger.warn(
       `${plan.label}: ${tickName} runs without its claim because the lock store failed (onStoreError: 'run'): ${error.message}`,
     );
     claimed = true;
   }
-  if (!claimed) {
-    logger.debug(`${plan.label}: ${tickName} skipped: another replica claimed it.`);
-    return undefined;
-  }
+  if (!claimed) return skip('debug', ': another replica claimed it.');
 
   // With overlap allowed each tick gets its own run lock: still a lock, so that currentLock()
   // and its signal work the same way in both modes.
@@ -93,15 +85,10 @@ async function runTick(
       },
       { ...plan.runOptions, onBusy: 'skip', onStoreError: policy },
     );
-    if (!started) {
-      logger.debug(`${plan.label}: ${tickName} skipped: a previous run still holds "${runKey}".`);
-    }
+    if (!started) skip('debug', `: a previous run still holds "${runKey}".`);
     return result;
   } catch (error) {
     if (started || !(error instanceof LockStoreError)) throw error;
-    logger.error(
-      `${plan.label}: ${tickName} skipped because the lock store failed: ${error.message}`,
-    );
-    return undefined;
+    return storeFailed(error);
   }
 }

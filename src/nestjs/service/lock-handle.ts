@@ -4,16 +4,13 @@ import type { LockEngine } from '../../engine/lock-engine';
 import type { AcquireOptions } from '../../engine/options';
 
 /**
- * A lock on one key that you take and give back by hand, from `LockService.createLock`. It is
- * not renewed unless created with `autoExtend`: call `extend()` before `getRemainingTime()` runs
- * out. One handle holds at most one acquisition at a time.
+ * A lock on one key taken and given back by hand, from `LockService.createLock`; not renewed
+ * unless created with `autoExtend`. One handle holds at most one acquisition at a time.
  *
  * @example
- * ```ts
  * const lock = this.locks.createLock(`export:${id}`, { ttl: 60_000 });
  * if (!(await lock.acquire())) return; // still busy after waitTimeout
  * try { await this.export(id); } finally { await lock.release(); }
- * ```
  */
 export class LockHandle {
   readonly #engine: LockEngine;
@@ -23,11 +20,7 @@ export class LockHandle {
   /** @internal Created by `LockService.createLock`. */
   constructor(
     engine: LockEngine,
-    /**
-     * The lock's key, without the module's prefix.
-     * @example
-     * this.locks.createLock('export:7').key; // 'export:7'
-     */
+    /** The lock's key, without the module's prefix. */
     readonly key: string,
     options: AcquireOptions,
   ) {
@@ -35,23 +28,14 @@ export class LockHandle {
     this.#options = options;
   }
 
-  /**
-   * The held lock (for its `signal` and `fence`), while this handle holds it.
-   *
-   * @example
-   * if (await handle.acquire()) await this.write(row, handle.lock?.fence);
-   */
+  /** The held lock (for its `signal` and `fence`), while this handle holds it. */
   get lock(): Lock | undefined {
     return this.#lock?.held ? this.#lock : undefined;
   }
 
   /**
-   * Take the lock, retrying (`retryDelay`, `retryCount`) until `waitTimeout`. Resolves `true`
-   * once held (also if this handle already holds it), `false` if it stayed busy. Rejects with
-   * `LockStoreError` if Redis fails.
-   *
-   * @example
-   * if (!(await handle.acquire())) throw new ConflictException('export already running');
+   * Take the lock, waiting up to `waitTimeout`: `true` once held (or already held by this
+   * handle), `false` if it stayed busy. Rejects with `LockStoreError` if Redis fails.
    */
   async acquire(): Promise<boolean> {
     if (this.#lock?.held) return true;
@@ -64,12 +48,7 @@ export class LockHandle {
     }
   }
 
-  /**
-   * One attempt, no waiting: `true` if taken (or already held by this handle).
-   *
-   * @example
-   * if (!(await handle.acquireImmediately())) return; // someone else is on it
-   */
+  /** One attempt, no waiting: `true` if taken (or already held by this handle). */
   async acquireImmediately(): Promise<boolean> {
     if (this.#lock?.held) return true;
     const lock = await this.#engine.tryAcquire(this.key, this.#options);
@@ -79,16 +58,8 @@ export class LockHandle {
   }
 
   /**
-   * Give the lock back: `true` if this handle held it and the store agreed, `false` if it was not
-   * held (never acquired, already released, expired or taken over). Never deletes another
-   * owner's lock.
-   *
-   * @example
-   * try {
-   *   await this.work();
-   * } finally {
-   *   await handle.release();
-   * }
+   * Give the lock back: `true` if this handle held it and the store agreed, `false` if not held
+   * (never acquired, released, expired or taken over). Never deletes another owner's lock.
    */
   async release(): Promise<boolean> {
     const lock = this.#lock;
@@ -97,44 +68,23 @@ export class LockHandle {
     return lock.release();
   }
 
-  /**
-   * Delete the lock whoever holds it (operators' escape hatch): `true` if there was one.
-   *
-   * @example
-   * await this.locks.createLock('stuck-import').forceRelease();
-   */
+  /** Delete the lock whoever holds it (operators' escape hatch): `true` if there was one. */
   async forceRelease(): Promise<boolean> {
     this.#lock = undefined;
     return this.#engine.forceRelease(this.key);
   }
 
-  /**
-   * Whether anyone (this handle or another owner) holds the key now, per the store.
-   *
-   * @example
-   * if (await handle.exists()) return 'busy';
-   */
+  /** Whether anyone (this handle or another owner) holds the key now, per the store. */
   exists(): Promise<boolean> {
     return this.#engine.isLocked(this.key);
   }
 
-  /**
-   * `true` unless this handle holds the lock and its expiry (as estimated locally) is still
-   * ahead: never acquired, released, lost, or ran out of time.
-   *
-   * @example
-   * if (handle.isExpired()) await handle.acquire();
-   */
+  /** `true` unless this handle holds the lock and its (locally estimated) expiry is ahead. */
   isExpired(): boolean {
     return this.getRemainingTime() === 0;
   }
 
-  /**
-   * Milliseconds until the held lock expires unless extended (local estimate); `0` if not held.
-   *
-   * @example
-   * if (handle.getRemainingTime() < 10_000) await handle.extend();
-   */
+  /** Milliseconds until the held lock expires unless extended (local estimate); `0` if not held. */
   getRemainingTime(): number {
     const lock = this.#lock;
     if (!lock?.held) return 0;
@@ -142,12 +92,8 @@ export class LockHandle {
   }
 
   /**
-   * Push the expiry back to `duration` ms from now (default: the lock's ttl). `true` if
-   * extended, `false` if this handle no longer holds the lock (it may have expired and been taken
-   * by someone else). Rejects with `LockStoreError` if Redis fails.
-   *
-   * @example
-   * if (!(await handle.extend(60_000))) throw new Error('lost the export lock');
+   * Push the expiry back to `duration` ms from now (default: the lock's ttl): `true` if extended,
+   * `false` if this handle no longer holds the lock. Rejects with `LockStoreError` if Redis fails.
    */
   async extend(duration?: number): Promise<boolean> {
     const lock = this.#lock;

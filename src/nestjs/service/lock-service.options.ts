@@ -1,65 +1,33 @@
 import type { AcquireOptions, BusyPolicy, WithLockOptions } from '../../engine/options';
 import { acquireChecks, intervalBelowTtl, type OptionSpec } from '../../engine/validate';
 
-/**
- * Options of `LockService.createLock`: the acquire options a hand-held handle uses. Two defaults
- * differ from the engine's (see `retryDelay`, `autoExtend`).
- *
- * @example
- * const lock = locks.createLock(`export:${id}`, { ttl: 60_000, waitTimeout: 0 });
- */
+/** Options of `LockService.createLock`: the {@link AcquireOptions} a hand-held handle uses. */
 export interface CreateLockOptions extends Pick<
   AcquireOptions,
   'ttl' | 'retryCount' | 'waitTimeout' | 'metadata' | 'fair' | 'storeTimeout'
 > {
   /**
-   * First delay between attempts of `acquire()` in ms (backed off exponentially; a release wakes
-   * waiters earlier).
+   * As {@link AcquireOptions.retryDelay}.
    * @default 250 (or the module's `defaults.retryDelay`)
-   * @example
-   * locks.createLock('import', { retryDelay: 1_000 }); // first retry after about 1 s
    */
-  retryDelay?: number;
+  retryDelay?: AcquireOptions['retryDelay'];
   /**
-   * Renew the lock while the handle holds it (`true`: every `ttl / 3`). Off by default: the
-   * handle's owner manages the expiry with `extend()` and `getRemainingTime()`.
+   * As {@link AcquireOptions.autoExtend}; off by default (the handle's owner calls `extend()`).
    * @default false
-   * @example
-   * const lock = locks.createLock('rebuild', { ttl: 30_000, autoExtend: true });
    */
-  autoExtend?:
-    | boolean
-    | {
-        /** Renew every this many ms (below the ttl). */
-        interval: number;
-      };
+  autoExtend?: AcquireOptions['autoExtend'];
 }
 
 /**
- * Options of `LockService.withLock` and `runWithLock`: the engine's `withLock` options, without
- * `onBusy: 'skip'`.
- *
- * @example
- * await locks.withLock('report', build, { ttl: 60_000, waitTimeout: 5_000 });
+ * Options of `LockService.withLock` and `runWithLock`: the engine's {@link WithLockOptions},
+ * without `onBusy: 'skip'` (`runWithLock` is the way to skip a busy lock).
  */
 export interface LockServiceWithLockOptions extends Omit<WithLockOptions, 'onBusy'> {
-  /**
-   * `'wait'` waits up to `waitTimeout`; `'throw'` makes one attempt. (`runWithLock` is the way
-   * to skip a busy lock.)
-   * @default 'wait'
-   * @example
-   * await locks.withLock('report', build, { onBusy: 'throw' }); // LockBusyError if held
-   */
+  /** `'wait'` (the default) waits up to `waitTimeout`; `'throw'` makes one attempt. */
   onBusy?: Exclude<BusyPolicy, 'skip'>;
 }
 
-/**
- * What `LockService.runWithLock` resolves to.
- *
- * @example
- * const run: RunWithLockResult<number> = await locks.runWithLock('count', async () => 42);
- * if (run.acquired) console.log(run.result); // 42
- */
+/** What `LockService.runWithLock` resolves to. */
 export type RunWithLockResult<T> =
   | {
       /** The lock was taken and `fn` ran. */
@@ -74,44 +42,19 @@ export type RunWithLockResult<T> =
       result: undefined;
     };
 
-/**
- * What `LockService.getLockInfo` resolves to; never the owner token.
- *
- * @example
- * const { exists, ttl, metadata } = await locks.getLockInfo('nightly');
- * if (exists) console.log(`held by ${metadata} for ${ttl} ms more`);
- */
+/** What `LockService.getLockInfo` resolves to (the store's `LockInfo`); never the owner token. */
 export interface LockInfoResult {
-  /**
-   * Whether someone holds the lock now.
-   * @example
-   * (await locks.getLockInfo('nightly')).exists; // false when free
-   */
+  /** Whether someone holds the lock now. */
   exists: boolean;
-  /**
-   * Remaining time to live in ms, by the store's clock; `null` when free.
-   * @example
-   * (await locks.getLockInfo('nightly')).ttl; // e.g. 28_512
-   */
+  /** Remaining time to live in ms, by the store's clock; `null` when free. */
   ttl: number | null;
-  /**
-   * The holder's fencing token; `null` when free.
-   * @example
-   * (await locks.getLockInfo('nightly')).fence; // e.g. 1764582000123456
-   */
+  /** The holder's fencing token; `null` when free. */
   fence: number | null;
-  /**
-   * The holder's metadata (host:pid by default); `null` when free.
-   * @example
-   * (await locks.getLockInfo('nightly')).metadata; // e.g. 'api-7f9c:1234'
-   */
+  /** The holder's metadata (host:pid by default); `null` when free. */
   metadata: string | null;
 }
 
-/**
- * `createLock`'s options: the acquire options a hand-held handle uses (it neither skips nor
- * fails open, and is aborted by `release()`, not a signal).
- */
+/** `createLock`'s options (a handle neither skips nor fails open, and has no `signal`). */
 export const createLockSpec: OptionSpec = {
   options: {
     ttl: acquireChecks.ttl,

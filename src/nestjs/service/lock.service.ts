@@ -1,10 +1,9 @@
 import { LockBusyError, LockConfigError, LockTimeoutError } from '../../engine/errors';
 import type { Lock } from '../../engine/lock';
 import type { LockEngine } from '../../engine/lock-engine';
-import { stripUndefined, type AcquireOptions } from '../../engine/options';
+import { stripUndefined } from '../../engine/options';
 import { keyListLabel } from '../../engine/multi-key-order';
 import { checkOptions, validateKey } from '../../engine/validate';
-import { LOCK_SERVICE_RETRY_DELAY } from '../lock.constants';
 import { LockHandle } from './lock-handle';
 import {
   createLockSpec,
@@ -14,25 +13,17 @@ import {
   type RunWithLockResult,
 } from './lock-service.options';
 
+// Kept from the service's first release, whose handles polled (the engine's default is 50 ms).
+const RETRY_DELAY = 250;
+
 /**
- * Locks through dependency injection, for code that cannot use `@Locked`. Injected as
- * `LockService` (the default registration) or with `@InjectLockService(name)`.
- *
- * Defaults: ttl 30 000 ms, retryDelay 250 ms, retries until `waitTimeout` (10 000 ms); the
- * module's `defaults` and each call's options take precedence. Two differ from the engine's,
- * kept from the service's first release: `retryDelay` is 250 ms (the engine's is 50) unless the
- * module's `defaults.retryDelay` is set, and `createLock` handles are not auto-extended (the
- * engine's locks are) unless created with `autoExtend`.
+ * Locks through dependency injection, for code that cannot use `@Locked`: inject `LockService`
+ * (the default registration) or use `@InjectLockService(name)`. Options fall back to the
+ * module's `defaults`, then the engine's, except `retryDelay` (250 ms) and `createLock`'s
+ * `autoExtend` (off).
  *
  * @example
- * @Injectable()
- * export class ExportService {
- *   constructor(private readonly locks: LockService) {}
- *
- *   export(id: string): Promise<void> {
- *     return this.locks.withLock(`export:${id}`, (lock) => this.write(id, lock.signal));
- *   }
- * }
+ * constructor(private readonly locks: LockService) {}
  */
 export class LockService {
   readonly #engine: LockEngine;
@@ -41,54 +32,31 @@ export class LockService {
   /** @internal Created by `LockModule`. */
   constructor(engine: LockEngine, moduleDefaults: { retryDelay?: number } = {}) {
     this.#engine = engine;
-    // Only when the module does not set its own, so `defaults.retryDelay` still applies.
-    this.#defaults =
-      moduleDefaults.retryDelay === undefined ? { retryDelay: LOCK_SERVICE_RETRY_DELAY } : {};
+    this.#defaults = moduleDefaults.retryDelay === undefined ? { retryDelay: RETRY_DELAY } : {};
   }
 
-  /**
-   * The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`).
-   *
-   * @example
-   * this.locks.engine.on('lost', ({ key }) => this.logger.error(`lost the lock on ${key}`));
-   */
+  /** The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`). */
   get engine(): LockEngine {
     return this.#engine;
   }
 
-  /**
-   * A handle on `key` with `acquire()` / `acquireImmediately()` / `release()` / `extend()`.
-   * Creating it does not touch Redis.
-   *
-   * @example
-   * const lock = this.locks.createLock(`export:${id}`, { ttl: 60_000 });
-   * if (!(await lock.acquire())) return;
-   * try {
-   *   await this.write(id);
-   * } finally {
-   *   await lock.release();
-   * }
-   */
+  /** A {@link LockHandle} on `key`, to acquire and release by hand (creating it is local). */
   createLock(key: string, options: CreateLockOptions = {}): LockHandle {
     validateKey('LockService.createLock', key);
     checkOptions(`LockService.createLock("${key}")`, options, createLockSpec);
-    const acquireOptions: AcquireOptions = {
+    return new LockHandle(this.#engine, key, {
       ...this.#defaults,
       autoExtend: false,
       ...stripUndefined(options),
-    };
-    return new LockHandle(this.#engine, key, acquireOptions);
+    });
   }
 
   /**
-   * Run `fn` holding the lock on `key` and release it afterwards; resolves `fn`'s value. Rejects
-   * with `LockTimeoutError` (busy until `waitTimeout`), `LockBusyError` (`onBusy: 'throw'`) or
-   * `LockStoreError` (Redis failed) without calling `fn`. The lock is auto-extended while `fn`
-   * runs unless `autoExtend: false`. Given a list of keys, holds all of them (or none) while
-   * `fn` runs.
+   * Run `fn` holding the lock on `key` (or all of a list of keys), as `LockEngine.withLock`;
+   * rejects with `LockTimeoutError`, `LockBusyError` or `LockStoreError` without calling `fn`.
    *
    * @example
-   * const report = await this.locks.withLock(`report:${id}`, (lock) => this.build(id, lock.signal));
+   * const report = await this.locks.withLock(`report:${id}`, (lock) => build(id, lock.signal));
    */
   async withLock<T>(
     key: string | readonly string[],
@@ -105,15 +73,11 @@ export class LockService {
   }
 
   /**
-   * Like `withLock`, but a lock that stays busy is not an error: resolves
-   * `{ acquired: false }` without calling `fn`, or `{ acquired: true, result }`. Pass
-   * `{ waitTimeout: 0 }` to make a single attempt. Still rejects if Redis fails.
+   * Like `withLock`, but a lock that stays busy resolves `{ acquired: false }` without calling
+   * `fn`. Still rejects if Redis fails.
    *
    * @example
-   * const { acquired } = await this.locks.runWithLock('cache:refresh', () => this.refresh(), {
-   *   waitTimeout: 0,
-   * });
-   * if (!acquired) this.logger.debug('another replica is refreshing');
+   * const { acquired } = await locks.runWithLock('cache:refresh', refresh, { waitTimeout: 0 });
    */
   async runWithLock<T>(
     key: string | readonly string[],
@@ -139,33 +103,17 @@ export class LockService {
     }
   }
 
-  /**
-   * Whether anyone holds `key` now.
-   *
-   * @example
-   * if (await this.locks.isLocked('migration')) throw new ServiceUnavailableException();
-   */
+  /** Whether anyone holds `key` now. */
   isLocked(key: string): Promise<boolean> {
     return this.#engine.isLocked(key);
   }
 
-  /**
-   * Delete the lock on `key` whoever holds it (operators' escape hatch): `true` if there was one.
-   * The holder learns it at its next renewal (its `signal` aborts).
-   *
-   * @example
-   * await this.locks.forceRelease('nightly'); // after making sure its holder is gone
-   */
+  /** Delete the lock on `key`, whoever holds it: `true` if there was one. */
   forceRelease(key: string): Promise<boolean> {
     return this.#engine.forceRelease(key);
   }
 
-  /**
-   * What the store knows about `key`: `{ exists, ttl, fence, metadata }`, never the owner token.
-   *
-   * @example
-   * const info = await this.locks.getLockInfo('nightly');
-   */
+  /** What the store knows about `key`. */
   async getLockInfo(key: string): Promise<LockInfoResult> {
     const info = await this.#engine.inspect(key);
     if (!info) return { exists: false, ttl: null, fence: null, metadata: null };
