@@ -1,6 +1,6 @@
 import type { LockLostError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
-import type { LeaseHost, LockLease } from './lock';
+import type { LeaseHost, LockLease } from './lock-lease';
 import { RenewalScheduler } from './renewal-scheduler';
 import { boundStoreCall } from './store-call-bound';
 import type { StoreCalls } from './store-calls';

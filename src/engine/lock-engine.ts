@@ -8,7 +8,8 @@ import { isObserved, publishEvent, type EmitEvent, type LockEngineEvents } from 
 import { HeldLeases } from './held-leases';
 import { InFlight } from './in-flight';
 import { KeyWaitersMap } from './key-waiters';
-import { LockLease, leaseOf, type Lock } from './lock';
+import type { Lock } from './lock';
+import { LockLease, leaseOf } from './lock-lease';
 import { MultiKeyAcquisition } from './multi-key-acquisition';
 import { isKeyList, keyListLabel } from './multi-key-order';
 import {
@@ -143,7 +144,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       storeKey: (key) => this.#storeKey(key),
       resolve: (where, keys, options, spec) => this.#resolve(where, keys, options, spec),
       takeOne: async (key, storeKey, o) =>
-        this.#reenter(storeKey) ?? (await this.#acquisition.take(key, storeKey, o))?.lock ?? null,
+        this.#reenter(storeKey) ?? (await this.#acquisition.take(key, storeKey, o)),
       run: (body) => this.#running.run(body),
     });
   }
@@ -185,7 +186,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     if (reentrant) return reentrant;
     const lease = await this.#acquisition.take(key, storeKey, resolved);
     if (!lease) throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
-    return lease.lock;
+    return lease;
   }
 
   /**
@@ -205,7 +206,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     const reentrant = this.#reenter(storeKey);
     if (reentrant) return reentrant;
     const lease = await this.#acquisition.take(key, storeKey, { ...resolved, onBusy: 'skip' });
-    return lease?.lock ?? null;
+    return lease;
   }
 
   /**
@@ -252,13 +253,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
       const { ttl, storeTimeout } = resolved;
       const now = Date.now();
       const unlocked = new LockLease(null, key, storeKey, '', 0, ttl, false, storeTimeout, now);
-      return this.#running.run(async () => fn(unlocked.lock));
+      return this.#running.run(async () => fn(unlocked));
     }
     if (!lease) {
       if (resolved.onBusy === 'skip') return undefined;
       throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
     }
-    return this.#runHolding(lease.lock, storeKey, fn);
+    return this.#runHolding(lease, storeKey, fn);
   }
 
   /**

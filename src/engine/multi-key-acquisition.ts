@@ -4,7 +4,8 @@ import { lockContext, type LockFrame } from './context';
 import { LockBusyError, type LockConfigError, LockStoreError, LockTimeoutError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
 import type { HeldLeases } from './held-leases';
-import { LockLease, type Lock } from './lock';
+import type { Lock } from './lock';
+import { LockLease } from './lock-lease';
 import { MultiKeyLease } from './multi-key-lock';
 import { keyListLabel, lockOrder, type OrderedKey } from './multi-key-order';
 import type {
@@ -82,13 +83,13 @@ export class MultiKeyAcquisition {
     const call = this.#prepare('LockEngine.acquire', keys, options, acquireSpec);
     const lease = await this.#take(call);
     if (!(lease instanceof MultiKeyLease)) throw busyError(call, lease);
-    return lease.lock;
+    return lease;
   }
 
   async tryAcquire(keys: readonly string[], options: WithLockOptions): Promise<Lock | null> {
     const call = this.#prepare('LockEngine.tryAcquire', keys, options, acquireSpec);
     const lease = await this.#take({ ...call, o: { ...call.o, onBusy: 'skip' } });
-    return lease instanceof MultiKeyLease ? lease.lock : null;
+    return lease instanceof MultiKeyLease ? lease : null;
   }
 
   async withLock<T>(
@@ -184,7 +185,7 @@ export class MultiKeyAcquisition {
     if (lease.state !== 'held') {
       // A part ended between its grant and now: the set is not whole (the rest is released).
       await lease.release().catch(() => false);
-      throw lease.controller.signal.reason;
+      throw lease.signal.reason;
     }
     return lease;
   }
@@ -255,7 +256,7 @@ export class MultiKeyAcquisition {
         ),
     );
     for (const lease of leases) held.hold(lease);
-    const parts = leases.map((lease) => lease.lock);
+    const parts: Lock[] = leases;
     const refusal = host.refusal(first);
     if (refusal || o.signal?.aborted) {
       // Nothing may stay locked on the way out.
@@ -312,7 +313,7 @@ export class MultiKeyAcquisition {
   /** Run `fn` holding `lease` (each part reentrant inside it), then release it. */
   #runHolding<T>(lease: MultiKeyLease, fn: (lock: Lock) => T | PromiseLike<T>): Promise<T> {
     const { host } = this;
-    const { lock } = lease;
+    const lock = lease;
     let frame: LockFrame | undefined = lockContext.getStore();
     // One frame per key, so taking one of them again inside reuses the part; the set's frame
     // innermost, so `currentLock()` is the set.
@@ -342,11 +343,9 @@ function unlockedSet({ order, o }: Prepared): Lock {
   const now = Date.now();
   const parts = order.map(
     ({ key, storeKey }) =>
-      new LockLease(null, key, storeKey, '', 0, o.ttl, false, o.storeTimeout, now).lock,
+      new LockLease(null, key, storeKey, '', 0, o.ttl, false, o.storeTimeout, now),
   );
-  const set = new MultiKeyLease(parts, o.ttl, () => undefined);
-  set.state = 'released';
-  return set.lock;
+  return new MultiKeyLease(parts, o.ttl, () => undefined, true);
 }
 
 /** A key found busy with `onBusy` `'throw'` or `'skip'`. */

@@ -1,5 +1,5 @@
 import type { LockStore, RenewRequest } from '../stores/lock-store';
-import type { LeaseSend, LockLease } from './lock';
+import type { LeaseSend, LockLease } from './lock-lease';
 import { clampDelay } from './timers';
 
 /** What the scheduler needs from the engine. */
