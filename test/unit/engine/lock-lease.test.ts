@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { Lock, LockLostError } from '../../../src';
-import { LockLease, leaseOf, type LeaseHost } from '../../../src/engine/lock-lease';
+import type { LeaseHost } from '../../../src/engine/lease-host';
+import { LockLease, leaseOf } from '../../../src/engine/lock-lease';
 
 /** A host that answers nothing by itself and records what the lease tells it. */
 function recordingHost(): LeaseHost & { told: string[] } {
