@@ -55,7 +55,8 @@ export function leaseOf(lock: Lock): LockLease | undefined {
  *
  * Memory (10 000 held locks are a benchmark scenario): times are kept as integer offsets in ms
  * from `acquiredAt`, which V8 stores in the object itself (small integers), where epoch ms would
- * each be a separate 16-byte number; the signal's controller and a loss's error share one field.
+ * each be a separate 16-byte number; state, holds and the renewal bit share one small integer, and
+ * the signal's controller and a loss's error share one field (docs/design.md, "Heap per lock").
  */
 export class LockLease extends Lock {
   /** `null` for the handle of a fail-open run (never held). */
