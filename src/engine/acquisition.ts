@@ -3,7 +3,7 @@ import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors
 import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
-import { LockLease } from './lock';
+import { LockLease } from './lock-lease';
 import { newOwnerToken } from './owner-token';
 import type { ResolvedAcquireOptions } from './options';
 import type { StoreCalls } from './store-calls';

@@ -1,6 +1,7 @@
 import type { LockLostError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
-import type { LeaseHost, LockLease } from './lock';
+import type { LeaseHost } from './lease-host';
+import type { LockLease } from './lock-lease';
 import { RenewalScheduler } from './renewal-scheduler';
 import { boundStoreCall } from './store-call-bound';
 import type { StoreCalls } from './store-calls';

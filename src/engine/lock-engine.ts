@@ -1,53 +1,33 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { LockInfo, LockStore } from '../stores/lock-store';
-import { Acquisition } from './acquisition';
-import { findHeldInContext, insideBodyOf, lockContext, reentrancyScope } from './context';
+import { EngineParts } from './engine-parts';
 import { LockBusyError, LockConfigError, LockStoreError } from './errors';
 import { isObserved, publishEvent, type EmitEvent, type LockEngineEvents } from './events';
-import { HeldLeases } from './held-leases';
-import { InFlight } from './in-flight';
-import { KeyWaitersMap } from './key-waiters';
-import { LockLease, leaseOf, type Lock } from './lock';
-import { MultiKeyAcquisition } from './multi-key-acquisition';
-import { isKeyList, keyListLabel } from './multi-key-order';
-import {
-  copyAcquireDefaults,
-  DEFAULT_CLOSE_TIMEOUT,
-  DEFAULT_PREFIX,
-  DEFAULT_STORE_TIMEOUT,
-  resolveAcquireOptions,
-  type AcquireOptions,
-  type BusyPolicy,
-  type ClaimOptions,
-  type CloseOptions,
-  type LockEngineOptions,
-  type LockLogger,
-  type ResolvedAcquireOptions,
-  type StoreErrorPolicy,
-  type WithLockOptions,
+import type { Lock } from './lock';
+import { LockLease } from './lock-lease';
+import { isKeyList } from './multi-key-order';
+import type {
+  AcquireOptions,
+  BusyPolicy,
+  ClaimOptions,
+  CloseOptions,
+  LockEngineOptions,
+  LockLogger,
+  WithLockOptions,
 } from './options';
 import { newOwnerToken } from './owner-token';
-import { StoreCalls } from './store-calls';
-import { storeKeyOf } from './store-key';
+import { DEFAULT_PREFIX, DEFAULT_STORE_TIMEOUT } from './resolve-options';
 import {
   acquireSpec,
-  checkInterval,
   checkOptions,
   claimSpec,
-  closeSpec,
   engineSpec,
   validateKey,
   withLockSpec,
-  type OptionSpec,
 } from './validate';
 
 const DEFAULT_METADATA = `${hostname()}:${process.pid}`;
-
-function closedEngineError(where?: string, key?: string): LockConfigError {
-  const message = 'LockEngine is closed; create a new engine to take locks.';
-  return new LockConfigError(where ? `${where}: ${message}` : message, { key });
-}
 
 /**
  * Takes, waits for, renews and releases locks in one {@link LockStore}. Policy lives here
@@ -77,21 +57,9 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * new LockEngine({ store, prefix: 'billing' }).prefix; // 'billing'
    */
   readonly prefix: string;
-  readonly #defaults: Readonly<WithLockOptions>;
-  readonly #onStoreError: StoreErrorPolicy;
   readonly #logger: LockLogger;
   readonly #storeTimeout: number;
-  readonly #scope: object;
-  readonly #held: HeldLeases;
-  readonly #running = new InFlight();
-  readonly #calls: StoreCalls;
-  readonly #waiters: KeyWaitersMap;
-  readonly #acquisition: Acquisition;
-  readonly #multiKey: MultiKeyAcquisition;
-  /** Frozen `withLock` options objects (such as `@Locked`'s) are checked and resolved once. */
-  readonly #resolved = new WeakMap<object, ResolvedAcquireOptions>();
-  #state: 'open' | 'draining' | 'closed' = 'open';
-  #closing: Promise<void> | undefined;
+  readonly #parts: EngineParts;
 
   /**
    * Check `options` (a bad one throws `LockConfigError` naming it) and make an engine over
@@ -105,46 +73,20 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     const { store, prefix = DEFAULT_PREFIX, defaults = {}, logger = console } = options;
     this.store = store;
     this.prefix = prefix;
-    this.#defaults = copyAcquireDefaults(defaults);
-    this.#onStoreError = options.onStoreError ?? 'throw';
     this.#logger = logger;
-    this.#storeTimeout = options.storeTimeout ?? defaults.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
-    this.#scope = reentrancyScope(store, prefix);
-    const calls = (this.#calls = new StoreCalls(store, logger));
-    this.#waiters = new KeyWaitersMap(calls, (event) => this.#emit('error', event));
-    const observed = (event: keyof LockEngineEvents): boolean => isObserved(this, event);
-    this.#held = new HeldLeases(calls, this.#emit, observed, (storeKey) =>
-      this.#waiters.wakeHead(storeKey),
-    );
-    this.#acquisition = new Acquisition({
-      calls,
-      waiters: this.#waiters,
-      held: this.#held,
-      refusal: (key) => this.#refusal(undefined, key),
-      nested: () => insideBodyOf(this),
-      emit: this.#emit,
-      observed,
-    });
-    this.#multiKey = new MultiKeyAcquisition({
+    const storeTimeout = options.storeTimeout ?? defaults.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
+    this.#storeTimeout = storeTimeout;
+    this.#parts = new EngineParts({
       engine: this,
-      scope: this.#scope,
+      store,
+      prefix,
       logger,
-      onStoreError: this.#onStoreError,
+      defaults,
+      metadata: DEFAULT_METADATA,
+      storeTimeout,
+      onStoreError: options.onStoreError ?? 'throw',
       emit: this.#emit,
-      observed,
-      calls,
-      held: this.#held,
-      untouched: (storeKey) =>
-        !findHeldInContext(this.#scope, storeKey) &&
-        !this.#held.has(storeKey) &&
-        (this.#waiters.get(storeKey)?.queue.length ?? 0) === 0,
-      admit: (where) => this.#admit(where),
-      refusal: (key) => this.#refusal(undefined, key),
-      storeKey: (key) => this.#storeKey(key),
-      resolve: (where, keys, options, spec) => this.#resolve(where, keys, options, spec),
-      takeOne: async (key, storeKey, o) =>
-        this.#reenter(storeKey) ?? (await this.#acquisition.take(key, storeKey, o))?.lock ?? null,
-      run: (body) => this.#running.run(body),
+      observed: (event) => isObserved(this, event),
     });
   }
 
@@ -154,7 +96,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * gauge.set(engine.heldCount);
    */
   get heldCount(): number {
-    return this.#held.size;
+    return this.#parts.held.size;
   }
 
   /**
@@ -163,7 +105,7 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * if (engine.runningCount > 0) log.info(`waiting for ${engine.runningCount} locked calls`);
    */
   get runningCount(): number {
-    return this.#running.count;
+    return this.#parts.running.count;
   }
 
   /**
@@ -179,13 +121,14 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * try { await work(lock.signal); } finally { await lock.release(); }
    */
   async acquire(key: string | readonly string[], options: AcquireOptions = {}): Promise<Lock> {
-    if (isKeyList(key)) return this.#multiKey.acquire(key, options);
-    const [storeKey, resolved] = this.#prepare('LockEngine.acquire', key, options, acquireSpec);
-    const reentrant = this.#reenter(storeKey);
+    const parts = this.#parts;
+    if (isKeyList(key)) return parts.multiKey.acquire(key, options);
+    const [storeKey, resolved] = parts.prepare('LockEngine.acquire', key, options, acquireSpec);
+    const reentrant = parts.reenter(storeKey);
     if (reentrant) return reentrant;
-    const lease = await this.#acquisition.take(key, storeKey, resolved);
+    const lease = await parts.acquisition.take(key, storeKey, resolved);
     if (!lease) throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
-    return lease.lock;
+    return lease;
   }
 
   /**
@@ -200,12 +143,13 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     key: string | readonly string[],
     options: AcquireOptions = {},
   ): Promise<Lock | null> {
-    if (isKeyList(key)) return this.#multiKey.tryAcquire(key, options);
-    const [storeKey, resolved] = this.#prepare('LockEngine.tryAcquire', key, options, acquireSpec);
-    const reentrant = this.#reenter(storeKey);
+    const parts = this.#parts;
+    if (isKeyList(key)) return parts.multiKey.tryAcquire(key, options);
+    const [storeKey, resolved] = parts.prepare('LockEngine.tryAcquire', key, options, acquireSpec);
+    const reentrant = parts.reenter(storeKey);
     if (reentrant) return reentrant;
-    const lease = await this.#acquisition.take(key, storeKey, { ...resolved, onBusy: 'skip' });
-    return lease?.lock ?? null;
+    const lease = await parts.acquisition.take(key, storeKey, { ...resolved, onBusy: 'skip' });
+    return lease;
   }
 
   /**
@@ -234,31 +178,25 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     if (typeof fn !== 'function') {
       throw new LockConfigError(`LockEngine.withLock: the second argument must be a function.`);
     }
-    if (isKeyList(key)) return this.#multiKey.withLock(key, fn, options);
-    const [storeKey, resolved] = this.#prepare('LockEngine.withLock', key, options, withLockSpec);
-    const reentrant = this.#reenter(storeKey);
+    const parts = this.#parts;
+    if (isKeyList(key)) return parts.multiKey.withLock(key, fn, options);
+    const [storeKey, resolved] = parts.prepare('LockEngine.withLock', key, options, withLockSpec);
+    const reentrant = parts.reenter(storeKey);
     if (reentrant) return this.#runHolding(reentrant, storeKey, fn);
     let lease: LockLease | null;
     try {
-      lease = await this.#acquisition.take(key, storeKey, resolved);
+      lease = await parts.acquisition.take(key, storeKey, resolved);
     } catch (error) {
-      const policy = resolved.onStoreError ?? this.#onStoreError;
-      if (!(error instanceof LockStoreError) || policy !== 'run') throw error;
-      const refusal = this.#refusal(undefined, key);
-      if (refusal) throw refusal;
-      this.#logger.warn(
-        `lockwarden: running "${key}" WITHOUT a lock because the store failed (onStoreError: 'run'): ${String(error.cause)}`,
-      );
       const { ttl, storeTimeout } = resolved;
-      const now = Date.now();
-      const unlocked = new LockLease(null, key, storeKey, '', 0, ttl, false, storeTimeout, now);
-      return this.#running.run(async () => fn(unlocked.lock));
+      const unlocked = (): Lock =>
+        new LockLease(null, key, storeKey, '', 0, ttl, false, storeTimeout, Date.now());
+      return parts.bodies.runUnlocked(error, resolved.onStoreError, `"${key}"`, key, unlocked, fn);
     }
     if (!lease) {
       if (resolved.onBusy === 'skip') return undefined;
       throw new LockBusyError(`Lock "${key}" is busy (held by another owner).`, { key });
     }
-    return this.#runHolding(lease.lock, storeKey, fn);
+    return this.#runHolding(lease, storeKey, fn);
   }
 
   /**
@@ -278,14 +216,14 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
     fence: number;
   } | null> {
     const where = 'LockEngine.claim';
-    this.#admit(where);
+    const { life, calls } = this.#parts;
+    life.admit(where);
     validateKey(where, key);
     // A claim's ttl is never a timer (the claim just expires in the store), so it may be long.
     checkOptions(`${where}("${key}")`, options, claimSpec);
     const { ttl, metadata = DEFAULT_METADATA, storeTimeout = this.#storeTimeout } = options;
-    const storeKey = this.#storeKey(key);
+    const storeKey = this.#parts.storeKey(key);
     const token = newOwnerToken();
-    const calls = this.#calls;
     const result = await calls.run(
       'acquire',
       key,
@@ -325,13 +263,14 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    */
   async forceRelease(key: string): Promise<boolean> {
     const where = 'LockEngine.forceRelease';
-    this.#admit(where);
+    const parts = this.#parts;
+    parts.life.admit(where);
     validateKey(where, key);
-    const storeKey = this.#storeKey(key);
-    const deleted = await this.#calls.run('forceRelease', key, undefined, this.#storeTimeout, () =>
+    const storeKey = parts.storeKey(key);
+    const deleted = await parts.calls.run('forceRelease', key, undefined, this.#storeTimeout, () =>
       this.store.forceRelease(storeKey),
     );
-    this.#held.get(storeKey)?.lose('it was force-released');
+    parts.held.get(storeKey)?.lose('it was force-released');
     return deleted;
   }
 
@@ -349,130 +288,33 @@ export class LockEngine extends EventEmitter<LockEngineEvents> {
    * await redis.quit();
    */
   async close(options: CloseOptions = {}): Promise<void> {
-    if (!this.#closing) {
-      checkOptions('LockEngine.close', options, closeSpec);
-      this.#closing = this.#close(options.timeout ?? DEFAULT_CLOSE_TIMEOUT);
-    }
-    return this.#closing;
-  }
-
-  async #close(timeout: number): Promise<void> {
-    this.#state = 'draining';
-    this.#waiters.fail(closedEngineError(), (waiter) => !waiter.nested);
-    if (timeout > 0) await this.#running.drain(timeout);
-    this.#state = 'closed';
-    this.#waiters.close(closedEngineError());
-    await this.#held.releaseAll();
-  }
-
-  /** Why the current call may not take locks (see `close`), or `undefined` if it may. */
-  #refusal(where: string | undefined, key?: string): LockConfigError | undefined {
-    if (this.#state === 'open' || (this.#state === 'draining' && insideBodyOf(this))) {
-      return undefined;
-    }
-    return closedEngineError(where, key);
-  }
-
-  #admit(where: string): void {
-    const refusal = this.#refusal(where);
-    if (refusal) throw refusal;
+    return this.#parts.life.close(options);
   }
 
   async #inspect(where: string, key: string): Promise<LockInfo | null> {
-    this.#admit(where);
+    const { life, calls } = this.#parts;
+    life.admit(where);
     validateKey(where, key);
-    const storeKey = this.#storeKey(key);
-    return this.#calls.run('inspect', key, undefined, this.#storeTimeout, () =>
+    const storeKey = this.#parts.storeKey(key);
+    return calls.run('inspect', key, undefined, this.#storeTimeout, () =>
       this.store.inspect(storeKey),
     );
   }
 
-  /** Check the call and resolve its options against the engine's defaults. */
-  #prepare(
-    where: string,
-    key: string,
-    options: WithLockOptions,
-    spec: OptionSpec,
-  ): [string, ResolvedAcquireOptions] {
-    this.#admit(where);
-    validateKey(where, key);
-    return [this.#storeKey(key), this.#resolve(where, key, options, spec)];
-  }
-
-  /**
-   * Check `options` and resolve them against the engine's defaults; messages name the call
-   * `where` and its key (or keys).
-   */
-  #resolve(
-    where: string,
-    key: string | readonly string[],
-    options: WithLockOptions,
-    spec: OptionSpec,
-  ): ResolvedAcquireOptions {
-    // Only withLock's: the same object passed to acquire must still be refused 'skip'.
-    const frozen = spec === withLockSpec && isFrozenOptions(options);
-    let resolved = frozen ? this.#resolved.get(options) : undefined;
-    if (!resolved) {
-      const at = `${where}(${typeof key === 'string' ? `"${key}"` : keyListLabel(key)})`;
-      checkOptions(at, options, spec);
-      resolved = resolveAcquireOptions(
-        this.#defaults,
-        options,
-        DEFAULT_METADATA,
-        this.#storeTimeout,
-      );
-      if (typeof resolved.renewal === 'number') checkInterval(at, resolved.renewal, resolved.ttl);
-      if (frozen) this.#resolved.set(options, resolved);
-    }
-    return resolved;
-  }
-
-  #storeKey(key: string): string {
-    return storeKeyOf(this.prefix, key);
-  }
-
-  #reenter(storeKey: string): Lock | undefined {
-    const lock = findHeldInContext(this.#scope, storeKey);
-    const lease = lock && leaseOf(lock);
-    if (!lease) return undefined;
-    lease.holds += 1;
-    return lock;
-  }
-
   /** Run `fn` as a body of this engine (counted for `close`), then release `lock`. */
   #runHolding<T>(lock: Lock, storeKey: string, fn: (lock: Lock) => T | PromiseLike<T>): Promise<T> {
-    const frame = {
-      lock,
-      owner: this.#scope,
-      engine: this,
-      storeKey,
-      parent: lockContext.getStore(),
-    };
-    return this.#running.run(async () => {
-      try {
-        return await lockContext.run(frame, () => fn(lock));
-      } finally {
-        await lock.release().catch((error: unknown) => {
-          // The work is done; an unreleased lock expires by itself within its ttl.
-          this.#emit('error', {
-            key: lock.key,
-            operation: 'release',
-            error:
-              error instanceof LockStoreError
-                ? error
-                : this.#calls.error('release', lock.key, error),
-          });
-        });
-      }
+    return this.#parts.bodies.hold(lock, storeKey, fn, (error: unknown) => {
+      // The work is done; an unreleased lock expires by itself within its ttl.
+      this.#emit('error', {
+        key: lock.key,
+        operation: 'release',
+        error:
+          error instanceof LockStoreError
+            ? error
+            : this.#parts.calls.error('release', lock.key, error),
+      });
     });
   }
 
   readonly #emit: EmitEvent = (event, payload) => publishEvent(this, this.#logger, event, payload);
-}
-
-/** Whether nothing in `options` (its `autoExtend` object included) can change any more. */
-function isFrozenOptions(options: unknown): options is WithLockOptions {
-  if (typeof options !== 'object' || options === null || !Object.isFrozen(options)) return false;
-  const { autoExtend } = options as WithLockOptions;
-  return typeof autoExtend !== 'object' || Object.isFrozen(autoExtend);
 }

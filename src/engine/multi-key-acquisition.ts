@@ -1,60 +1,45 @@
 import type { AcquireManyResult } from '../stores/lock-store';
 import { redactError } from '../stores/redact-error';
-import { lockContext, type LockFrame } from './context';
+import type { EngineLifecycle } from './engine-lifecycle';
 import { LockBusyError, type LockConfigError, LockStoreError, LockTimeoutError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
 import type { HeldLeases } from './held-leases';
-import { LockLease, type Lock } from './lock';
+import type { Lock } from './lock';
+import { LockLease } from './lock-lease';
+import type { LockedBodies } from './locked-body';
 import { MultiKeyLease } from './multi-key-lock';
 import { keyListLabel, lockOrder, type OrderedKey } from './multi-key-order';
-import type {
-  LockLogger,
-  ResolvedAcquireOptions,
-  StoreErrorPolicy,
-  WithLockOptions,
-} from './options';
+import type { WithLockOptions } from './options';
 import { newOwnerToken } from './owner-token';
+import type { OptionResolver, ResolvedAcquireOptions } from './resolve-options';
 import type { StoreCalls } from './store-calls';
 import { acquireSpec, withLockSpec, type OptionSpec } from './validate';
 
-/** What taking several keys needs from the engine. */
+/** What taking several keys needs from the engine: its parts, and three questions about keys. */
 export interface MultiKeyHost {
-  /** The engine, as `withLock` bodies' frames name it. */
-  readonly engine: object;
-  /** The engine's reentrancy scope. */
-  readonly scope: object;
-  readonly logger: LockLogger;
-  readonly onStoreError: StoreErrorPolicy;
-  readonly emit: EmitEvent;
-  readonly observed: EventObserved;
+  /** Whether the engine admits the call (closing). */
+  readonly life: EngineLifecycle;
+  /** The call's options, checked and resolved against the engine's defaults. */
+  readonly options: OptionResolver;
+  /** Runs `withLock` bodies (frames, release, fail-open). */
+  readonly bodies: LockedBodies;
   /** The engine's store calls (for the one-call fast path, `store.acquireMany`). */
   readonly calls: StoreCalls;
   /** The engine's held leases, where a set taken in one call puts its parts. */
   readonly held: HeldLeases;
+  readonly emit: EmitEvent;
+  readonly observed: EventObserved;
+  storeKey(key: string): string;
   /**
    * Whether `storeKey` may be taken by the one-call fast path: this call chain does not hold it
    * (no reentrancy), the engine does not hold it, and no local waiter is queued for it.
    */
   untouched(storeKey: string): boolean;
-  /** Throws `LockConfigError` if the engine takes no new calls from here (closing). */
-  admit(where: string): void;
-  /** Why the current call may not take locks (closing), or `undefined`. */
-  refusal(key: string): LockConfigError | undefined;
-  storeKey(key: string): string;
-  /** Check `options` (naming `where` and `keys`) and resolve them against the engine's defaults. */
-  resolve(
-    where: string,
-    keys: readonly string[],
-    options: WithLockOptions,
-    spec: OptionSpec,
-  ): ResolvedAcquireOptions;
   /**
    * Take one key as a single-key acquire would (reentrant if this call chain holds it): the
    * lock, or `null` when it was busy and `o.onBusy` is not `'wait'`.
    */
   takeOne(key: string, storeKey: string, o: ResolvedAcquireOptions): Promise<Lock | null>;
-  /** Count `body` as a running `withLock` body (what `close({ timeout })` waits for). */
-  run<T>(body: () => Promise<T>): Promise<T>;
 }
 
 /** One multi-key call, checked: its keys in lock order and its resolved options. */
@@ -82,13 +67,13 @@ export class MultiKeyAcquisition {
     const call = this.#prepare('LockEngine.acquire', keys, options, acquireSpec);
     const lease = await this.#take(call);
     if (!(lease instanceof MultiKeyLease)) throw busyError(call, lease);
-    return lease.lock;
+    return lease;
   }
 
   async tryAcquire(keys: readonly string[], options: WithLockOptions): Promise<Lock | null> {
     const call = this.#prepare('LockEngine.tryAcquire', keys, options, acquireSpec);
     const lease = await this.#take({ ...call, o: { ...call.o, onBusy: 'skip' } });
-    return lease instanceof MultiKeyLease ? lease.lock : null;
+    return lease instanceof MultiKeyLease ? lease : null;
   }
 
   async withLock<T>(
@@ -102,14 +87,9 @@ export class MultiKeyAcquisition {
     try {
       lease = await this.#take(call);
     } catch (error) {
-      const policy = call.o.onStoreError ?? host.onStoreError;
-      if (!(error instanceof LockStoreError) || policy !== 'run') throw error;
-      const refusal = host.refusal(call.order[0]!.key);
-      if (refusal) throw refusal;
-      host.logger.warn(
-        `lockwarden: running ${call.label} WITHOUT a lock because the store failed (onStoreError: 'run'): ${String(error.cause)}`,
-      );
-      return host.run(async () => fn(unlockedSet(call)));
+      const first = call.order[0]!.key;
+      const unlocked = (): Lock => unlockedSet(call);
+      return host.bodies.runUnlocked(error, call.o.onStoreError, call.label, first, unlocked, fn);
     }
     if (!(lease instanceof MultiKeyLease)) {
       if (call.o.onBusy === 'skip') return undefined;
@@ -125,10 +105,10 @@ export class MultiKeyAcquisition {
     spec: OptionSpec,
   ): Prepared {
     const { host } = this;
-    host.admit(where);
+    host.life.admit(where);
     const order = lockOrder(where, keys, (key) => host.storeKey(key));
     const keysInOrder = order.map((k) => k.key);
-    const o = host.resolve(where, keysInOrder, options, spec);
+    const o = host.options.resolve(where, keysInOrder, options, spec);
     return { order, label: keyListLabel(keysInOrder), o };
   }
 
@@ -184,7 +164,7 @@ export class MultiKeyAcquisition {
     if (lease.state !== 'held') {
       // A part ended between its grant and now: the set is not whole (the rest is released).
       await lease.release().catch(() => false);
-      throw lease.controller.signal.reason;
+      throw lease.signal.reason;
     }
     return lease;
   }
@@ -255,8 +235,8 @@ export class MultiKeyAcquisition {
         ),
     );
     for (const lease of leases) held.hold(lease);
-    const parts = leases.map((lease) => lease.lock);
-    const refusal = host.refusal(first);
+    const parts: Lock[] = leases;
+    const refusal = host.life.refusal(undefined, first);
     if (refusal || o.signal?.aborted) {
       // Nothing may stay locked on the way out.
       await this.#undo(parts);
@@ -312,28 +292,11 @@ export class MultiKeyAcquisition {
   /** Run `fn` holding `lease` (each part reentrant inside it), then release it. */
   #runHolding<T>(lease: MultiKeyLease, fn: (lock: Lock) => T | PromiseLike<T>): Promise<T> {
     const { host } = this;
-    const { lock } = lease;
-    let frame: LockFrame | undefined = lockContext.getStore();
     // One frame per key, so taking one of them again inside reuses the part; the set's frame
     // innermost, so `currentLock()` is the set.
-    for (const part of lease.parts) {
-      const storeKey = host.storeKey(part.key);
-      frame = { lock: part, owner: host.scope, engine: host.engine, storeKey, parent: frame };
-    }
-    const own: LockFrame = {
-      lock,
-      owner: host.scope,
-      engine: host.engine,
-      storeKey: SET_FRAME_KEY,
-      parent: frame,
-    };
-    return host.run(async () => {
-      try {
-        return await lockContext.run(own, () => fn(lock));
-      } finally {
-        await lock.release().catch((error: unknown) => this.#releaseFailed(lock.key, error));
-      }
-    });
+    const parts = lease.parts.map((part) => [part, host.storeKey(part.key)] as const);
+    const releaseFailed = (error: unknown): void => this.#releaseFailed(lease.key, error);
+    return host.bodies.hold(lease, SET_FRAME_KEY, fn, releaseFailed, parts);
   }
 }
 
@@ -342,11 +305,9 @@ function unlockedSet({ order, o }: Prepared): Lock {
   const now = Date.now();
   const parts = order.map(
     ({ key, storeKey }) =>
-      new LockLease(null, key, storeKey, '', 0, o.ttl, false, o.storeTimeout, now).lock,
+      new LockLease(null, key, storeKey, '', 0, o.ttl, false, o.storeTimeout, now),
   );
-  const set = new MultiKeyLease(parts, o.ttl, () => undefined);
-  set.state = 'released';
-  return set.lock;
+  return new MultiKeyLease(parts, o.ttl, () => undefined, true);
 }
 
 /** A key found busy with `onBusy` `'throw'` or `'skip'`. */

@@ -282,70 +282,8 @@ export interface ClaimOptions {
   storeTimeout?: number;
 }
 
-/**
- * How a held lock is renewed: every ttl / 3 (`true`), every so many ms (a number), or not at all
- * (`false`).
- */
-export type Renewal = boolean | number;
-
-/** Acquire options after defaults are applied and values checked. */
-export interface ResolvedAcquireOptions {
-  readonly ttl: number;
-  readonly waitTimeout: number;
-  readonly retryCount: number;
-  readonly retryDelay: number;
-  readonly renewal: Renewal;
-  readonly storeTimeout: number;
-  readonly onBusy: BusyPolicy;
-  readonly signal: AbortSignal | undefined;
-  readonly metadata: string;
-  readonly fair: boolean;
-  readonly onStoreError: StoreErrorPolicy | undefined;
-}
-
-export const DEFAULT_PREFIX = 'lw';
-const DEFAULT_TTL = 30_000;
-const DEFAULT_WAIT_TIMEOUT = 10_000;
-const DEFAULT_RETRY_DELAY = 50;
-export const DEFAULT_STORE_TIMEOUT = 2_000;
-export const DEFAULT_CLOSE_TIMEOUT = 0;
-
-/**
- * A private copy of acquire defaults, so changing the object later has no effect (a `ttl: -5` set
- * after construction would otherwise skip validation and reach the store).
- */
-export function copyAcquireDefaults(defaults: WithLockOptions): Readonly<WithLockOptions> {
-  const copy: WithLockOptions = { ...defaults };
-  if (typeof copy.autoExtend === 'object') copy.autoExtend = Object.freeze({ ...copy.autoExtend });
-  return Object.freeze(copy);
-}
-
-/**
- * Merge engine defaults with call options (call options win) and fill in the rest;
- * `storeTimeout` falls back to the engine's.
- */
-export function resolveAcquireOptions(
-  defaults: WithLockOptions,
-  options: WithLockOptions,
-  defaultMetadata: string,
-  engineStoreTimeout: number,
-): ResolvedAcquireOptions {
-  // Field by field, no merged copies: this runs for every lock.
-  const autoExtend = options.autoExtend ?? defaults.autoExtend ?? true;
-  return {
-    ttl: options.ttl ?? defaults.ttl ?? DEFAULT_TTL,
-    waitTimeout: options.waitTimeout ?? defaults.waitTimeout ?? DEFAULT_WAIT_TIMEOUT,
-    retryCount: options.retryCount ?? defaults.retryCount ?? Number.POSITIVE_INFINITY,
-    retryDelay: options.retryDelay ?? defaults.retryDelay ?? DEFAULT_RETRY_DELAY,
-    renewal: typeof autoExtend === 'boolean' ? autoExtend : autoExtend.interval,
-    storeTimeout: options.storeTimeout ?? defaults.storeTimeout ?? engineStoreTimeout,
-    onBusy: options.onBusy ?? defaults.onBusy ?? 'wait',
-    signal: options.signal ?? defaults.signal,
-    metadata: options.metadata ?? defaults.metadata ?? defaultMetadata,
-    fair: options.fair ?? defaults.fair ?? false,
-    onStoreError: options.onStoreError ?? defaults.onStoreError,
-  };
-}
+// Resolution (defaults applied, values checked) lives in resolve-options.ts.
+export type { Renewal, ResolvedAcquireOptions } from './resolve-options';
 
 /** A copy of `value` without its `undefined` properties, so they do not override defaults. */
 export function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,6 @@
 import type { LockStore, RenewRequest } from '../stores/lock-store';
-import type { LeaseSend, LockLease } from './lock';
+import type { LeaseSend } from './lease-host';
+import type { LockLease } from './lock-lease';
 import { clampDelay } from './timers';
 
 /** What the scheduler needs from the engine. */

@@ -95,7 +95,13 @@ describe('multi-key locks keep every part’s owner token out of what they hand 
     const rejections: unknown[] = [await engine.acquire(['a', 'bad']).catch((e: unknown) => e)];
     // A set whose release fails.
     const set = await engine.acquire(['b', 'c']);
-    const shown = [inspect(set), JSON.stringify(set)];
+    const shown = [
+      inspect(set),
+      JSON.stringify(set),
+      // The set and its parts keep their state in #private fields: nothing to show.
+      inspect(set, { showHidden: true, depth: null, customInspect: false }),
+      JSON.stringify({ ...set }),
+    ];
     rejections.push(await set.release().catch((e: unknown) => e));
     // A set that loses a part: releasing the others in the background fails (error events).
     const lost = await engine.acquire(['d', 'e']);
