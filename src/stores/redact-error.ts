@@ -1,3 +1,4 @@
+import { LockStoreError } from '../engine/errors';
 /** What replaces a secret in a message or stack. */
 const REDACTED = '[redacted]';
 
@@ -20,7 +21,7 @@ export function redactError(error: unknown, secrets: readonly string[]): Error {
 }
 
 function copyError(error: unknown, secrets: readonly string[], seen: Map<object, Error>): Error {
-  if (!(error instanceof Error)) return new Error(redact(describe(error), secrets));
+  if (!(error instanceof Error)) return new LockStoreError(redact(describe(error), secrets));
   const done = seen.get(error);
   if (done) return done;
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;

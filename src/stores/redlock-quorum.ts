@@ -196,12 +196,12 @@ function failureCause(failures: readonly Failure[], secrets: readonly string[]):
   return new AggregateError(
     failures.map(({ node, error }) => {
       const redacted = redactError(error, secrets);
-      return new Error(`${node.name}: ${redacted.message}`, { cause: redacted });
+      return new LockStoreError(`${node.name}: ${redacted.message}`, { cause: redacted });
     }),
     'the nodes that failed',
   );
 }
 
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return error instanceof Error ? error : new LockStoreError(String(error));
 }

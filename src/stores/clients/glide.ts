@@ -1,3 +1,4 @@
+import { LockStoreError } from '../../engine/errors';
 import { setTimeout as delay } from 'node:timers/promises';
 import { evalSha } from './eval-sha';
 import type { PortSubscriber, PubSubMode, RedisPort, ScriptCall } from './redis-port';
@@ -165,7 +166,7 @@ class GlideSubscriber implements PortSubscriber {
     const config = this.source.config;
     const factory = this.source.constructor;
     if (!config || typeof factory.createClient !== 'function') {
-      throw new Error(
+      throw new LockStoreError(
         'lockwarden: this Valkey GLIDE client does not expose its configuration, so no subscriber can be created for release notifications (waiters poll instead)',
       );
     }

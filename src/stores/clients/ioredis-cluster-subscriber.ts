@@ -1,3 +1,4 @@
+import { LockStoreError } from '../../engine/errors';
 import type { IoredisCluster } from './ioredis';
 import {
   closeConnection,
@@ -75,7 +76,7 @@ export class IoredisClusterSubscriber implements PortSubscriber {
       node = this.#nodeFor(channel, mode);
     }
     if (node === undefined) {
-      throw new Error(`lockwarden: no Redis Cluster node is known to serve ${channel}`);
+      throw new LockStoreError(`lockwarden: no Redis Cluster node is known to serve ${channel}`);
     }
     return node;
   }
@@ -94,7 +95,8 @@ export class IoredisClusterSubscriber implements PortSubscriber {
     if (existing) return existing;
     this.#template ??= this.cluster.nodes('master')[0];
     const template = this.#template;
-    if (!template) throw new Error('lockwarden: the Redis Cluster client knows no node yet');
+    if (!template)
+      throw new LockStoreError('lockwarden: the Redis Cluster client knows no node yet');
     const separator = node.lastIndexOf(':');
     // A duplicate of a node keeps the cluster's connection options (password, TLS, ...).
     const connection = template.duplicate({

@@ -1,3 +1,4 @@
+import { LockStoreError } from '../../engine/errors';
 import { IoredisClusterSubscriber } from './ioredis-cluster-subscriber';
 import { IoredisSubscriber, type IoredisConnection } from './ioredis-subscriber';
 import { keySlot } from './key-slot';
@@ -86,7 +87,7 @@ export class IoredisPort implements RedisPort {
         try {
           const replies = (await pipeline.exec()) ?? [];
           indexes.forEach((index, j) => {
-            const [error, reply] = replies[j] ?? [new Error('no reply'), undefined];
+            const [error, reply] = replies[j] ?? [new LockStoreError('no reply'), undefined];
             results[index] = error ?? reply;
           });
         } catch (error) {
@@ -141,5 +142,5 @@ export class IoredisPort implements RedisPort {
 }
 
 function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return error instanceof Error ? error : new LockStoreError(String(error));
 }
