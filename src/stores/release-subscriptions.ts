@@ -1,7 +1,9 @@
 import type { PortSubscriber, PubSubMode, RedisPort } from './clients/redis-port';
+import type { StoreGrant } from './lock-store';
 import { redactError } from './redact-error';
+import { parseReleaseMessage } from './redis-layout';
 
-type Listener = (next: string | undefined) => void;
+type Listener = (next: string | undefined, grant?: StoreGrant) => void;
 
 /** How long the subscriber connection stays open after its last subscription ends, in ms. */
 export const SUBSCRIBER_LINGER_MS = 2_000;
@@ -74,8 +76,8 @@ export class ReleaseSubscriptions {
   #deliver(channel: string, message: string): void {
     const set = this.#listeners.get(channel);
     if (!set) return;
-    const next = message === '' ? undefined : message;
-    for (const listener of [...set]) listener(next);
+    const { next, grant } = parseReleaseMessage(message);
+    for (const listener of [...set]) listener(next, grant);
   }
 
   #remove(channel: string, listener: Listener): void {
