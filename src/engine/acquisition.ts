@@ -254,7 +254,17 @@ export class Acquisition {
     startedAt: number,
   ): Promise<LockLease> {
     const start = Math.min(Date.now(), anchor.sentAt + (grant.serverTime - anchor.serverTime));
-    return this.#hold(key, storeKey, token, o, grant.fence, start, attempts, startedAt, undefined);
+    return this.#hold(
+      key,
+      storeKey,
+      token,
+      o,
+      grant.fence,
+      start,
+      attempts,
+      startedAt,
+      grant.ticket,
+    );
   }
 
   async #attempt(

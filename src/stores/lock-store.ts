@@ -248,6 +248,8 @@ export interface StoreGrant {
   fence: number;
   /** When the lock was granted, by the store's clock, in ms (may have a fraction). */
   serverTime: number;
+  /** The waiter's ticket in the queue, as `acquire` reports it for a waiter that queued. */
+  ticket?: number;
 }
 
 /**

@@ -43,6 +43,8 @@ interface Entry {
   fence: number;
   metadata: string;
   expiresAt: number;
+  /** The queue ticket of a waiter the lock was granted to. */
+  ticket?: number;
 }
 
 interface FenceMemo {
@@ -109,7 +111,11 @@ export class MemoryLockStore implements LockStore {
       entry.expiresAt = now + ttl;
       const memo = this.#fences.get(key);
       if (memo) memo.forgetAt = Math.max(memo.forgetAt, now + ttl + this.#fenceGrace);
-      return Promise.resolve({ acquired: true, fence: entry.fence });
+      return Promise.resolve(
+        entry.ticket === undefined
+          ? { acquired: true, fence: entry.fence }
+          : { acquired: true, fence: entry.fence, ticket: entry.ticket },
+      );
     }
     const queue = this.#queue(key, now);
     const head = queue?.keys().next().value;
@@ -302,7 +308,8 @@ export class MemoryLockStore implements LockStore {
     }
     this.#leaveQueue(key, head);
     const fence = this.#take(key, head, waiter.ttl, waiter.metadata, now);
-    this.#notify(key, head, { fence, serverTime: now });
+    this.#locks.get(key)!.ticket = waiter.ticket;
+    this.#notify(key, head, { fence, serverTime: now, ticket: waiter.ticket });
   }
 
   #notify(key: string, next: string | undefined, grant?: StoreGrant): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PortScript } from './clients/redis-port';
+import type { StoreGrant } from './lock-store';
 import { LUA } from './lua/scripts';
 
 // How RedisLockStore lays a lock out in Redis: the companion keys and channel of a lock key (all
@@ -66,22 +67,22 @@ export const SCRIPTS = {
 
 /**
  * A release notification as the scripts publish it: `''` (nobody queued), `'<token>'` (that
- * waiter should try) or `'<token> <fence> <server ms>'` (the lock was granted to that waiter).
- * Tokens never hold a space.
+ * waiter should try) or `'<token> <fence> <server ms> <ticket>'` (the lock was granted to that
+ * waiter). Tokens never hold a space.
  */
 export function parseReleaseMessage(message: string): {
   next: string | undefined;
-  grant?: { fence: number; serverTime: number };
+  grant?: StoreGrant;
 } {
   if (message === '') return { next: undefined };
-  const first = message.indexOf(' ');
-  if (first === -1) return { next: message };
-  const second = message.indexOf(' ', first + 1);
-  const fence = Number(message.slice(first + 1, second));
-  const serverTime = Number(message.slice(second + 1));
-  const next = message.slice(0, first);
-  if (second === -1 || !Number.isSafeInteger(fence) || !Number.isFinite(serverTime)) {
-    return { next };
-  }
-  return { next, grant: { fence, serverTime } };
+  const [next, fenceText, timeText, ticketText] = message.split(' ');
+  if (fenceText === undefined) return { next };
+  const fence = Number(fenceText);
+  const serverTime = Number(timeText);
+  const ticket = Number(ticketText);
+  if (!Number.isSafeInteger(fence) || !Number.isFinite(serverTime)) return { next };
+  return {
+    next,
+    grant: Number.isFinite(ticket) ? { fence, serverTime, ticket } : { fence, serverTime },
+  };
 }

@@ -1,5 +1,5 @@
 -- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
--- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata)
+-- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata, t = ticket if granted)
 -- KEYS[2] the last fence issued for this lock (short-lived)
 -- KEYS[3] the queue (zset: waiter token -> ticket, the arrival order of queued waiters)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
@@ -10,8 +10,8 @@
 -- ARGV[5] 'fair': join the queue when the lock cannot be taken; 'plain': join only a queue that
 --         already exists; 'once': a single attempt, never join
 -- ARGV[6] ms a queued waiter stays without refreshing
--- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued; also when the
--- caller already holds it, e.g. granted by a release whose message it missed),
+-- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
+-- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
 -- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
 -- first; server ms, a decimal string, only when queued: the time of this attempt by the server
 -- clock, from which a grant's lease start is computed).
@@ -35,7 +35,8 @@ if holder == owner then
   -- The lease starts again now; the fence key must outlive it as it would after a take.
   redis.call('PEXPIRE', lock, ttl)
   redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
-  return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
+  local held = redis.call('HMGET', lock, 'f', 't')
+  return {1, tonumber(held[1]), tonumber(held[2]) or -1}
 end
 
 -- The lock is taken (or granted) with the next fence (see include/take-lock).

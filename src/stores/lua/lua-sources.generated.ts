@@ -56,7 +56,7 @@ end
 return {unpack(results)}
 `,
   'acquire.lua': `-- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
--- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata)
+-- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata, t = ticket if granted)
 -- KEYS[2] the last fence issued for this lock (short-lived)
 -- KEYS[3] the queue (zset: waiter token -> ticket, the arrival order of queued waiters)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
@@ -67,8 +67,8 @@ return {unpack(results)}
 -- ARGV[5] 'fair': join the queue when the lock cannot be taken; 'plain': join only a queue that
 --         already exists; 'once': a single attempt, never join
 -- ARGV[6] ms a queued waiter stays without refreshing
--- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued; also when the
--- caller already holds it, e.g. granted by a release whose message it missed),
+-- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
+-- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
 -- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
 -- first; server ms, a decimal string, only when queued: the time of this attempt by the server
 -- clock, from which a grant's lease start is computed).
@@ -92,7 +92,8 @@ if holder == owner then
   -- The lease starts again now; the fence key must outlive it as it would after a take.
   redis.call('PEXPIRE', lock, ttl)
   redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
-  return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
+  local held = redis.call('HMGET', lock, 'f', 't')
+  return {1, tonumber(held[1]), tonumber(held[2]) or -1}
 end
 
 -- The lock is taken (or granted) with the next fence (see include/take-lock).
@@ -235,10 +236,11 @@ end
 `,
   'include/grant-head.lua': `-- Grant the free \`lock\` to the head of its queue, in the same call that freed it: the head's
 -- grant record in \`waiting\` ("<ttl> <metadata>", written by acquire.lua when it queued) says
--- for how long and with what metadata. Dead waiters (deadline passed) are swept first, and a
+-- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua. Dead waiters (deadline passed) are swept first, and a
 -- head whose own deadline has passed is dropped even past the sweep's limit, so the usual case
 -- never grants to the dead. Returns the message to publish on the release channel:
---   '<token> <fence> <server ms>' when the lock was granted to <token> (the message IS the grant),
+--   '<token> <fence> <server ms> <ticket>' when the lock was granted to <token> (the message IS
+--   the grant),
 --   '<token>' when the head has no grant record (queued by an older version: woken, it tries),
 --   ''        when nobody is queued.
 --- @include "include/clock"
@@ -253,6 +255,7 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
       return ''
     end
     local deadline = tonumber(redis.call('ZSCORE', deadlines, head))
+    local ticket = redis.call('ZSCORE', queue, head)
     local record = nil
     if deadline and deadline > nowMs then
       record = redis.call('HGET', waiting, head)
@@ -268,7 +271,9 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
       local ttl = tonumber(string.sub(record, 1, space - 1))
       local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, space + 1), fenceGrace,
         nowUs)
+      redis.call('HSET', lock, 't', ticket)
       return head .. ' ' .. string.format('%.0f', fence) .. ' ' .. string.format('%.3f', nowUs / 1000)
+        .. ' ' .. ticket
     end
   end
   return ''
