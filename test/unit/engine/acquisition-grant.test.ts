@@ -1,67 +1,9 @@
-import { LockEngine, MemoryLockStore, type Lock, type LockStore } from '../../../src';
-import type { AcquireResult, StoreAcquireOptions, StoreGrant } from '../../../src';
-
-/**
- * One "process"'s view of a shared store: passes everything through (grants included), counts
- * acquire calls, and can stop hearing release notifications (`deaf`: a lost grant message).
- */
-class Probe implements LockStore {
-  readonly acquires: Array<{ sentAt: number; result?: AcquireResult }> = [];
-  readonly heard: Array<{ next: string | undefined; grant?: StoreGrant }> = [];
-  deaf = false;
-  /** Makes `dequeue` fail (a store that does not answer a waiter's leaving). */
-  failDequeue = false;
-
-  constructor(readonly inner: LockStore) {}
-
-  get grants(): boolean | undefined {
-    return this.inner.grants;
-  }
-
-  async acquire(key: string, owner: string, ttl: number, options?: StoreAcquireOptions) {
-    const entry: { sentAt: number; result?: AcquireResult } = { sentAt: Date.now() };
-    this.acquires.push(entry);
-    entry.result = await this.inner.acquire(key, owner, ttl, options);
-    return entry.result;
-  }
-  renew(key: string, owner: string, ttl: number) {
-    return this.inner.renew(key, owner, ttl);
-  }
-  release(key: string, owner: string) {
-    return this.inner.release(key, owner);
-  }
-  inspect(key: string) {
-    return this.inner.inspect(key);
-  }
-  forceRelease(key: string) {
-    return this.inner.forceRelease(key);
-  }
-  dequeue(key: string, owner: string) {
-    if (this.failDequeue) return Promise.reject(new Error('injected dequeue failure'));
-    return this.inner.dequeue!(key, owner);
-  }
-  onRelease(key: string, listener: (next: string | undefined, grant?: StoreGrant) => void) {
-    return this.inner.onRelease!(key, (next, grant) => {
-      if (this.deaf) return;
-      this.heard.push(grant ? { next, grant } : { next });
-      listener(next, grant);
-    });
-  }
-}
+import { LockEngine, MemoryLockStore, type Lock } from '../../../src';
+import type { StoreGrant } from '../../../src';
+import { Probe, queuedAndQuiet } from '../../support/grant-probe';
 
 const KEY = 'k';
 const STORE_KEY = 'lw:{k}';
-
-/** Resolves once `probe` has seen a queued attempt (the waiter is in the store's queue). */
-async function queuedOn(probe: Probe, count = 1): Promise<void> {
-  const until = Date.now() + 5_000;
-  while (
-    probe.acquires.filter((a) => a.result && !a.result.acquired && a.result.queued).length < count
-  ) {
-    if (Date.now() > until) throw new Error('the waiter never queued');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 describe('acquisition: a release grants the lock to the waiting head (memory store)', () => {
   let shared: MemoryLockStore;
@@ -70,7 +12,8 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const probe = new Probe(shared);
     const made = new LockEngine({
       store: probe,
-      defaults: { waitTimeout: 10_000, ttl: 10_000, fair },
+      // A long backoff: between the tests' steps, waiters make no attempt of their own accord.
+      defaults: { waitTimeout: 10_000, ttl: 10_000, fair, retryDelay: 5_000 },
     });
     engines.push(made);
     return { engine: made, probe };
@@ -100,7 +43,7 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
       const events: Array<{ fence: number; ticket?: number }> = [];
       b.engine.on('acquired', (event) => events.push(event));
       const waiting = track(b.engine.acquire(KEY));
-      await queuedOn(b.probe);
+      await queuedAndQuiet(b.probe);
       const attemptsBefore = b.probe.acquires.length;
 
       await held.release();
@@ -126,11 +69,14 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const held = await a.engine.acquire(KEY);
     const first = track(b.engine.acquire(KEY));
     const second = track(b.engine.acquire(KEY));
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     await held.release();
+    const queuedBefore = b.probe.acquires.filter(
+      (x) => x.result && !x.result.acquired && x.result.queued,
+    ).length;
     const one = await first;
     // The next local head joined the store's queue while `one` held the lock ...
-    await queuedOn(b.probe, 2);
+    await queuedAndQuiet(b.probe, queuedBefore + 1);
     const attempts = b.probe.acquires.length;
     await one.release();
     const two = await second;
@@ -152,9 +98,9 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
       () => new Error('b acquired'),
       (error: unknown) => error,
     );
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     const next = track(c.engine.acquire(KEY));
-    await queuedOn(c.probe);
+    await queuedAndQuiet(c.probe);
     // B misses the grant's message, so it is granted the lock but never takes it ...
     b.probe.deaf = true;
     await held.release();
@@ -179,9 +125,9 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const held = await a.engine.acquire(KEY);
     const controller = new AbortController();
     const gaveUp = b.engine.acquire(KEY, { signal: controller.signal }).catch(() => 'gave up');
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     const next = track(c.engine.acquire(KEY));
-    await queuedOn(c.probe);
+    await queuedAndQuiet(c.probe);
     b.probe.failDequeue = true;
     controller.abort();
     expect(await gaveUp).toBe('gave up');
@@ -204,9 +150,9 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const c = engine();
     const held = await a.engine.acquire(KEY);
     const closing = b.engine.acquire(KEY).catch((error: unknown) => error);
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     const next = track(c.engine.acquire(KEY));
-    await queuedOn(c.probe);
+    await queuedAndQuiet(c.probe);
     b.probe.deaf = true;
     await held.release(); // granted to B, which does not hear it
     await b.engine.close();
@@ -222,7 +168,7 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const b = engine();
     const held = await a.engine.acquire(KEY);
     const waiting = track(b.engine.acquire(KEY));
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     b.probe.deaf = true;
     await held.release();
     const granted = await shared.inspect(STORE_KEY);
@@ -251,7 +197,7 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     };
     const held = await a.engine.acquire(KEY);
     const waiting = track(b.engine.acquire(KEY, { ttl: 5_000 }));
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     await new Promise((r) => setTimeout(r, 40)); // the queued reply has arrived
     const grantedAt = Date.now(); // by our clock, just before the store grants
     await held.release();
@@ -272,7 +218,7 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const c = engine();
     const held = await a.engine.acquire(KEY);
     const waiting = track(b.engine.acquire(KEY));
-    await queuedOn(b.probe);
+    await queuedAndQuiet(b.probe);
     b.probe.deaf = true;
     await held.release(); // granted to B
     expect(await c.engine.tryAcquire(KEY)).toBeNull();
