@@ -1,6 +1,5 @@
-import type { StoreGrant } from '../stores/lock-store';
 import { backoffDelay } from './backoff';
-import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
+import { LockConfigError, LockTimeoutError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
@@ -104,7 +103,7 @@ export class Acquisition {
       queuedInStore = result.queued === true;
       anchor = result.anchor;
       if (attempts > o.retryCount) {
-        if (queuedInStore) await this.#dequeue(key, storeKey, token, o.storeTimeout);
+        if (queuedInStore) await this.host.waiters.leaveQueue(key, storeKey, token, o.storeTimeout);
         throw retriesExhausted(key, attempts, o.retryCount);
       }
     }
@@ -149,13 +148,26 @@ export class Acquisition {
         attemptNow ||= attempts > 0;
       }
       for (;;) {
-        // The store granted us the lock: no attempt needed. A grant older than our latest
-        // queued attempt is stale (that attempt found us not holding it): ignore it.
+        // The store granted us the lock: no attempt needed; the lease began no later than the
+        // anchor says. A grant older than our latest queued attempt is stale (that attempt
+        // found us not holding it): ignore it.
         const grant = waiter.granted;
         waiter.granted = undefined;
         if (grant && anchor && grant.serverTime >= anchor.serverTime) {
           won = true;
-          return await this.#fromGrant(key, storeKey, token, o, grant, anchor, attempts, startedAt);
+          const start = Math.min(Date.now(), anchor.sentAt + grant.serverTime - anchor.serverTime);
+          const { fence, ticket } = grant;
+          return await this.#hold(
+            key,
+            storeKey,
+            token,
+            o,
+            fence,
+            start,
+            attempts,
+            startedAt,
+            ticket,
+          );
         }
         // A grant we cannot date (no queued attempt told us the store's time): an attempt
         // finds that we hold it and tells the fence; the lease starts at that attempt.
@@ -235,36 +247,10 @@ export class Acquisition {
         // wait for our deadline even if the process exits right after; the store releases a
         // grant that crossed our giving up. Bounded: a store that does not answer must not hold
         // the rejection (the entry then expires by itself, and a late grant is given back).
-        host.waiters.abandon(storeKey, token);
-        await this.#dequeue(key, storeKey, token, o.storeTimeout);
+        await host.waiters.leaveQueue(key, storeKey, token, o.storeTimeout);
       }
       host.waiters.leave(storeKey, waiters);
     }
-  }
-
-  /** The lease the store granted us: it began no later than the anchor says (see `Anchor`). */
-  #fromGrant(
-    key: string,
-    storeKey: string,
-    token: string,
-    o: ResolvedAcquireOptions,
-    grant: StoreGrant,
-    anchor: Anchor,
-    attempts: number,
-    startedAt: number,
-  ): Promise<LockLease> {
-    const start = Math.min(Date.now(), anchor.sentAt + (grant.serverTime - anchor.serverTime));
-    return this.#hold(
-      key,
-      storeKey,
-      token,
-      o,
-      grant.fence,
-      start,
-      attempts,
-      startedAt,
-      grant.ticket,
-    );
   }
 
   async #attempt(
@@ -357,20 +343,5 @@ export class Acquisition {
       });
     }
     return lease;
-  }
-
-  /**
-   * Leave the store's fair queue, waiting at most `timeoutMs` (a store that does not answer must
-   * not hold the caller's rejection; the entry then expires by itself).
-   */
-  async #dequeue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
-    const { calls } = this.host;
-    const store = calls.store;
-    if (!store.dequeue) return;
-    await calls
-      .run('dequeue', key, token, timeoutMs, () => store.dequeue!(storeKey, token))
-      .catch((error: unknown) =>
-        this.host.emit('error', { key, operation: 'dequeue', error: error as LockStoreError }),
-      );
   }
 }

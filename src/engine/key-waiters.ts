@@ -141,10 +141,23 @@ export class KeyWaitersMap {
   }
 
   /**
-   * A waiter with `token` left the store's queue without the lock: a grant announced for it
-   * from now until the store would have forgotten it is given back (see {@link released}).
+   * A waiter with `token` gives up its place in the store's queue: `dequeue` (which also gives
+   * back a grant that crossed its giving up), waiting at most `timeoutMs` (a store that does not
+   * answer must not hold the caller's rejection; the entry then expires by itself). A grant
+   * announced for it later, until the store would have forgotten it, is given back too.
    */
-  abandon(storeKey: string, token: string): void {
+  async leaveQueue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
+    const store = this.calls.store;
+    if (!store.dequeue) return;
+    this.#abandon(storeKey, token);
+    await this.calls
+      .run('dequeue', key, token, timeoutMs, () => store.dequeue!(storeKey, token))
+      .catch((error: unknown) =>
+        this.reportError({ key, operation: 'dequeue', error: error as LockStoreError }),
+      );
+  }
+
+  #abandon(storeKey: string, token: string): void {
     const now = Date.now();
     for (const [old, entry] of this.#abandoned) {
       if (entry.until > now) break;
