@@ -239,8 +239,10 @@ export class Acquisition {
       } else {
         const wasHead = waiters.remove(waiter);
         // Promote the next local waiter. If we now hold the lock, it is woken by our release;
-        // with grants it joins the store's queue now, so our release can grant it the lock.
-        if (wasHead && (register || !host.held.has(storeKey))) waiters.head?.wake();
+        // with grants it joins the store's queue now (once our caller has the lock: its attempt
+        // is not on the way to our critical section), so our release can grant it the lock.
+        if (wasHead && !host.held.has(storeKey)) waiters.head?.wake();
+        else if (wasHead && register) setImmediate(() => waiters.head?.wake());
       }
       if (waiter.inStore && !won) {
         // Give our place up before the caller hears that we gave up, so the queue does not
