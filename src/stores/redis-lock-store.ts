@@ -214,7 +214,10 @@ export class RedisLockStore implements LockStore {
       this.#fenceGrace,
       mode,
     ]);
-    return reply === 1;
+    if (!Array.isArray(reply)) return reply === 1;
+    // A grant to a waiter of this process reaches it with this reply, not a trip later.
+    this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]));
+    return true;
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
@@ -256,13 +259,8 @@ export class RedisLockStore implements LockStore {
 
   /** The keys of a release or dequeue: the lock, its fence key and its queue's three keys. */
   #queueKeys(key: string): string[] {
-    return [
-      key,
-      fenceKeyOf(key),
-      queueKeyOf(key),
-      waiterDeadlinesKeyOf(key),
-      waiterRecordsKeyOf(key),
-    ];
+    const queue = [queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)];
+    return [key, fenceKeyOf(key), ...queue];
   }
 
   /**

@@ -28,7 +28,9 @@ export function addGrantCases(add: AddCase): void {
       assert.equal(info.metadata, 'b-host');
       assert.ok(info.ttl > 0 && info.ttl <= 5_000, `the waiter's own ttl: ${info.ttl}`);
       await waitFor(() => heard.length === 1);
+      await sleep(50);
       unsubscribe();
+      assert.equal(heard.length, 1, 'one notification per release');
       const [next, grant] = heard[0]!;
       assert.equal(next, b);
       assert.ok(grant, 'the notification carries the grant');

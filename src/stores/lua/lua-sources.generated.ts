@@ -313,9 +313,9 @@ return {redis.call('PTTL', lock), tonumber(fields[2]), fields[3] or ''}
 -- ARGV[1] the caller's owner token   ARGV[2] the release notification channel
 -- ARGV[3] fence grace in ms (for the fence of a grant)
 -- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
--- Returns 1 when released, 0 when the lock is not held by this owner.
--- With a live queued waiter at the head, the lock is granted to it here (see include/grant-head)
--- and the message says so; else the message is '' (nobody queued).
+-- Returns {1, message} when released (the message it published), 0 when the lock is not held by
+-- this owner. With a live queued waiter at the head, the lock is granted to it here (see
+-- include/grant-head) and the message says so; else the message is '' (nobody queued).
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
 --- @include "include/grant-head"
 local lock = KEYS[1]
@@ -338,7 +338,7 @@ if redis.call('EXISTS', queue) == 1 then
   message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
 redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
-return 1
+return {1, message}
 `,
   'renew-many.lua': `-- Extend several locks at once (one round trip for the renewals that fall due together).
 -- KEYS[1] lock key of the 1st lock   KEYS[2] its fence key   KEYS[3], KEYS[4] the 2nd's, ...

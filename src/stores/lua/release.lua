@@ -6,9 +6,9 @@
 -- ARGV[1] the caller's owner token   ARGV[2] the release notification channel
 -- ARGV[3] fence grace in ms (for the fence of a grant)
 -- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
--- Returns 1 when released, 0 when the lock is not held by this owner.
--- With a live queued waiter at the head, the lock is granted to it here (see include/grant-head)
--- and the message says so; else the message is '' (nobody queued).
+-- Returns {1, message} when released (the message it published), 0 when the lock is not held by
+-- this owner. With a live queued waiter at the head, the lock is granted to it here (see
+-- include/grant-head) and the message says so; else the message is '' (nobody queued).
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
 --- @include "include/grant-head"
 local lock = KEYS[1]
@@ -31,4 +31,4 @@ if redis.call('EXISTS', queue) == 1 then
   message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
 redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
-return 1
+return {1, message}
