@@ -217,13 +217,14 @@ export class Acquisition {
         const mayAttempt = fair || waiters.head === waiter;
         let sleep = deadline - now;
         if (mayAttempt) {
-          const refresh = FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2);
+          // A plain head in a granting store's queue keeps its backoff (each attempt refreshes
+          // its place; past the waiter ttl its place lapses and a release wakes it as before).
           sleep = Math.min(
             sleep,
-            fair ? refresh : backoffDelay(o.retryDelay, Math.max(1, attempts)),
+            fair
+              ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
+              : backoffDelay(o.retryDelay, Math.max(1, attempts)),
           );
-          // A plain head in the store's queue refreshes its place there as fair waiters do.
-          if (waiter.inStore) sleep = Math.min(sleep, refresh);
           // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
           // waking right then (and at once again on a 0) takes the lock within about a round
           // trip of its expiry, where + 1 ms and a timer's own lateness cost twice that.
