@@ -41,6 +41,7 @@ export type {
   LockInfo,
   RenewRequest,
   StoreAcquireOptions,
+  StoreGrant,
 } from './stores/lock-store';
 export { RedisLockStore } from './stores/redis-lock-store';
 export type { RedisClient, RedisLockStoreOptions } from './stores/redis-lock-store';

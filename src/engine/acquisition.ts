@@ -1,5 +1,5 @@
 import { backoffDelay } from './backoff';
-import { LockConfigError, LockTimeoutError, type LockStoreError } from './errors';
+import { LockConfigError, LockTimeoutError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
 import type { HeldLeases } from './held-leases';
@@ -33,7 +33,19 @@ export interface AcquisitionHost {
 }
 
 type Attempt =
-  { acquired: true; lease: LockLease } | { acquired: false; ttl: number; queued?: boolean };
+  | { acquired: true; lease: LockLease }
+  | { acquired: false; ttl: number; queued?: boolean; anchor?: Anchor };
+
+/**
+ * A queued attempt's local send time and the store's time when it ran. A grant at store time G
+ * began a lease no later than `sentAt + (G - serverTime)` by the local clock: the attempt ran no
+ * earlier than it was sent, so this never comes out later than the truth, and no two machines'
+ * clocks are compared.
+ */
+interface Anchor {
+  sentAt: number;
+  serverTime: number;
+}
 
 function retriesExhausted(key: string, attempts: number, retryCount: number): LockTimeoutError {
   return new LockTimeoutError(
@@ -63,6 +75,9 @@ export class Acquisition {
     const token = newOwnerToken();
     const startedAt = Date.now();
     const single = o.onBusy !== 'wait' || o.waitTimeout === 0;
+    // With a store that grants, a caller that will wait joins the store's queue with its first
+    // attempt, so a release can hand it the lock (the release's message is the grant).
+    const register = !single && calls.store.grants === true;
     // Plain newcomers queue behind local waiters instead of barging. Fair ones always try at
     // once: the attempt is what puts them in the store's queue, which decides the order.
     const queuedLocally =
@@ -70,8 +85,9 @@ export class Acquisition {
     let attempts = 0;
     let holderTtl = -1;
     let queuedInStore = false;
+    let anchor: Anchor | undefined;
     if (!queuedLocally || single) {
-      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt, single);
+      const result = await this.#attempt(key, storeKey, token, o, 1, startedAt, single, register);
       if (result.acquired) return result.lease;
       if (single) {
         if (o.onBusy === 'wait') {
@@ -85,12 +101,16 @@ export class Acquisition {
       attempts = 1;
       holderTtl = result.ttl;
       queuedInStore = result.queued === true;
+      anchor = result.anchor;
       if (attempts > o.retryCount) {
-        if (queuedInStore) await this.#dequeue(key, storeKey, token, o.storeTimeout);
+        if (queuedInStore) await this.host.waiters.leaveQueue(key, storeKey, token, o.storeTimeout);
         throw retriesExhausted(key, attempts, o.retryCount);
       }
     }
-    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore);
+    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore, {
+      register,
+      anchor,
+    });
   }
 
   async #wait(
@@ -102,36 +122,80 @@ export class Acquisition {
     attempts: number,
     holderTtl: number,
     queuedInStore: boolean,
+    grants: { register: boolean; anchor: Anchor | undefined },
   ): Promise<LockLease> {
     const { host } = this;
+    const { register } = grants;
+    let { anchor } = grants;
     const waiters = host.waiters.enter(storeKey);
     const waiter = new Waiter(o.signal, host.nested());
-    // A waiter in the store's fair queue waits for its own turn; a plain one waits in the local
-    // queue, where only the head makes attempts.
-    let fair = queuedInStore;
+    // A fair waiter waits for its turn in the store's queue; a plain one waits in the local
+    // queue, where only the head makes attempts (and, with a store that grants, joins the
+    // store's queue, one waiter per process and key, so a release can grant it the lock).
+    let fair = queuedInStore && (o.fair || !register);
+    waiter.inStore = queuedInStore;
     if (fair) waiters.fair.set(token, waiter);
     else waiters.queue.push(waiter);
+    waiters.byToken.set(token, waiter);
     const deadline = startedAt + o.waitTimeout;
-    let attemptNow = false;
+    // With grants, a new head joins the store's queue at once rather than after a backoff.
+    let attemptNow = register && attempts === 0 && waiters.head === waiter;
     let won = false;
     try {
       if (!waiters.unsubscribe) {
         await host.waiters.subscribe(key, storeKey, waiters, o.storeTimeout);
         // A release between our failed attempt and the subscription would go unheard: retry.
-        attemptNow = attempts > 0;
+        attemptNow ||= attempts > 0;
       }
       for (;;) {
+        // The store granted us the lock: no attempt needed; the lease began no later than the
+        // anchor says. A grant older than our latest queued attempt is stale (that attempt
+        // found us not holding it): ignore it.
+        const grant = waiter.granted;
+        waiter.granted = undefined;
+        if (grant && anchor && grant.serverTime >= anchor.serverTime) {
+          won = true;
+          const start = Math.min(Date.now(), anchor.sentAt + grant.serverTime - anchor.serverTime);
+          const { fence, ticket } = grant;
+          return await this.#hold(
+            key,
+            storeKey,
+            token,
+            o,
+            fence,
+            start,
+            attempts,
+            startedAt,
+            ticket,
+          );
+        }
+        // A grant we cannot date (no queued attempt told us the store's time): an attempt
+        // finds that we hold it and tells the fence; the lease starts at that attempt.
+        if (grant && !anchor) attemptNow = true;
         if (attemptNow && (fair || waiters.head === waiter)) {
           attemptNow = false;
           waiter.woken = false;
-          const result = await this.#attempt(key, storeKey, token, o, attempts + 1, startedAt);
+          const result = await this.#attempt(
+            key,
+            storeKey,
+            token,
+            o,
+            attempts + 1,
+            startedAt,
+            false,
+            register,
+          );
           attempts += 1;
           if (result.acquired) {
             won = true;
             return result.lease;
           }
           holderTtl = result.ttl;
-          if (result.queued && !fair) {
+          if (result.anchor) anchor = result.anchor;
+          if (result.queued) waiter.inStore = true;
+          // A grant that came while we asked: take it before counting retries.
+          if (waiter.granted) continue;
+          if (result.queued && !fair && !register) {
             // We joined the store's fair queue (someone queued fairly before us): from now on
             // our turn comes from the queue, and the next local waiter may try.
             fair = true;
@@ -153,6 +217,8 @@ export class Acquisition {
         const mayAttempt = fair || waiters.head === waiter;
         let sleep = deadline - now;
         if (mayAttempt) {
+          // A plain head in a granting store's queue keeps its backoff (each attempt refreshes
+          // its place; past the waiter ttl its place lapses and a release wakes it as before).
           sleep = Math.min(
             sleep,
             fair
@@ -168,16 +234,23 @@ export class Acquisition {
         if (fair || waiters.head === waiter) attemptNow = true;
       }
     } finally {
+      waiters.byToken.delete(token);
       if (fair) {
         waiters.fair.delete(token);
-        // Give our place up before the caller hears that we gave up, so the queue does not
-        // wait for our deadline even if the process exits right after. Bounded: a store that
-        // does not answer must not hold the rejection (the entry then expires by itself).
-        if (!won) await this.#dequeue(key, storeKey, token, o.storeTimeout);
       } else {
         const wasHead = waiters.remove(waiter);
-        // Promote the next local waiter. If we now hold the lock, it is woken by our release.
+        // Promote the next local waiter. If we now hold the lock, it is woken by our release;
+        // with grants it joins the store's queue now (once our caller has the lock: its attempt
+        // is not on the way to our critical section), so our release can grant it the lock.
         if (wasHead && !host.held.has(storeKey)) waiters.head?.wake();
+        else if (wasHead && register) setImmediate(() => waiters.head?.wake());
+      }
+      if (waiter.inStore && !won) {
+        // Give our place up before the caller hears that we gave up, so the queue does not
+        // wait for our deadline even if the process exits right after; the store releases a
+        // grant that crossed our giving up. Bounded: a store that does not answer must not hold
+        // the rejection (the entry then expires by itself, and a late grant is given back).
+        await host.waiters.leaveQueue(key, storeKey, token, o.storeTimeout);
       }
       host.waiters.leave(storeKey, waiters);
     }
@@ -191,31 +264,65 @@ export class Acquisition {
     attempt: number,
     startedAt: number,
     once = false,
+    register = false,
   ): Promise<Attempt> {
     const { host } = this;
     const { calls } = host;
     const sentAt = Date.now();
+    const fair = o.fair || register;
     const result = await calls.run(
       'acquire',
       key,
       token,
       o.storeTimeout,
-      () =>
-        calls.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata, fair: o.fair, once }),
+      () => calls.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata, fair, once }),
       // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );
     if (!result.acquired) {
       if (host.observed('contended'))
         host.emit('contended', { key, holderTtl: result.ttl, attempt });
-      return result;
+      return result.queued && result.serverTime !== undefined
+        ? { ...result, anchor: { sentAt, serverTime: result.serverTime } }
+        : result;
     }
+    const lease = await this.#hold(
+      key,
+      storeKey,
+      token,
+      o,
+      result.fence,
+      sentAt,
+      attempt,
+      startedAt,
+      result.ticket,
+    );
+    return { acquired: true, lease };
+  }
+
+  /**
+   * Hold the lease just taken (by an attempt sent at `sentAt`, or granted and begun by then):
+   * same bookkeeping and `acquired` event either way. If the engine now refuses or the caller
+   * aborted, it is released at once: nothing may stay locked on the way out.
+   */
+  async #hold(
+    key: string,
+    storeKey: string,
+    token: string,
+    o: ResolvedAcquireOptions,
+    fence: number,
+    sentAt: number,
+    attempt: number,
+    startedAt: number,
+    ticket: number | undefined,
+  ): Promise<LockLease> {
+    const { host } = this;
     const lease = new LockLease(
       host.held,
       key,
       storeKey,
       token,
-      result.fence,
+      fence,
       o.ttl,
       o.renewal,
       o.storeTimeout,
@@ -232,27 +339,12 @@ export class Acquisition {
     if (host.observed('acquired')) {
       host.emit('acquired', {
         key,
-        fence: result.fence,
+        fence,
         attempts: attempt,
-        waitedMs: sentAt - startedAt,
-        ...(result.ticket === undefined ? {} : { ticket: result.ticket }),
+        waitedMs: Math.max(0, sentAt - startedAt),
+        ...(ticket === undefined ? {} : { ticket }),
       });
     }
-    return { acquired: true, lease };
-  }
-
-  /**
-   * Leave the store's fair queue, waiting at most `timeoutMs` (a store that does not answer must
-   * not hold the caller's rejection; the entry then expires by itself).
-   */
-  async #dequeue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
-    const { calls } = this.host;
-    const store = calls.store;
-    if (!store.dequeue) return;
-    await calls
-      .run('dequeue', key, token, timeoutMs, () => store.dequeue!(storeKey, token))
-      .catch((error: unknown) =>
-        this.host.emit('error', { key, operation: 'dequeue', error: error as LockStoreError }),
-      );
+    return lease;
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_WAITER_TTL, type StoreGrant } from '../stores/lock-store';
 import type { LockStoreError } from './errors';
 import type { LockErrorEvent } from './events';
 import type { StoreCalls } from './store-calls';
@@ -12,6 +13,8 @@ export class KeyWaiters {
   readonly queue: Waiter[] = [];
   /** Waiters in the store's fair queue, by owner token; each is woken when it is next. */
   readonly fair = new Map<string, Waiter>();
+  /** Every waiter by its owner token, so a grant the store announces finds its waiter. */
+  readonly byToken = new Map<string, Waiter>();
   /** Set once release notifications for the key are being delivered. */
   unsubscribe: (() => void) | undefined;
   subscribing: Promise<void> | undefined;
@@ -41,6 +44,11 @@ export class KeyWaiters {
  */
 export class KeyWaitersMap {
   readonly #byKey = new Map<string, KeyWaiters>();
+  /**
+   * Tokens of waiters that left the store's queue without the lock, by token: store key and
+   * until when a grant for them may still come (their dequeue failed, or crossed the grant).
+   */
+  readonly #abandoned = new Map<string, { storeKey: string; until: number }>();
   #closed = false;
 
   constructor(
@@ -91,7 +99,7 @@ export class KeyWaitersMap {
         key,
         undefined,
         timeoutMs,
-        () => store.onRelease!(storeKey, (next) => this.released(storeKey, next)),
+        () => store.onRelease!(storeKey, (next, grant) => this.released(storeKey, next, grant)),
         // A subscription confirmed after the bound still delivers notifications.
         { onLate: install },
       )
@@ -122,13 +130,58 @@ export class KeyWaitersMap {
     waiters.lingerTimer.unref();
   }
 
-  /** Wake the head of the key's local queue (the lock was released in this process). */
+  /**
+   * Wake the head of the key's local queue (the lock was released in this process), unless it
+   * waits in the queue of a store that grants: the release grants it the lock, or announces that
+   * it may try, and an attempt of its own now would only cost a command.
+   */
   wakeHead(storeKey: string): void {
-    this.#byKey.get(storeKey)?.head?.wake();
+    const head = this.#byKey.get(storeKey)?.head;
+    if (head && !(head.inStore && this.calls.store.grants === true)) head.wake();
   }
 
-  /** A release was announced; `next` is the fair waiter whose turn it is, if any. */
-  released(storeKey: string, next: string | undefined): void {
+  /**
+   * A waiter with `token` gives up its place in the store's queue: `dequeue` (which also gives
+   * back a grant that crossed its giving up), waiting at most `timeoutMs` (a store that does not
+   * answer must not hold the caller's rejection; the entry then expires by itself). A grant
+   * announced for it later, until the store would have forgotten it, is given back too.
+   */
+  async leaveQueue(key: string, storeKey: string, token: string, timeoutMs: number): Promise<void> {
+    const store = this.calls.store;
+    if (!store.dequeue) return;
+    this.#abandon(storeKey, token);
+    await this.calls
+      .run('dequeue', key, token, timeoutMs, () => store.dequeue!(storeKey, token))
+      .catch((error: unknown) =>
+        this.reportError({ key, operation: 'dequeue', error: error as LockStoreError }),
+      );
+  }
+
+  #abandon(storeKey: string, token: string): void {
+    const now = Date.now();
+    for (const [old, entry] of this.#abandoned) {
+      if (entry.until > now) break;
+      this.#abandoned.delete(old);
+    }
+    this.#abandoned.set(token, { storeKey, until: now + 2 * DEFAULT_WAITER_TTL });
+  }
+
+  /**
+   * A release was announced; `next` is the waiter whose turn it is, if any. With `grant`, the
+   * store already gave `next` the lock: only that waiter is told (it takes the lease); nobody
+   * else has a reason to try. A grant for a waiter of ours that has given up is released, so the
+   * store passes the lock on.
+   */
+  released(storeKey: string, next: string | undefined, grant?: StoreGrant): void {
+    if (grant && next !== undefined) {
+      const waiter = this.#byKey.get(storeKey)?.byToken.get(next);
+      if (waiter) waiter.grant(grant);
+      else if (this.#abandoned.get(next)?.storeKey === storeKey) {
+        this.#abandoned.delete(next);
+        this.calls.releaseLate(storeKey, next, { acquired: true, fence: grant.fence });
+      }
+      return;
+    }
     const waiters = this.#byKey.get(storeKey);
     if (!waiters) return;
     if (next !== undefined) {
@@ -152,6 +205,7 @@ export class KeyWaitersMap {
   /** Fail every waiter with `error` and drop every subscription (the engine is closed). */
   close(error: unknown): void {
     this.#closed = true;
+    this.#abandoned.clear();
     this.fail(error);
     for (const waiters of this.#byKey.values()) {
       if (waiters.lingerTimer) clearTimeout(waiters.lingerTimer);

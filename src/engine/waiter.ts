@@ -1,3 +1,4 @@
+import type { StoreGrant } from '../stores/lock-store';
 import { onAbort } from './abort-listeners';
 import { clampDelay } from './timers';
 
@@ -8,6 +9,13 @@ import { clampDelay } from './timers';
 export class Waiter {
   /** Set by {@link Waiter.wake} and consumed by the next sleep or attempt. */
   woken = false;
+  /**
+   * Whether the waiter is in the store's queue, where a store that grants can give it the lock
+   * (then a local release need not wake it: the store's message will).
+   */
+  inStore = false;
+  /** The grant the store announced for this waiter, until the waiter takes it. */
+  granted: StoreGrant | undefined;
   #resolve: (() => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -28,6 +36,12 @@ export class Waiter {
   wake(): void {
     this.woken = true;
     this.#settle();
+  }
+
+  /** The store granted the lock to this waiter: wake it to take the lease. */
+  grant(grant: StoreGrant): void {
+    this.granted = grant;
+    this.wake();
   }
 
   /** Make the waiter's current and future sleeps reject with `reason` (engine closed). */

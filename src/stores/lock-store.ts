@@ -100,22 +100,46 @@ export interface LockStore {
 
   /**
    * Optional: call `listener` whenever `key` is released. `next` is the token of the first
-   * waiter in the fair queue (only that waiter should try), or `undefined` when nobody is
-   * queued. Resolves once notifications are being delivered, to an unsubscribe function.
+   * waiter in the queue (only that waiter should try), or `undefined` when nobody is queued.
+   * With `grant` (stores whose {@link LockStore.grants} is `true`), the release has already
+   * given the lock to `next`: its fence and the server time of the grant; nobody should try.
+   * Listeners that take one argument keep working. Resolves once notifications are being
+   * delivered, to an unsubscribe function.
    * @example
-   * const unsubscribe = await store.onRelease('lw:{orders:42}', (next) => wake(next));
+   * const unsubscribe = await store.onRelease('lw:{orders:42}', (next, grant) => {
+   *   if (grant) handOver(next, grant.fence, grant.serverTime); // `next` holds it now
+   *   else wake(next);
+   * });
    * unsubscribe(); // when the last local waiter has gone
    */
-  onRelease?(key: string, listener: (next: string | undefined) => void): Promise<() => void>;
+  onRelease?(
+    key: string,
+    listener: (next: string | undefined, grant?: StoreGrant) => void,
+  ): Promise<() => void>;
 
   /**
-   * Optional (stores that support fair locks implement it): remove `owner` from the fair queue
-   * of `key` because it gave up, and wake the next waiter if the lock is free. `false` if it was
-   * not queued.
+   * Optional (stores that support fair locks implement it): remove `owner` from the queue of
+   * `key` because it gave up. If the lock had been granted to `owner` meanwhile, release it. A
+   * free lock then goes to the next waiter (granted, or woken). `false` if `owner` was neither
+   * queued nor holding a grant.
    * @example
-   * await store.dequeue('lw:{printer:3}', token); // a fair waiter timed out: let the next one go
+   * await store.dequeue('lw:{printer:3}', token); // a waiter timed out: let the next one go
    */
   dequeue?(key: string, owner: string): Promise<boolean>;
+
+  /**
+   * Optional: `true` when `release` (and `dequeue`) hand a freed lock straight to the live head
+   * of the key's queue, in the same atomic operation: the lock is taken for that waiter with the
+   * ttl and metadata of its latest queued `acquire`, and the release notification carries the
+   * grant (see {@link LockStore.onRelease}). Such a store answers a queued `acquire` with the
+   * server's time (`serverTime`), and a granted waiter that asks again is told it holds the lock
+   * (so a lost notification costs one attempt, never the lock). The engine then queues its
+   * waiting callers so they can be granted; without it, they make attempts when woken.
+   * @default undefined (no grants)
+   * @example
+   * if (store.grants) console.log('a release hands the lock over in one message');
+   */
+  readonly grants?: boolean;
 
   /**
    * Optional: problems in the store's configuration that threaten lock safety, as sentences for
@@ -202,7 +226,31 @@ export type AcquireResult =
       ttl: number;
       /** Whether the caller is now in the fair queue (refresh it by calling again). */
       queued?: boolean;
+      /**
+       * When queued by a store that grants ({@link LockStore.grants}): the time of this attempt
+       * by the store's clock, in ms (may have a fraction). A later grant's `serverTime` minus
+       * this is how long after this attempt the lease began, by the store's own clock.
+       */
+      serverTime?: number;
     };
+
+/**
+ * What a release notification carries when the store granted the lock to the next waiter (see
+ * {@link LockStore.onRelease} and {@link LockStore.grants}).
+ *
+ * @example
+ * // The waiter's lease began no later than (local send time of its last queued attempt) +
+ * // (grant.serverTime - that attempt's serverTime): no comparison of two machines' clocks.
+ * const start = sentAt + (grant.serverTime - queuedAt.serverTime);
+ */
+export interface StoreGrant {
+  /** The fencing token issued to the waiter. */
+  fence: number;
+  /** When the lock was granted, by the store's clock, in ms (may have a fraction). */
+  serverTime: number;
+  /** The waiter's ticket in the queue, as `acquire` reports it for a waiter that queued. */
+  ticket?: number;
+}
 
 /**
  * One entry of {@link LockStore.acquireMany}.

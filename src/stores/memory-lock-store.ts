@@ -6,7 +6,10 @@ import {
   type LockStore,
   type RenewRequest,
   type StoreAcquireOptions,
+  type StoreGrant,
 } from './lock-store';
+
+type ReleaseListener = (next: string | undefined, grant?: StoreGrant) => void;
 
 /**
  * Options of {@link MemoryLockStore}.
@@ -40,6 +43,8 @@ interface Entry {
   fence: number;
   metadata: string;
   expiresAt: number;
+  /** The queue ticket of a waiter the lock was granted to. */
+  ticket?: number;
 }
 
 interface FenceMemo {
@@ -50,6 +55,9 @@ interface FenceMemo {
 interface QueuedWaiter {
   ticket: number;
   deadline: number;
+  /** What a grant needs: the ttl and metadata of the waiter's latest queued attempt. */
+  ttl: number;
+  metadata: string;
 }
 
 const SWEEP_EVERY = 1024;
@@ -67,11 +75,13 @@ const SWEEP_EVERY = 1024;
  * await store.close();
  */
 export class MemoryLockStore implements LockStore {
+  /** A release grants the lock to the live head of the key's queue (see `LockStore.grants`). */
+  readonly grants = true;
   readonly #clock: () => number;
   readonly #fenceGrace: number;
   readonly #locks = new Map<string, Entry>();
   readonly #fences = new Map<string, FenceMemo>();
-  readonly #listeners = new Map<string, Set<(next: string | undefined) => void>>();
+  readonly #listeners = new Map<string, Set<ReleaseListener>>();
   /** Fair queues: insertion order is ticket order, so the first entry is the head. */
   readonly #queues = new Map<string, Map<string, QueuedWaiter>>();
   #lastTicket = 0;
@@ -97,25 +107,22 @@ export class MemoryLockStore implements LockStore {
     const now = this.#clock();
     const entry = this.#live(key, now);
     if (entry?.owner === owner) {
+      // Also a granted waiter that missed the grant's message: its lease starts again now.
       entry.expiresAt = now + ttl;
-      return Promise.resolve({ acquired: true, fence: entry.fence });
+      const memo = this.#fences.get(key);
+      if (memo) memo.forgetAt = Math.max(memo.forgetAt, now + ttl + this.#fenceGrace);
+      return Promise.resolve(
+        entry.ticket === undefined
+          ? { acquired: true, fence: entry.fence }
+          : { acquired: true, fence: entry.fence, ticket: entry.ticket },
+      );
     }
     const queue = this.#queue(key, now);
     const head = queue?.keys().next().value;
     if (!entry && (head === undefined || head === owner)) {
       const ticket = head === undefined ? undefined : queue?.get(owner)?.ticket;
       if (head !== undefined) this.#leaveQueue(key, owner);
-      // Same scheme as the Redis scripts: clock-based fences, bumped past the remembered last one.
-      const memo = this.#fences.get(key);
-      let fence = Math.floor(now) * 1000;
-      if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
-      this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
-      this.#locks.set(key, {
-        owner,
-        fence,
-        metadata: options.metadata ?? '',
-        expiresAt: now + ttl,
-      });
+      const fence = this.#take(key, owner, ttl, options.metadata ?? '', now);
       return Promise.resolve(
         ticket === undefined ? { acquired: true, fence } : { acquired: true, fence, ticket },
       );
@@ -131,15 +138,18 @@ export class MemoryLockStore implements LockStore {
       this.#queues.set(key, waiters);
     }
     const deadline = now + (options.waiterTtl ?? DEFAULT_WAITER_TTL);
+    const metadata = options.metadata ?? '';
     const queued = waiters.get(owner);
     if (queued && queued.deadline > now) {
       queued.deadline = deadline;
+      queued.ttl = ttl;
+      queued.metadata = metadata;
     } else {
       // A waiter that stopped refreshing lost its place, as in Redis.
       waiters.delete(owner);
-      waiters.set(owner, { ticket: ++this.#lastTicket, deadline });
+      waiters.set(owner, { ticket: ++this.#lastTicket, deadline, ttl, metadata });
     }
-    return Promise.resolve({ acquired: false, ttl: holderTtl, queued: true });
+    return Promise.resolve({ acquired: false, ttl: holderTtl, queued: true, serverTime: now });
   }
 
   renew(key: string, owner: string, ttl: number): Promise<boolean> {
@@ -160,14 +170,23 @@ export class MemoryLockStore implements LockStore {
     const entry = this.#live(key, this.#clock());
     if (!entry || entry.owner !== owner) return Promise.resolve(false);
     this.#locks.delete(key);
-    this.#notify(key);
+    this.#grantHead(key);
     return Promise.resolve(true);
   }
 
   dequeue(key: string, owner: string): Promise<boolean> {
-    const removed = this.#leaveQueue(key, owner);
-    if (removed && !this.#live(key, this.#clock()) && this.#queue(key, this.#clock())) {
-      this.#notify(key);
+    let removed = this.#leaveQueue(key, owner);
+    const now = this.#clock();
+    const entry = this.#live(key, now);
+    // Granted while it was giving up: release, so the next waiter gets it.
+    const granted = entry?.owner === owner;
+    if (granted) {
+      this.#locks.delete(key);
+      removed = true;
+    }
+    if (removed && (!entry || granted)) {
+      if (this.#queue(key, now)) this.#grantHead(key);
+      else if (granted) this.#notify(key, undefined);
     }
     return Promise.resolve(removed);
   }
@@ -188,11 +207,12 @@ export class MemoryLockStore implements LockStore {
     const entry = this.#live(key, this.#clock());
     if (!entry) return Promise.resolve(false);
     this.#locks.delete(key);
-    this.#notify(key);
+    // No grant: the head is woken and tries (as force-release.lua does).
+    this.#notify(key, this.#queue(key, this.#clock())?.keys().next().value);
     return Promise.resolve(true);
   }
 
-  onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
+  onRelease(key: string, listener: ReleaseListener): Promise<() => void> {
     let set = this.#listeners.get(key);
     if (!set) {
       set = new Set();
@@ -263,14 +283,42 @@ export class MemoryLockStore implements LockStore {
     return entry;
   }
 
-  #notify(key: string): void {
+  /** Take `key` for `owner`; returns its fence. */
+  #take(key: string, owner: string, ttl: number, metadata: string, now: number): number {
+    // Same scheme as the Redis scripts: clock-based fences, bumped past the remembered last one.
+    const memo = this.#fences.get(key);
+    let fence = Math.floor(now) * 1000;
+    if (memo && memo.forgetAt > now && fence <= memo.fence) fence = memo.fence + 1;
+    this.#fences.set(key, { fence, forgetAt: now + ttl + this.#fenceGrace });
+    this.#locks.set(key, { owner, fence, metadata, expiresAt: now + ttl });
+    return fence;
+  }
+
+  /**
+   * The lock of `key` was freed: grant it to the live head of its queue (gone waiters are dropped
+   * first) and announce the grant, or announce that nobody is queued (as release.lua does).
+   */
+  #grantHead(key: string): void {
+    const now = this.#clock();
+    const queue = this.#queue(key, now);
+    const [head, waiter] = queue?.entries().next().value ?? [];
+    if (head === undefined || waiter === undefined) {
+      this.#notify(key, undefined);
+      return;
+    }
+    this.#leaveQueue(key, head);
+    const fence = this.#take(key, head, waiter.ttl, waiter.metadata, now);
+    this.#locks.get(key)!.ticket = waiter.ticket;
+    this.#notify(key, head, { fence, serverTime: now, ticket: waiter.ticket });
+  }
+
+  #notify(key: string, next: string | undefined, grant?: StoreGrant): void {
     const set = this.#listeners.get(key);
     if (!set) return;
     const listeners = [...set];
-    const next = this.#queue(key, this.#clock())?.keys().next().value;
     // Deliver asynchronously, as pub/sub would, and without a timer a fake clock could hold.
     void Promise.resolve().then(() => {
-      for (const listener of listeners) listener(next);
+      for (const listener of listeners) listener(next, grant);
     });
   }
 

@@ -1,23 +1,45 @@
-import { createHash } from 'node:crypto';
 import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
 import { detectClient, type RedisClient } from './clients/detect-client';
 import { keySlot } from './clients/key-slot';
 import type { PortScript, PubSubMode, RedisPort, ScriptCall } from './clients/redis-port';
-import { LUA } from './lua/scripts';
 import { redactError } from './redact-error';
+import { evictionWarnings } from './redis-configuration';
+import {
+  ACQUIRE_MANY_LIMIT,
+  fenceKeyOf,
+  queueKeyOf,
+  releaseChannelOf,
+  RENEW_CHUNK,
+  SCRIPTS,
+  SHARDED_PUBSUB_VERSION,
+  waiterDeadlinesKeyOf,
+  waiterRecordsKeyOf,
+} from './redis-layout';
 import { ReleaseSubscriptions } from './release-subscriptions';
-import type {
-  AcquireManyRequest,
-  AcquireManyResult,
-  AcquireResult,
-  LockInfo,
-  LockStore,
-  RenewRequest,
-  StoreAcquireManyOptions,
-  StoreAcquireOptions,
+import {
+  DEFAULT_WAITER_TTL,
+  type AcquireManyRequest,
+  type AcquireManyResult,
+  type AcquireResult,
+  type LockInfo,
+  type LockStore,
+  type RenewRequest,
+  type StoreAcquireManyOptions,
+  type StoreAcquireOptions,
+  type StoreGrant,
 } from './lock-store';
 
 export type { RedisClient };
+export {
+  ACQUIRE_MANY_LIMIT,
+  DEFAULT_WAITER_TTL,
+  RENEW_CHUNK,
+  fenceKeyOf,
+  queueKeyOf,
+  releaseChannelOf,
+  waiterDeadlinesKeyOf,
+  waiterRecordsKeyOf,
+};
 
 /**
  * Options of {@link RedisLockStore}.
@@ -35,59 +57,6 @@ export interface RedisLockStoreOptions {
    * new RedisLockStore(redis, { fenceGrace: 10 * 60_000 }); // servers whose clocks may step back 10 min
    */
   fenceGrace?: number;
-}
-
-const script = (name: string, source: string): PortScript => ({
-  name,
-  source,
-  sha: createHash('sha1').update(source).digest('hex'),
-});
-
-const SCRIPTS = {
-  acquire: script('acquire', LUA.acquire),
-  acquireMany: script('acquireMany', LUA.acquireMany),
-  renew: script('renew', LUA.renew),
-  renewMany: script('renewMany', LUA.renewMany),
-  release: script('release', LUA.release),
-  inspect: script('inspect', LUA.inspect),
-  forceRelease: script('forceRelease', LUA.forceRelease),
-  dequeue: script('dequeue', LUA.dequeue),
-  serverVersion: script('serverVersion', LUA.serverVersion),
-} as const;
-
-/** Locks renewed by one `renew-many` call at most (so one call never grows without bound). */
-export const RENEW_CHUNK = 100;
-
-/**
- * Keys taken by one `acquire-many` call at most: a larger set is taken key by key, so one script
- * never blocks the server for long.
- */
-export const ACQUIRE_MANY_LIMIT = 64;
-
-/** The first server version with sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`), as a number. */
-const SHARDED_PUBSUB_VERSION = 0x070000;
-
-/** How long a queued fair waiter stays queued without refreshing, unless the caller says. */
-export const DEFAULT_WAITER_TTL = 2_000;
-
-/** The companion keys of a lock key; all share the lock key's hash tag, hence its slot. */
-export function fenceKeyOf(key: string): string {
-  return `${key}:fence`;
-}
-
-/** The pub/sub channel that announces releases of `key`. */
-export function releaseChannelOf(key: string): string {
-  return `${key}:rel`;
-}
-
-/** The fair queue of `key` (waiter token → ticket). */
-export function queueKeyOf(key: string): string {
-  return `${key}:q`;
-}
-
-/** The deadlines of the waiters in the fair queue of `key` (waiter token → ms). */
-export function waiterDeadlinesKeyOf(key: string): string {
-  return `${key}:qt`;
 }
 
 /**
@@ -108,6 +77,8 @@ export function waiterDeadlinesKeyOf(key: string): string {
  * await redis.quit(); // yours
  */
 export class RedisLockStore implements LockStore {
+  /** A release grants the lock to the live head of the key's queue (see `LockStore.grants`). */
+  readonly grants = true;
   readonly #port: RedisPort;
   readonly #fenceGrace: number;
   readonly #subscriptions: ReleaseSubscriptions;
@@ -139,7 +110,7 @@ export class RedisLockStore implements LockStore {
     const reply = (await this.#run(
       SCRIPTS.acquire,
       [owner],
-      [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key)],
+      [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
       [
         owner,
         ttl,
@@ -148,14 +119,14 @@ export class RedisLockStore implements LockStore {
         options.once ? 'once' : options.fair ? 'fair' : 'plain',
         options.waiterTtl ?? DEFAULT_WAITER_TTL,
       ],
-    )) as [number, number, number];
+    )) as [number, number, number, string?];
     if (reply[0] === 1) {
       return reply[2] >= 0
         ? { acquired: true, fence: reply[1], ticket: reply[2] }
         : { acquired: true, fence: reply[1] };
     }
     return reply[2] === 1
-      ? { acquired: false, ttl: reply[1], queued: true }
+      ? { acquired: false, ttl: reply[1], queued: true, serverTime: Number(reply[3]) }
       : { acquired: false, ttl: reply[1] };
   }
 
@@ -237,13 +208,16 @@ export class RedisLockStore implements LockStore {
 
   async release(key: string, owner: string): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
-    const reply = await this.#run(
-      SCRIPTS.release,
-      [owner],
-      [key, queueKeyOf(key), waiterDeadlinesKeyOf(key)],
-      [owner, releaseChannelOf(key), mode],
-    );
-    return reply === 1;
+    const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), [
+      owner,
+      releaseChannelOf(key),
+      this.#fenceGrace,
+      mode,
+    ]);
+    if (!Array.isArray(reply)) return reply === 1;
+    // A grant to a waiter of this process reaches it with this reply, not a trip later.
+    this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]));
+    return true;
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
@@ -267,17 +241,26 @@ export class RedisLockStore implements LockStore {
 
   async dequeue(key: string, owner: string): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
-    const reply = await this.#run(
-      SCRIPTS.dequeue,
-      [owner],
-      [key, queueKeyOf(key), waiterDeadlinesKeyOf(key)],
-      [owner, releaseChannelOf(key), mode],
-    );
+    const reply = await this.#run(SCRIPTS.dequeue, [owner], this.#queueKeys(key), [
+      owner,
+      releaseChannelOf(key),
+      this.#fenceGrace,
+      mode,
+    ]);
     return reply === 1;
   }
 
-  onRelease(key: string, listener: (next: string | undefined) => void): Promise<() => void> {
+  onRelease(
+    key: string,
+    listener: (next: string | undefined, grant?: StoreGrant) => void,
+  ): Promise<() => void> {
     return this.#subscriptions.add(releaseChannelOf(key), listener);
+  }
+
+  /** The keys of a release or dequeue: the lock, its fence key and its queue's three keys. */
+  #queueKeys(key: string): string[] {
+    const queue = [queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)];
+    return [key, fenceKeyOf(key), ...queue];
   }
 
   /**
@@ -317,20 +300,8 @@ export class RedisLockStore implements LockStore {
    * for (const warning of await store.checkConfiguration()) console.warn(warning);
    */
   checkConfiguration(): Promise<readonly string[]> {
-    this.#configuration ??= this.#evictionWarnings().catch(() => []);
+    this.#configuration ??= evictionWarnings(this.#port).catch(() => []);
     return this.#configuration;
-  }
-
-  async #evictionWarnings(): Promise<string[]> {
-    const infos = await this.#port.info('memory');
-    const policies = infos.map((info) => /^maxmemory_policy:(.+?)\s*$/m.exec(info)?.[1]);
-    const evicting = [...new Set(policies)].filter(
-      (policy): policy is string => policy !== undefined && policy !== 'noeviction',
-    );
-    return evicting.map(
-      (policy) =>
-        `Redis maxmemory-policy is "${policy}", so Redis may evict keys, held locks among them, when it reaches maxmemory; another process then takes a lock whose holder still believes it holds it. Set maxmemory-policy to noeviction on the Redis that holds the locks.`,
-    );
   }
 
   /**

@@ -126,7 +126,11 @@ export class RedlockStore implements LockStore {
       for (const { node, value } of tally.answers) {
         const result = value[i];
         if (typeof result === 'boolean') entry.answers.push({ node, value: result });
-        else entry.failures.push({ node, error: result ?? new LockStoreError('no reply for this entry') });
+        else
+          entry.failures.push({
+            node,
+            error: result ?? new LockStoreError('no reply for this entry'),
+          });
       }
       try {
         return this.#vote.verdict('renew', request.key, entry, owners);

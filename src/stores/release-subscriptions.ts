@@ -1,7 +1,12 @@
 import type { PortSubscriber, PubSubMode, RedisPort } from './clients/redis-port';
+import type { StoreGrant } from './lock-store';
 import { redactError } from './redact-error';
+import { parseReleaseMessage } from './redis-layout';
 
-type Listener = (next: string | undefined) => void;
+type Listener = (next: string | undefined, grant?: StoreGrant) => void;
+
+/** How many grant messages are remembered to drop their second delivery. */
+const DELIVERED_GRANTS = 256;
 
 /** How long the subscriber connection stays open after its last subscription ends, in ms. */
 export const SUBSCRIBER_LINGER_MS = 2_000;
@@ -15,6 +20,12 @@ export const SUBSCRIBER_LINGER_MS = 2_000;
 export class ReleaseSubscriptions {
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #confirmed = new Map<string, { mode: PubSubMode; subscribed: Promise<void> }>();
+  /**
+   * Grant messages already delivered (`channel` + message): a grant made by this store's own
+   * release reaches its listeners twice, with the release's reply and by pub/sub, in either
+   * order; each grant is unique (its fence), so the second is dropped.
+   */
+  readonly #deliveredGrants = new Set<string>();
   #subscriber: PortSubscriber | undefined;
   #linger: NodeJS.Timeout | undefined;
   #closed = false;
@@ -71,11 +82,28 @@ export class ReleaseSubscriptions {
     await this.#shut();
   }
 
+  /**
+   * The message a release by this store published, known from its reply: delivered now if it is
+   * a grant (so a waiter in this process need not wait for the pub/sub trip), else left to
+   * pub/sub.
+   */
+  deliverReleased(channel: string, message: string): void {
+    if (message.includes(' ')) this.#deliver(channel, message);
+  }
+
   #deliver(channel: string, message: string): void {
     const set = this.#listeners.get(channel);
     if (!set) return;
-    const next = message === '' ? undefined : message;
-    for (const listener of [...set]) listener(next);
+    if (message.includes(' ')) {
+      const id = `${channel} ${message}`;
+      if (this.#deliveredGrants.delete(id)) return;
+      this.#deliveredGrants.add(id);
+      if (this.#deliveredGrants.size > DELIVERED_GRANTS) {
+        this.#deliveredGrants.delete(this.#deliveredGrants.values().next().value!);
+      }
+    }
+    const { next, grant } = parseReleaseMessage(message);
+    for (const listener of [...set]) listener(next, grant);
   }
 
   #remove(channel: string, listener: Listener): void {

@@ -52,12 +52,13 @@ export type StoreFactory = () =>
     };
 
 /**
- * Optional parts of `LockStore`, by the method that provides them.
+ * Optional parts of `LockStore`, by the method that provides them (`grant`: the `grants`
+ * property, a release that hands the lock to the head of the queue).
  *
  * @example
  * const supports: Partial<Record<StoreCapability, boolean>> = { onRelease: false, fair: false };
  */
-export type StoreCapability = 'renewMany' | 'onRelease' | 'fair';
+export type StoreCapability = 'renewMany' | 'onRelease' | 'fair' | 'grant';
 
 /**
  * Options of `lockStoreContract`.
@@ -76,11 +77,14 @@ export interface StoreContractOptions {
   /**
    * The optional parts of `LockStore` your store implements. Each one claimed is tested (and
    * fails if its method is missing); each one disclaimed is left out of the cases.
-   * @default { renewMany: true, onRelease: true, fair: true } (`fair` means `dequeue` and the
-   * fair-queue rules of `acquire`)
+   * @default { renewMany: true, onRelease: true, fair: true, grant: false } (`fair` means
+   * `dequeue` and the fair-queue rules of `acquire`; `grant` means `grants: true`, checked by its
+   * own cases: claim it for a store that grants, as `RedisLockStore` and `MemoryLockStore` do)
    * @example
    * // A store without release notifications and without a fair queue:
    * lockStoreContract(factory, { supports: { onRelease: false, fair: false } });
+   * // A store whose release grants the lock to the next waiter:
+   * lockStoreContract(factory, { supports: { grant: true } });
    */
   supports?: Partial<Record<StoreCapability, boolean>>;
 }
@@ -93,7 +97,12 @@ export interface CaseContext {
   readonly shortTtl: number;
 }
 
-const CAPABILITY_METHOD = { renewMany: 'renewMany', onRelease: 'onRelease', fair: 'dequeue' };
+const CAPABILITY_METHOD = {
+  renewMany: 'renewMany',
+  onRelease: 'onRelease',
+  fair: 'dequeue',
+  grant: 'grants',
+};
 
 /** Adds a case: `needs` names the optional capabilities it tests. */
 export type AddCase = (
@@ -115,7 +124,13 @@ export function contractCases(
   options: StoreContractOptions,
 ): { cases: ContractCase[]; add: AddCase } {
   const shortTtl = options.shortTtl ?? 100;
-  const supports = { renewMany: true, onRelease: true, fair: true, ...options.supports };
+  const supports = {
+    renewMany: true,
+    onRelease: true,
+    fair: true,
+    grant: false,
+    ...options.supports,
+  };
   const cases: ContractCase[] = [];
   const add: AddCase = (title, body, needs = []) => {
     if (!needs.every((capability) => supports[capability])) return;
@@ -126,6 +141,14 @@ export function contractCases(
         try {
           for (const capability of needs) {
             const method = CAPABILITY_METHOD[capability] as keyof LockStore;
+            if (capability === 'grant') {
+              assert.equal(
+                store.grants,
+                true,
+                `the store's grants is not true although the suite was told it supports "grant" (pass supports: { grant: false } if it does not)`,
+              );
+              continue;
+            }
             assert.equal(
               typeof store[method],
               'function',

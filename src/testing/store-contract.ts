@@ -9,12 +9,13 @@ import {
   type StoreFactory,
 } from './contract-case';
 import { addFairCases } from './fair-contract';
+import { addGrantCases } from './grant-contract';
 
 /**
  * The lockwarden store contract: every behaviour the engine relies on, as cases to run against
  * your store with any test runner (each case gets a fresh store from `factory` and a random
  * key, so a shared server is fine). The fairness cases come too, unless `supports.fair` is
- * `false`.
+ * `false`, and the grant cases when `supports.grant` is `true`.
  *
  * @example
  * import { lockStoreContract } from 'lockwarden/testing';
@@ -187,5 +188,6 @@ export function lockStoreContract(
     ['onRelease'],
   );
   addFairCases(add);
+  addGrantCases(add);
   return cases;
 }

@@ -4,11 +4,12 @@ import {
   queueKeyOf,
   releaseChannelOf,
   waiterDeadlinesKeyOf,
+  waiterRecordsKeyOf,
 } from '../../src/stores/redis-lock-store';
 
 /**
  * Every Redis name a lock key has, as the engine and `RedisLockStore` build them: the lock, its
- * fence key, fair queue, waiter deadlines and release channel.
+ * fence key, fair queue, waiter deadlines, waiter grant records and release channel.
  */
 export function redisNamesOf(prefix: string, key: string): string[] {
   const lock = storeKeyOf(prefix, key);
@@ -17,6 +18,7 @@ export function redisNamesOf(prefix: string, key: string): string[] {
     fenceKeyOf(lock),
     queueKeyOf(lock),
     waiterDeadlinesKeyOf(lock),
+    waiterRecordsKeyOf(lock),
     releaseChannelOf(lock),
   ];
 }

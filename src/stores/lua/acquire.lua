@@ -1,26 +1,42 @@
 -- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
--- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued),
--- {0, pttl, queued} when not (pttl -1 if the lock is free but others are queued first).
+-- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata, t = ticket if granted)
+-- KEYS[2] the last fence issued for this lock (short-lived)
+-- KEYS[3] the queue (zset: waiter token -> ticket, the arrival order of queued waiters)
+-- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>", what a release
+--         needs to grant the lock to that waiter; see include/grant-head)
+-- ARGV[1] the caller's owner token   ARGV[2] ttl in ms   ARGV[3] metadata (shown by inspect)
+-- ARGV[4] ms the fence key outlives the lock
+-- ARGV[5] 'fair': join the queue when the lock cannot be taken; 'plain': join only a queue that
+--         already exists; 'once': a single attempt, never join
+-- ARGV[6] ms a queued waiter stays without refreshing
+-- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
+-- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
+-- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
+-- first; server ms, a decimal string, only when queued: the time of this attempt by the server
+-- clock, from which a grant's lease start is computed).
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
 --- @include "include/take-lock"
-local lock = KEYS[1]      -- a hash: o = owner token, f = fence, m = metadata
-local fenceKey = KEYS[2]  -- the last fence issued for this lock (short-lived)
-local queue = KEYS[3]     -- zset: waiter token -> ticket, the arrival order of fair waiters
-local deadlines = KEYS[4] -- zset: waiter token -> ms by the server clock when it counts as gone
-local owner = ARGV[1]                 -- the caller's owner token
-local ttl = tonumber(ARGV[2])         -- ms
-local metadata = ARGV[3]              -- shown by inspect
-local fenceGrace = tonumber(ARGV[4])  -- ms the fence key outlives the lock
-local mode = ARGV[5]                  -- 'fair': join the queue when the lock cannot be taken;
-                                      -- 'plain': join only a queue that already exists;
-                                      -- 'once': a single attempt, never join
-local waiterTtl = tonumber(ARGV[6])   -- ms a queued waiter stays without refreshing
+local lock = KEYS[1]
+local fenceKey = KEYS[2]
+local queue = KEYS[3]
+local deadlines = KEYS[4]
+local waiting = KEYS[5]
+local owner = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local metadata = ARGV[3]
+local fenceGrace = tonumber(ARGV[4])
+local mode = ARGV[5]
+local waiterTtl = tonumber(ARGV[6])
 
 local holder = redis.call('HGET', lock, 'o')
 if holder == owner then
+  -- The lease starts again now; the fence key must outlive it as it would after a take.
   redis.call('PEXPIRE', lock, ttl)
-  return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
+  redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
+  local held = redis.call('HMGET', lock, 'f', 't')
+  return {1, tonumber(held[1]), tonumber(held[2]) or -1}
 end
 
 -- The lock is taken (or granted) with the next fence (see include/take-lock).
@@ -40,7 +56,7 @@ if redis.call('EXISTS', queue) == 0 then
 end
 
 local nowUs, nowMs = serverTime()
-dropGoneWaiters(queue, deadlines, nowMs)
+dropGoneWaiters(queue, deadlines, waiting, nowMs)
 local head = redis.call('ZRANGE', queue, 0, 0)[1]
 
 if not holder and (not head or head == owner) then
@@ -49,12 +65,12 @@ if not holder and (not head or head == owner) then
     ticket = tonumber(redis.call('ZSCORE', queue, owner))
     redis.call('ZREM', queue, owner)
     redis.call('ZREM', deadlines, owner)
+    redis.call('HDEL', waiting, owner)
   end
   return take(nowUs, ticket)
 end
 
 -- Fair callers always queue; others join a queue that already exists, so nobody barges past it.
-local queued = 0
 if mode == 'fair' or (head and mode == 'plain') then
   if not redis.call('ZSCORE', queue, owner) then
     local ticket = nowUs
@@ -65,12 +81,18 @@ if mode == 'fair' or (head and mode == 'plain') then
     redis.call('ZADD', queue, string.format('%.0f', ticket), owner)
   end
   redis.call('ZADD', deadlines, nowMs + waiterTtl, owner)
+  redis.call('HSET', waiting, owner, ttl .. ' ' .. metadata)
   redis.call('PEXPIRE', queue, waiterTtl)
   redis.call('PEXPIRE', deadlines, waiterTtl)
-  queued = 1
+  redis.call('PEXPIRE', waiting, waiterTtl)
+  local pttl = -1
+  if holder then
+    pttl = redis.call('PTTL', lock)
+  end
+  return {0, pttl, 1, string.format('%.3f', nowUs / 1000)}
 end
 local pttl = -1
 if holder then
   pttl = redis.call('PTTL', lock)
 end
-return {0, pttl, queued}
+return {0, pttl, 0}

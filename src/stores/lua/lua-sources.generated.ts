@@ -9,6 +9,7 @@ export type LuaFile =
   | 'force-release.lua'
   | 'include/clock.lua'
   | 'include/drop-gone-waiters.lua'
+  | 'include/grant-head.lua'
   | 'include/take-lock.lua'
   | 'inspect.lua'
   | 'release.lua'
@@ -55,28 +56,44 @@ end
 return {unpack(results)}
 `,
   'acquire.lua': `-- Take a lock if it is free (or expired) and nobody is queued ahead of the caller.
--- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued),
--- {0, pttl, queued} when not (pttl -1 if the lock is free but others are queued first).
+-- KEYS[1] the lock (a hash: o = owner token, f = fence, m = metadata, t = ticket if granted)
+-- KEYS[2] the last fence issued for this lock (short-lived)
+-- KEYS[3] the queue (zset: waiter token -> ticket, the arrival order of queued waiters)
+-- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>", what a release
+--         needs to grant the lock to that waiter; see include/grant-head)
+-- ARGV[1] the caller's owner token   ARGV[2] ttl in ms   ARGV[3] metadata (shown by inspect)
+-- ARGV[4] ms the fence key outlives the lock
+-- ARGV[5] 'fair': join the queue when the lock cannot be taken; 'plain': join only a queue that
+--         already exists; 'once': a single attempt, never join
+-- ARGV[6] ms a queued waiter stays without refreshing
+-- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
+-- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
+-- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
+-- first; server ms, a decimal string, only when queued: the time of this attempt by the server
+-- clock, from which a grant's lease start is computed).
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
 --- @include "include/take-lock"
-local lock = KEYS[1]      -- a hash: o = owner token, f = fence, m = metadata
-local fenceKey = KEYS[2]  -- the last fence issued for this lock (short-lived)
-local queue = KEYS[3]     -- zset: waiter token -> ticket, the arrival order of fair waiters
-local deadlines = KEYS[4] -- zset: waiter token -> ms by the server clock when it counts as gone
-local owner = ARGV[1]                 -- the caller's owner token
-local ttl = tonumber(ARGV[2])         -- ms
-local metadata = ARGV[3]              -- shown by inspect
-local fenceGrace = tonumber(ARGV[4])  -- ms the fence key outlives the lock
-local mode = ARGV[5]                  -- 'fair': join the queue when the lock cannot be taken;
-                                      -- 'plain': join only a queue that already exists;
-                                      -- 'once': a single attempt, never join
-local waiterTtl = tonumber(ARGV[6])   -- ms a queued waiter stays without refreshing
+local lock = KEYS[1]
+local fenceKey = KEYS[2]
+local queue = KEYS[3]
+local deadlines = KEYS[4]
+local waiting = KEYS[5]
+local owner = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local metadata = ARGV[3]
+local fenceGrace = tonumber(ARGV[4])
+local mode = ARGV[5]
+local waiterTtl = tonumber(ARGV[6])
 
 local holder = redis.call('HGET', lock, 'o')
 if holder == owner then
+  -- The lease starts again now; the fence key must outlive it as it would after a take.
   redis.call('PEXPIRE', lock, ttl)
-  return {1, tonumber(redis.call('HGET', lock, 'f')), -1}
+  redis.call('PEXPIRE', fenceKey, ttl + fenceGrace)
+  local held = redis.call('HMGET', lock, 'f', 't')
+  return {1, tonumber(held[1]), tonumber(held[2]) or -1}
 end
 
 -- The lock is taken (or granted) with the next fence (see include/take-lock).
@@ -96,7 +113,7 @@ if redis.call('EXISTS', queue) == 0 then
 end
 
 local nowUs, nowMs = serverTime()
-dropGoneWaiters(queue, deadlines, nowMs)
+dropGoneWaiters(queue, deadlines, waiting, nowMs)
 local head = redis.call('ZRANGE', queue, 0, 0)[1]
 
 if not holder and (not head or head == owner) then
@@ -105,12 +122,12 @@ if not holder and (not head or head == owner) then
     ticket = tonumber(redis.call('ZSCORE', queue, owner))
     redis.call('ZREM', queue, owner)
     redis.call('ZREM', deadlines, owner)
+    redis.call('HDEL', waiting, owner)
   end
   return take(nowUs, ticket)
 end
 
 -- Fair callers always queue; others join a queue that already exists, so nobody barges past it.
-local queued = 0
 if mode == 'fair' or (head and mode == 'plain') then
   if not redis.call('ZSCORE', queue, owner) then
     local ticket = nowUs
@@ -121,42 +138,75 @@ if mode == 'fair' or (head and mode == 'plain') then
     redis.call('ZADD', queue, string.format('%.0f', ticket), owner)
   end
   redis.call('ZADD', deadlines, nowMs + waiterTtl, owner)
+  redis.call('HSET', waiting, owner, ttl .. ' ' .. metadata)
   redis.call('PEXPIRE', queue, waiterTtl)
   redis.call('PEXPIRE', deadlines, waiterTtl)
-  queued = 1
+  redis.call('PEXPIRE', waiting, waiterTtl)
+  local pttl = -1
+  if holder then
+    pttl = redis.call('PTTL', lock)
+  end
+  return {0, pttl, 1, string.format('%.3f', nowUs / 1000)}
 end
 local pttl = -1
 if holder then
   pttl = redis.call('PTTL', lock)
 end
-return {0, pttl, queued}
+return {0, pttl, 0}
 `,
-  'dequeue.lua': `-- Remove a waiter that gives up from the fair queue; wake the next one if the lock is free.
--- Returns 1 when the waiter was queued, 0 otherwise.
-local lock = KEYS[1]      -- the lock's hash
-local queue = KEYS[2]     -- zset: waiter token -> ticket
-local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
-local waiter = ARGV[1]    -- the token of the waiter that leaves
-local channel = ARGV[2]   -- the release notification channel
-local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+  'dequeue.lua': `-- Remove a waiter that gives up from the queue. If the lock had already been granted to it (the
+-- grant crossed its giving up), release it; a free lock is then granted to the next waiter.
+-- KEYS[1] the lock (a hash: o = owner token)   KEYS[2] its fence key
+-- KEYS[3] its queue (zset: waiter token -> ticket)
+-- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
+-- ARGV[1] the token of the waiter that leaves   ARGV[2] the release notification channel
+-- ARGV[3] fence grace in ms (for the fence of a grant)
+-- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+-- Returns 1 when the waiter was queued or held the lock by a grant, 0 otherwise.
+--- @include "include/grant-head"
+local lock = KEYS[1]
+local fenceKey = KEYS[2]
+local queue = KEYS[3]
+local deadlines = KEYS[4]
+local waiting = KEYS[5]
+local waiter = ARGV[1]
+local channel = ARGV[2]
+local fenceGrace = tonumber(ARGV[3])
+local mode = ARGV[4]
 
 local removed = redis.call('ZREM', queue, waiter)
 redis.call('ZREM', deadlines, waiter)
-if removed == 1 and redis.call('EXISTS', lock) == 0 then
-  local head = redis.call('ZRANGE', queue, 0, 0)[1]
-  if head then
-    redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, head)
+redis.call('HDEL', waiting, waiter)
+local holder = redis.call('HGET', lock, 'o')
+local granted = holder == waiter
+if granted then
+  redis.call('DEL', lock)
+  removed = 1
+  holder = false
+end
+if removed == 1 and not holder then
+  local message = ''
+  if redis.call('EXISTS', queue) == 1 then
+    message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+  end
+  -- A released grant is a release (plain waiters wake on ''); a free lock wakes nobody new.
+  if message ~= '' or granted then
+    redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
   end
 end
 return removed
 `,
-  'force-release.lua': `-- Delete a lock whoever holds it and wake the next waiter.
+  'force-release.lua': `-- Delete a lock whoever holds it and wake the next waiter (no grant: the next waiter tries).
+-- KEYS[1] the lock's hash   KEYS[2] its queue (zset: waiter token -> ticket)
+-- ARGV[1] the release notification channel
+-- ARGV[2] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 -- Returns 1 when a lock was deleted, 0 when it was free.
 -- The message is the token of the first queued waiter, or '' when nobody is queued.
-local lock = KEYS[1]    -- the lock's hash
-local queue = KEYS[2]   -- zset: waiter token -> ticket
-local channel = ARGV[1] -- the release notification channel
-local mode = ARGV[2]    -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+local lock = KEYS[1]
+local queue = KEYS[2]
+local channel = ARGV[1]
+local mode = ARGV[2]
 
 if redis.call('DEL', lock) == 0 then
   return 0
@@ -172,15 +222,61 @@ local function serverTime()
   return us, math.floor(us / 1000)
 end
 `,
-  'include/drop-gone-waiters.lua': `-- Drop fair waiters that stopped refreshing (their process died): those whose deadline in
+  'include/drop-gone-waiters.lua': `-- Drop queued waiters that stopped refreshing (their process died): those whose deadline in
 -- \`deadlines\` is at or before \`nowMs\`, at most 16 per call, so a call's cost stays bounded
--- however long the queue is.
-local function dropGoneWaiters(queue, deadlines, nowMs)
+-- however long the queue is. Their grant records in \`waiting\` go with them.
+local function dropGoneWaiters(queue, deadlines, waiting, nowMs)
   local gone = redis.call('ZRANGEBYSCORE', deadlines, '-inf', nowMs, 'LIMIT', 0, 16)
   if #gone > 0 then
     redis.call('ZREM', deadlines, unpack(gone))
     redis.call('ZREM', queue, unpack(gone))
+    redis.call('HDEL', waiting, unpack(gone))
   end
+end
+`,
+  'include/grant-head.lua': `-- Grant the free \`lock\` to the head of its queue, in the same call that freed it: the head's
+-- grant record in \`waiting\` ("<ttl> <metadata>", written by acquire.lua when it queued) says
+-- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua. Dead waiters (deadline passed) are swept first, and a
+-- head whose own deadline has passed is dropped even past the sweep's limit, so the usual case
+-- never grants to the dead. Returns the message to publish on the release channel:
+--   '<token> <fence> <server ms> <ticket>' when the lock was granted to <token> (the message IS
+--   the grant),
+--   '<token>' when the head has no grant record (queued by an older version: woken, it tries),
+--   ''        when nobody is queued.
+--- @include "include/clock"
+--- @include "include/drop-gone-waiters"
+--- @include "include/take-lock"
+local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+  local nowUs, nowMs = serverTime()
+  dropGoneWaiters(queue, deadlines, waiting, nowMs)
+  for _ = 1, 16 do
+    local head = redis.call('ZRANGE', queue, 0, 0)[1]
+    if not head then
+      return ''
+    end
+    local deadline = tonumber(redis.call('ZSCORE', deadlines, head))
+    local ticket = redis.call('ZSCORE', queue, head)
+    local record = nil
+    if deadline and deadline > nowMs then
+      record = redis.call('HGET', waiting, head)
+      if not record then
+        return head
+      end
+    end
+    redis.call('ZREM', queue, head)
+    redis.call('ZREM', deadlines, head)
+    redis.call('HDEL', waiting, head)
+    if record then
+      local space = string.find(record, ' ', 1, true)
+      local ttl = tonumber(string.sub(record, 1, space - 1))
+      local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, space + 1), fenceGrace,
+        nowUs)
+      redis.call('HSET', lock, 't', ticket)
+      return head .. ' ' .. string.format('%.0f', fence) .. ' ' .. string.format('%.3f', nowUs / 1000)
+        .. ' ' .. ticket
+    end
+  end
+  return ''
 end
 `,
   'include/take-lock.lua': `-- Take \`lock\` for \`owner\` for \`ttl\` ms; returns its fence. The fence is the server clock in
@@ -209,32 +305,40 @@ if not fields[1] then
 end
 return {redis.call('PTTL', lock), tonumber(fields[2]), fields[3] or ''}
 `,
-  'release.lua': `-- Release a lock held by the given owner and wake the next waiter.
--- Returns 1 when released, 0 when the lock is not held by this owner.
--- The message is the token of the first live queued waiter, or '' when nobody is queued.
+  'release.lua': `-- Release a lock held by the given owner and hand it to the next waiter.
+-- KEYS[1] the lock (a hash: o = owner token)   KEYS[2] its fence key
+-- KEYS[3] its queue (zset: waiter token -> ticket)
+-- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
+-- ARGV[1] the caller's owner token   ARGV[2] the release notification channel
+-- ARGV[3] fence grace in ms (for the fence of a grant)
+-- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+-- Returns {1, message} when released (the message it published), 0 when the lock is not held by
+-- this owner. With a live queued waiter at the head, the lock is granted to it here (see
+-- include/grant-head) and the message says so; else the message is '' (nobody queued).
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
---- @include "include/clock"
---- @include "include/drop-gone-waiters"
-local lock = KEYS[1]      -- the lock's hash: o = owner token
-local queue = KEYS[2]     -- zset: waiter token -> ticket
-local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
-local owner = ARGV[1]     -- the caller's owner token
-local channel = ARGV[2]   -- the release notification channel
-local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+--- @include "include/grant-head"
+local lock = KEYS[1]
+local fenceKey = KEYS[2]
+local queue = KEYS[3]
+local deadlines = KEYS[4]
+local waiting = KEYS[5]
+local owner = ARGV[1]
+local channel = ARGV[2]
+local fenceGrace = tonumber(ARGV[3])
+local mode = ARGV[4]
 
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
 redis.call('DEL', lock)
--- Without a queue (the usual case) there is nobody to clean up or look up: no clock read.
-local head = ''
+-- Without a queue (the usual case) there is nobody to clean up or grant to: no clock read.
+local message = ''
 if redis.call('EXISTS', queue) == 1 then
-  local _, nowMs = serverTime()
-  dropGoneWaiters(queue, deadlines, nowMs)
-  head = redis.call('ZRANGE', queue, 0, 0)[1] or ''
+  message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
-redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, head)
-return 1
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+return {1, message}
 `,
   'renew-many.lua': `-- Extend several locks at once (one round trip for the renewals that fall due together).
 -- KEYS[1] lock key of the 1st lock   KEYS[2] its fence key   KEYS[3], KEYS[4] the 2nd's, ...

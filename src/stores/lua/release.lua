@@ -1,26 +1,34 @@
--- Release a lock held by the given owner and wake the next waiter.
--- Returns 1 when released, 0 when the lock is not held by this owner.
--- The message is the token of the first live queued waiter, or '' when nobody is queued.
+-- Release a lock held by the given owner and hand it to the next waiter.
+-- KEYS[1] the lock (a hash: o = owner token)   KEYS[2] its fence key
+-- KEYS[3] its queue (zset: waiter token -> ticket)
+-- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
+-- ARGV[1] the caller's owner token   ARGV[2] the release notification channel
+-- ARGV[3] fence grace in ms (for the fence of a grant)
+-- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+-- Returns {1, message} when released (the message it published), 0 when the lock is not held by
+-- this owner. With a live queued waiter at the head, the lock is granted to it here (see
+-- include/grant-head) and the message says so; else the message is '' (nobody queued).
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
---- @include "include/clock"
---- @include "include/drop-gone-waiters"
-local lock = KEYS[1]      -- the lock's hash: o = owner token
-local queue = KEYS[2]     -- zset: waiter token -> ticket
-local deadlines = KEYS[3] -- zset: waiter token -> deadline in server ms
-local owner = ARGV[1]     -- the caller's owner token
-local channel = ARGV[2]   -- the release notification channel
-local mode = ARGV[3]      -- 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+--- @include "include/grant-head"
+local lock = KEYS[1]
+local fenceKey = KEYS[2]
+local queue = KEYS[3]
+local deadlines = KEYS[4]
+local waiting = KEYS[5]
+local owner = ARGV[1]
+local channel = ARGV[2]
+local fenceGrace = tonumber(ARGV[3])
+local mode = ARGV[4]
 
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
 redis.call('DEL', lock)
--- Without a queue (the usual case) there is nobody to clean up or look up: no clock read.
-local head = ''
+-- Without a queue (the usual case) there is nobody to clean up or grant to: no clock read.
+local message = ''
 if redis.call('EXISTS', queue) == 1 then
-  local _, nowMs = serverTime()
-  dropGoneWaiters(queue, deadlines, nowMs)
-  head = redis.call('ZRANGE', queue, 0, 0)[1] or ''
+  message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
-redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, head)
-return 1
+redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+return {1, message}

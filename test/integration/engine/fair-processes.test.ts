@@ -96,7 +96,8 @@ describeWithRedis('fair locks: 4 processes × 4 loops on one key (real redis-ser
     expect(run.errors).toEqual([]);
     expect(run.loops.filter((l) => l.maxInside > 1)).toEqual([]);
     expect(overlapsByServerTime(run.sections)).toEqual([]);
-    // Plain callers never queue in the store when nobody queues fairly.
-    expect(run.sections.filter((s) => s.ticket !== null)).toEqual([]);
+    // Plain waiters queue in the store too (one per process, its local head), so that a release
+    // can grant them the lock; grants follow the queue's order.
+    expect(ticketOrderViolations(run.sections)).toEqual([]);
   }, 30_000);
 });

@@ -22,10 +22,13 @@ describeWithLocalRedis('RedisLockStore on a 6-node Redis Cluster (real redis-ser
 
   // Random keys spread the cases over the three primaries; fair queues included.
   describe('LockStore contract: RedisLockStore (Cluster)', () => {
-    const cases = lockStoreContract(() => {
-      const store = new RedisLockStore(client);
-      return { store, cleanup: () => store.close() };
-    });
+    const cases = lockStoreContract(
+      () => {
+        const store = new RedisLockStore(client);
+        return { store, cleanup: () => store.close() };
+      },
+      { supports: { grant: true } },
+    );
     for (const c of cases) it(c.name, c.run);
   });
 

@@ -51,6 +51,7 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
       acquired: false,
       ttl: expect.any(Number) as number,
       queued: true,
+      serverTime: expect.any(Number) as number,
     });
     // A plain caller joins the queue that exists instead of barging.
     const plain = await store.acquire('lw:{k}', 'plain-1', 10_000);

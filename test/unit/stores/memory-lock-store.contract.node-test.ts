@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import { MemoryLockStore } from '../../../src';
 import { lockStoreContract } from '../../../src/testing';
 
-for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), { shortTtl: 30 })) {
+for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), {
+  shortTtl: 30,
+  supports: { grant: true },
+})) {
   void test(c.name, c.run);
 }

@@ -2,7 +2,10 @@ import { MemoryLockStore } from '../../../src';
 import { lockStoreContract } from '../../../src/testing';
 
 describe('LockStore contract: MemoryLockStore', () => {
-  for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), { shortTtl: 30 })) {
+  for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), {
+    shortTtl: 30,
+    supports: { grant: true },
+  })) {
     it(c.name, c.run);
   }
 });

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoreGrant } from '../stores/lock-store';
+import { token, waitFor, type AddCase } from './contract-case';
+
+/**
+ * The grant part of the store contract (`grants: true`): a release, or a dequeue that frees the
+ * lock, hands it to the live head of the queue in the same operation, and the release
+ * notification carries the grant. Every case needs the `fair` and `grant` capabilities.
+ */
+export function addGrantCases(add: AddCase): void {
+  const fair = { fair: true } as const;
+
+  add(
+    'grants a released lock to the live head of the queue, with a greater fence, and says so',
+    async ({ store, key }) => {
+      const [holder, b, c] = [token(), token(), token()];
+      const held = await store.acquire(key, holder, 10_000);
+      const queued = await store.acquire(key, b, 5_000, { fair: true, metadata: 'b-host' });
+      await store.acquire(key, c, 10_000, fair);
+      assert.ok(held.acquired && !queued.acquired && queued.queued, JSON.stringify(queued));
+      assert.equal(typeof queued.serverTime, 'number', 'a queued attempt reports serverTime');
+      const heard: Array<[string | undefined, StoreGrant | undefined]> = [];
+      const unsubscribe = await store.onRelease!(key, (next, grant) => heard.push([next, grant]));
+      assert.equal(await store.release(key, holder), true);
+      const info = await store.inspect(key);
+      assert.ok(info && info.fence > held.fence, JSON.stringify(info));
+      assert.equal(info.metadata, 'b-host');
+      assert.ok(info.ttl > 0 && info.ttl <= 5_000, `the waiter's own ttl: ${info.ttl}`);
+      await waitFor(() => heard.length === 1);
+      await sleep(50);
+      unsubscribe();
+      assert.equal(heard.length, 1, 'one notification per release');
+      const [next, grant] = heard[0]!;
+      assert.equal(next, b);
+      assert.ok(grant, 'the notification carries the grant');
+      assert.equal(grant.fence, info.fence);
+      assert.ok(grant.serverTime >= queued.serverTime!, JSON.stringify({ grant, queued }));
+      // The waiter that missed the message finds itself the holder, with the granted fence.
+      const again = await store.acquire(key, b, 5_000, fair);
+      assert.ok(again.acquired && again.fence === info.fence, JSON.stringify(again));
+      assert.equal(again.ticket, grant.ticket);
+      assert.equal((await store.acquire(key, c, 10_000, fair)).acquired, false);
+    },
+    ['fair', 'grant', 'onRelease'],
+  );
+
+  add(
+    'refuses a single attempt and a plain caller while the lock is granted',
+    async ({ store, key }) => {
+      const [holder, b] = [token(), token()];
+      await store.acquire(key, holder, 10_000);
+      await store.acquire(key, b, 10_000, fair);
+      await store.release(key, holder);
+      const once = await store.acquire(key, token(), 10_000, { once: true });
+      assert.ok(!once.acquired && once.ttl > 0 && !once.queued, JSON.stringify(once));
+      const plain = await store.acquire(key, token(), 10_000);
+      assert.ok(!plain.acquired && plain.ttl > 0, JSON.stringify(plain));
+      assert.equal(await store.release(key, b), true);
+    },
+    ['fair', 'grant'],
+  );
+
+  add(
+    'releases a grant when its waiter leaves, and grants the next queued waiter',
+    async ({ store, key }) => {
+      const [holder, b, c] = [token(), token(), token()];
+      await store.acquire(key, holder, 10_000);
+      await store.acquire(key, b, 10_000, fair);
+      await store.acquire(key, c, 10_000, fair);
+      await store.release(key, holder);
+      const granted = await store.inspect(key);
+      const heard: Array<[string | undefined, StoreGrant | undefined]> = [];
+      const unsubscribe = await store.onRelease!(key, (next, grant) => heard.push([next, grant]));
+      assert.equal(await store.dequeue!(key, b), true, 'b held the lock by a grant');
+      await waitFor(() => heard.length === 1);
+      unsubscribe();
+      const info = await store.inspect(key);
+      assert.ok(granted && info && info.fence > granted.fence, JSON.stringify({ granted, info }));
+      assert.equal(heard[0]![0], c);
+      assert.equal(heard[0]![1]?.fence, info.fence);
+      assert.equal(await store.renew(key, b, 10_000), false);
+      const taken = await store.acquire(key, c, 10_000, fair);
+      assert.ok(taken.acquired && taken.fence === info.fence, JSON.stringify(taken));
+      assert.equal(await store.dequeue!(key, b), false);
+    },
+    ['fair', 'grant', 'onRelease'],
+  );
+
+  add(
+    'skips a dead waiter (deadline passed) instead of granting it',
+    async ({ store, key, shortTtl }) => {
+      const [holder, dead, alive] = [token(), token(), token()];
+      await store.acquire(key, holder, 10_000);
+      await store.acquire(key, dead, 10_000, { fair: true, waiterTtl: shortTtl });
+      await store.acquire(key, alive, 10_000, { fair: true, waiterTtl: 10_000 });
+      await sleep(shortTtl * 2);
+      await store.release(key, holder);
+      assert.equal(await store.renew(key, dead, 10_000), false, 'the dead waiter holds nothing');
+      assert.equal(await store.renew(key, alive, 10_000), true, 'the live one was granted');
+    },
+    ['fair', 'grant'],
+  );
+
+  add(
+    "lets a granted lock nobody claims expire after the waiter's ttl",
+    async ({ store, key, shortTtl }) => {
+      const [holder, crashed] = [token(), token()];
+      await store.acquire(key, holder, 10_000);
+      await store.acquire(key, crashed, shortTtl, { fair: true, waiterTtl: 10_000 });
+      await store.release(key, holder);
+      assert.notEqual(await store.inspect(key), null, 'granted to the waiter');
+      await sleep(shortTtl * 2);
+      assert.equal(await store.inspect(key), null);
+      assert.equal((await store.acquire(key, token(), 10_000)).acquired, true);
+    },
+    ['fair', 'grant'],
+  );
+}
