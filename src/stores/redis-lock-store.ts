@@ -1,3 +1,4 @@
+import { LockStoreError } from '../engine/errors';
 import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
 import { detectClient, type RedisClient } from './clients/detect-client';
 import { keySlot } from './clients/key-slot';
@@ -200,7 +201,7 @@ export class RedisLockStore implements LockStore {
       chunk.forEach((i, j) => {
         results[i] = Array.isArray(reply)
           ? reply[j] === 1
-          : redactError(reply instanceof Error ? reply : new Error(String(reply)), owners);
+          : redactError(reply instanceof Error ? reply : new LockStoreError(String(reply)), owners);
       });
     });
     return results;

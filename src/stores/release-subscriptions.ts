@@ -1,3 +1,4 @@
+import { LockStoreError } from '../engine/errors';
 import type { PortSubscriber, PubSubMode, RedisPort } from './clients/redis-port';
 import type { StoreGrant } from './lock-store';
 import { redactError } from './redact-error';
@@ -43,7 +44,7 @@ export class ReleaseSubscriptions {
 
   /** Call `listener` on every release announced on `channel`, once the server confirms. */
   async add(channel: string, listener: Listener): Promise<() => void> {
-    if (this.#closed) throw new Error('lockwarden: the RedisLockStore is closed');
+    if (this.#closed) throw new LockStoreError('lockwarden: the RedisLockStore is closed');
     if (this.#linger) clearTimeout(this.#linger);
     this.#linger = undefined;
     let set = this.#listeners.get(channel);
