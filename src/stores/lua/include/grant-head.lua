@@ -1,8 +1,8 @@
 -- Grant the free `lock` to the head of its queue, in the same call that freed it: the head's
 -- grant record in `waiting` ("<ttl> <metadata>", written by acquire.lua when it queued) says
--- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua. Dead waiters (deadline passed) are swept first, and a
--- head whose own deadline has passed is dropped even past the sweep's limit, so the usual case
--- never grants to the dead. Returns the message to publish on the release channel:
+-- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua.
+-- Dead waiters (deadline passed) are swept first, and a head whose own deadline has passed is
+-- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the message to publish on the release channel:
 --   '<token> <fence> <server ms> <ticket>' when the lock was granted to <token> (the message IS
 --   the grant),
 --   '<token>' when the head has no grant record (queued by an older version: woken, it tries),
