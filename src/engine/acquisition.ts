@@ -167,6 +167,7 @@ export class Acquisition {
             attempts,
             startedAt,
             ticket,
+            grant.ttl,
           );
         }
         // A grant we cannot date (no queued attempt told us the store's time): an attempt
@@ -315,6 +316,7 @@ export class Acquisition {
     attempt: number,
     startedAt: number,
     ticket: number | undefined,
+    grantTtl?: number,
   ): Promise<LockLease> {
     const { host } = this;
     const lease = new LockLease(
@@ -327,6 +329,7 @@ export class Acquisition {
       o.renewal,
       o.storeTimeout,
       sentAt,
+      grantTtl,
     );
     host.held.hold(lease);
     const refusal = host.refusal(key);

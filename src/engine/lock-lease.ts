@@ -106,6 +106,11 @@ export class LockLease extends Lock {
     storeTimeout: number,
     /** When the acquire was sent (`Date.now()`). */
     acquiredAt: number,
+    /**
+     * A grant the store keeps for less than `ttl` (see `StoreGrant.ttl`): the lease is held that
+     * long at first and extended to `ttl` at half of it, with or without auto-extension.
+     */
+    grantTtl?: number,
   ) {
     super();
     this.#host = host;
@@ -119,6 +124,10 @@ export class LockLease extends Lock {
     this.#acquiredAt = acquiredAt;
     this.#confirmedUntil = ttl;
     this.#renewAt = renewIntervalFor(renewal, ttl) ?? undefined;
+    if (grantTtl !== undefined && grantTtl < ttl) {
+      this.#confirmedUntil = grantTtl;
+      this.#renewAt = Math.min(this.#renewAt ?? grantTtl, Math.floor(grantTtl / 2));
+    }
     if (!host) this.#setState('released');
   }
 
@@ -174,7 +183,10 @@ export class LockLease extends Lock {
     this.#flags = renewing ? this.#flags | RENEWING : this.#flags & ~RENEWING;
   }
 
-  /** When the scheduler should renew next (epoch ms; `Infinity` without auto-extension). */
+  /**
+   * When the scheduler should renew next (epoch ms; `Infinity` without auto-extension, except a
+   * short grant's one extension to the lease's ttl).
+   */
   get nextRenewAt(): number {
     const at = this.#renewAt;
     return at === undefined ? Number.POSITIVE_INFINITY : this.#acquiredAt + at;

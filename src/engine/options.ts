@@ -126,9 +126,8 @@ export interface AcquireOptions {
    * Fair (FIFO) lock: waiters for this key, across all processes, get it in the order they
    * started waiting. The queue lives in the store next to the lock. A fair waiter refreshes
    * its place every 250–500 ms (each refresh counts as an attempt for `retryCount`); one that
-   * died leaves the queue after 2 s. A release hands the lock straight to the live head, so a
-   * waiter killed in the 2 s before a release may be granted the lock and hold it until its
-   * `ttl` runs out, as a killed holder would (a waiter that gives up or closes hands it on).
+   * died leaves the queue after 2 s. A release hands the lock straight to the live head; a
+   * grant to a waiter that died unnoticed lasts no longer than its place in the queue would have.
    * @default false
    * @example
    * await engine.acquire('printer:3', { fair: true, waitTimeout: 60_000 }); // first come, first served

@@ -99,9 +99,10 @@ export class RenewalScheduler {
         lease.expire();
         continue;
       }
-      const interval = lease.renewInterval;
-      if (lease.renewing || interval === null) continue;
-      if (lease.nextRenewAt <= now + interval * COALESCE_FRACTION) batch.push(lease);
+      if (lease.renewing) continue;
+      // Without auto-extension a lease is renewed only when due (a short grant's extension).
+      const early = (lease.renewInterval ?? 0) * COALESCE_FRACTION;
+      if (lease.nextRenewAt <= now + early) batch.push(lease);
     }
     // Coalesce only around a renewal that is due: a wake-up on the way to a far-off due time
     // (timers are capped at 24.8 days) or for a deadline must not renew anything early.
@@ -158,7 +159,7 @@ export class RenewalScheduler {
       return;
     }
     // The send stays uncertain (the store may have applied it); retry well before the deadline.
-    const interval = lease.renewInterval ?? lease.ttl;
+    const interval = lease.renewInterval ?? Math.max(1, lease.deadline - Date.now());
     lease.nextRenewAt = Date.now() + Math.max(1, Math.floor(interval * RETRY_FRACTION));
     try {
       this.host.renewalFailed(lease, result);

@@ -250,6 +250,13 @@ export interface StoreGrant {
   serverTime: number;
   /** The waiter's ticket in the queue, as `acquire` reports it for a waiter that queued. */
   ticket?: number;
+  /**
+   * How long the store keeps the grant, in ms, when that is less than the ttl the waiter asked
+   * for: no longer than the waiter would still have counted as queued, so a grant to a waiter
+   * that died unnoticed frees the lock as soon as its place in the queue would have. The holder
+   * extends it to its own ttl well before then. Absent: the waiter's own ttl.
+   */
+  ttl?: number;
 }
 
 /**

@@ -9,6 +9,9 @@ import {
   type StoreGrant,
 } from './lock-store';
 
+/** A head whose place in the queue lapses sooner than this is woken, not granted the lock. */
+const MIN_GRANT_MS = 250;
+
 type ReleaseListener = (next: string | undefined, grant?: StoreGrant) => void;
 
 /**
@@ -306,10 +309,19 @@ export class MemoryLockStore implements LockStore {
       this.#notify(key, undefined);
       return;
     }
+    if (waiter.deadline - now < MIN_GRANT_MS) {
+      // Its place lapses soon (no recent refresh): woken, it tries (as grant-head.lua does).
+      this.#notify(key, head);
+      return;
+    }
     this.#leaveQueue(key, head);
-    const fence = this.#take(key, head, waiter.ttl, waiter.metadata, now);
+    // No longer than the waiter would have stayed queued (see StoreGrant.ttl).
+    const ttl = Math.min(waiter.ttl, waiter.deadline - now);
+    const fence = this.#take(key, head, ttl, waiter.metadata, now);
     this.#locks.get(key)!.ticket = waiter.ticket;
-    this.#notify(key, head, { fence, serverTime: now, ticket: waiter.ticket });
+    const grant: StoreGrant = { fence, serverTime: now, ticket: waiter.ticket };
+    if (ttl < waiter.ttl) grant.ttl = ttl;
+    this.#notify(key, head, grant);
   }
 
   #notify(key: string, next: string | undefined, grant?: StoreGrant): void {

@@ -67,22 +67,23 @@ export const SCRIPTS = {
 
 /**
  * A release notification as the scripts publish it: `''` (nobody queued), `'<token>'` (that
- * waiter should try) or `'<token> <fence> <server ms> <ticket>'` (the lock was granted to that
- * waiter). Tokens never hold a space.
+ * waiter should try) or `'<token> <fence> <server ms> <ticket> <ttl>'` (the lock was granted to
+ * that waiter for `ttl` ms). Tokens never hold a space.
  */
 export function parseReleaseMessage(message: string): {
   next: string | undefined;
   grant?: StoreGrant;
 } {
   if (message === '') return { next: undefined };
-  const [next, fenceText, timeText, ticketText] = message.split(' ');
+  const [next, fenceText, timeText, ticketText, ttlText] = message.split(' ');
   if (fenceText === undefined) return { next };
   const fence = Number(fenceText);
   const serverTime = Number(timeText);
-  const ticket = Number(ticketText);
   if (!Number.isSafeInteger(fence) || !Number.isFinite(serverTime)) return { next };
-  return {
-    next,
-    grant: Number.isFinite(ticket) ? { fence, serverTime, ticket } : { fence, serverTime },
-  };
+  const grant: StoreGrant = { fence, serverTime };
+  const ticket = Number(ticketText);
+  if (Number.isFinite(ticket)) grant.ticket = ticket;
+  const ttl = Number(ttlText);
+  if (Number.isSafeInteger(ttl) && ttl > 0) grant.ttl = ttl;
+  return { next, grant };
 }

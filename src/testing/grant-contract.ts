@@ -46,6 +46,34 @@ export function addGrantCases(add: AddCase): void {
   );
 
   add(
+    "keeps a grant no longer than the waiter's place in the queue; the waiter's attempt extends it",
+    async ({ store, key }) => {
+      const [holder, b] = [token(), token()];
+      const held = await store.acquire(key, holder, 10_000);
+      assert.ok(held.acquired);
+      await store.acquire(key, b, 60_000, { fair: true, waiterTtl: 2_000 });
+      const heard: Array<StoreGrant | undefined> = [];
+      const unsubscribe = await store.onRelease!(key, (_next, grant) => heard.push(grant));
+      await store.release(key, holder);
+      const info = await store.inspect(key);
+      // Granted (a greater fence), but for at most the waiter ttl, not the 60 s it asked for: a
+      // waiter that died unnoticed frees the lock when its place would have lapsed.
+      assert.ok(info && info.fence > held.fence, JSON.stringify(info));
+      assert.ok(info.ttl > 0 && info.ttl <= 2_000, `at most the waiter ttl: ${info.ttl}`);
+      await waitFor(() => heard.length === 1);
+      unsubscribe();
+      const grant = heard[0];
+      assert.ok(grant && (grant.ttl ?? 60_000) <= 2_000, JSON.stringify(grant));
+      // The holder's own attempt (or a renewal) gives it its full ttl.
+      const again = await store.acquire(key, b, 60_000, fair);
+      assert.ok(again.acquired && again.fence === info.fence, JSON.stringify(again));
+      assert.ok((await store.inspect(key))!.ttl > 2_000);
+      assert.equal(await store.release(key, b), true);
+    },
+    ['fair', 'grant', 'onRelease'],
+  );
+
+  add(
     'refuses a single attempt and a plain caller while the lock is granted',
     async ({ store, key }) => {
       const [holder, b] = [token(), token()];

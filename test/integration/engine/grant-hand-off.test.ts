@@ -104,7 +104,10 @@ describeWithRedis('hand-off by grant (real redis-server)', () => {
     const keys = fairKeys(key);
     const [a, b] = [process(), process()];
     const held = await a.engine.acquire(key);
-    const waiting = b.engine.acquire(key);
+    // Fair: its next attempt is its queue refresh (within 500 ms), well inside the grant, which
+    // lasts as long as its place in the queue would have (its waiter ttl, 2 s, from its last
+    // attempt).
+    const waiting = b.engine.acquire(key, { fair: true });
     waiting.catch(() => undefined);
     await queuedAndQuiet(b.probe);
     b.probe.deaf = true;

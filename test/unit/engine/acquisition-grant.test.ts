@@ -1,6 +1,7 @@
 import { LockEngine, MemoryLockStore, type Lock } from '../../../src';
 import type { StoreGrant } from '../../../src';
 import { Probe, queuedAndQuiet } from '../../support/grant-probe';
+import { waitUntil } from '../../support/wait-until';
 
 const KEY = 'k';
 const STORE_KEY = 'lw:{k}';
@@ -62,6 +63,29 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
       expect(await shared.inspect(STORE_KEY)).toBeNull();
     },
   );
+
+  it('a grant shorter than the lease (the waiter ttl) is extended to the lease ttl, also without autoExtend', async () => {
+    const a = engine(true);
+    const b = engine(true);
+    const held = await a.engine.acquire(KEY);
+    const waiting = track(b.engine.acquire(KEY, { ttl: 60_000, autoExtend: false }));
+    await queuedAndQuiet(b.probe);
+    await held.release();
+    const lock = await waiting;
+    // The store keeps the grant no longer than b's place in the queue (its waiter ttl, 2 s) ...
+    const grant = b.probe.heard[0]!.grant!;
+    expect(grant.ttl).toBeLessThanOrEqual(2_000);
+    expect(lock.expiresAt).toBeLessThanOrEqual(Date.now() + 2_000);
+    // ... and the holder extends it to its own ttl before it runs out: still held past it.
+    await waitUntil(
+      'the grant extended to the lease ttl',
+      () => lock.expiresAt > Date.now() + 10_000,
+    );
+    expect((await shared.inspect(STORE_KEY))!.ttl).toBeGreaterThan(10_000);
+    expect(lock.held).toBe(true);
+    await lock.release();
+    expect(await shared.inspect(STORE_KEY)).toBeNull();
+  });
 
   it('hands the lock on to the next local waiter by grant too (it queues while the lock is held)', async () => {
     const a = engine();
@@ -165,7 +189,9 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
 
   it('gets the lease by its next attempt when the grant message is lost', async () => {
     const a = engine();
-    const b = engine();
+    // Fair: its next attempt is its queue refresh (within 500 ms), inside the grant, which the
+    // store keeps as long as b's place in the queue would have lasted (2 s from its last attempt).
+    const b = engine(true);
     const held = await a.engine.acquire(KEY);
     const waiting = track(b.engine.acquire(KEY));
     await queuedAndQuiet(b.probe);
@@ -206,9 +232,11 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     const storeExpiry = Date.now() + info!.ttl; // the store's expiry, in our clock
     expect(lock.expiresAt).toBeLessThanOrEqual(storeExpiry);
     expect(lock.expiresAt).toBeLessThanOrEqual(grantedAt + 5_000 + 1);
-    // ... and not absurdly early: the last queued attempt was sent before the grant.
+    // ... and not absurdly early: the last queued attempt was sent before the grant, which the
+    // store keeps for the lease's ttl or, if shorter, what remained of b's place in the queue.
     const queued = b.probe.acquires.filter((x) => x.result && !x.result.acquired).at(-1)!;
-    expect(lock.expiresAt).toBeGreaterThanOrEqual(queued.sentAt + 5_000);
+    const grantTtl = b.probe.heard[0]!.grant!.ttl ?? 5_000;
+    expect(lock.expiresAt).toBeGreaterThanOrEqual(queued.sentAt + grantTtl);
     await lock.release();
   });
 

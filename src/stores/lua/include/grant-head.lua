@@ -3,9 +3,12 @@
 -- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua.
 -- Dead waiters (deadline passed) are swept first, and a head whose own deadline has passed is
 -- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the message to publish on the release channel:
---   '<token> <fence> <server ms> <ticket>' when the lock was granted to <token> (the message IS
---   the grant),
---   '<token>' when the head has no grant record (queued by an older version: woken, it tries),
+--   '<token> <fence> <server ms> <ticket> <ttl>' when the lock was granted to <token> (the
+--   message IS the grant) for <ttl> ms: the waiter's own ttl, or less when the waiter would have
+--   left the queue sooner (its deadline), so a grant to a waiter that died unnoticed lasts no
+--   longer than its place in the queue would have; the holder extends it to its own ttl,
+--   '<token>' when the head has no grant record (queued by an older version) or its place lapses
+--   in under 250 ms: woken, it tries,
 --   ''        when nobody is queued.
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
@@ -23,7 +26,9 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
     local record = nil
     if deadline and deadline > nowMs then
       record = redis.call('HGET', waiting, head)
-      if not record then
+      -- No record (queued by an older version), or its place lapses in under 250 ms (it has not
+      -- refreshed for a while): woken, it tries, and holds whatever it takes for its full ttl.
+      if not record or deadline - nowMs < 250 then
         return head
       end
     end
@@ -32,12 +37,12 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
     redis.call('HDEL', waiting, head)
     if record then
       local space = string.find(record, ' ', 1, true)
-      local ttl = tonumber(string.sub(record, 1, space - 1))
+      local ttl = math.min(tonumber(string.sub(record, 1, space - 1)), deadline - nowMs)
       local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, space + 1), fenceGrace,
         nowUs)
       redis.call('HSET', lock, 't', ticket)
       return head .. ' ' .. string.format('%.0f', fence) .. ' ' .. string.format('%.3f', nowUs / 1000)
-        .. ' ' .. ticket
+        .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
     end
   end
   return ''
