@@ -6,8 +6,6 @@ import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock-module.options';
 
-type OwnedClient = IORedis.Redis | IORedis.Cluster;
-
 /**
  * The store of one or more registrations (those that `inherit` share it). Whoever opens a
  * connection or store closes it: the last registration to let go closes the `RedisLockStore` and
@@ -19,7 +17,7 @@ export class LockConnection {
   private constructor(
     readonly store: LockStore,
     /** The client the module opened, if any. */
-    readonly client: OwnedClient | undefined,
+    readonly client: IORedis.Redis | IORedis.Cluster | undefined,
     readonly ownsStore: boolean,
   ) {}
 
@@ -55,9 +53,7 @@ export class LockConnection {
         `Redis connection error: ${error.message} (not repeated until the connection is ready again)`,
       );
     });
-    client.on('ready', () => {
-      reported = false;
-    });
+    client.on('ready', () => (reported = false));
     return new LockConnection(new RedisLockStore(client), client, true);
   }
 

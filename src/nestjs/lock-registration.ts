@@ -9,9 +9,11 @@ import { LockConfigError } from '../engine/errors';
 import { InFlight } from '../engine/in-flight';
 import { LockEngine } from '../engine/lock-engine';
 import type { LockLogger } from '../engine/options';
-import { DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
 import { LockConnection } from './lock-connection';
-import { inheritOptions, type LockClock, type LockModuleOptions } from './lock-module.options';
+import { inheritOptions, type LockModuleOptions } from './lock-module.options';
+
+/** The default `shutdownTimeout`, in ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 const registrations = new WeakMap<LockEngine, LockRegistration>();
 
@@ -22,11 +24,8 @@ export function registrationOf(engine: LockEngine | undefined): LockRegistration
 
 /** One `LockModule` registration at run time: engine, connection, tick clock and shutdown. */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
-  readonly clock: LockClock;
-  readonly shutdownTimeout: number;
   /** Ticks not yet running their method (claiming, taking the run lock). */
   readonly #startingTicks = new InFlight();
-  #closing = false;
   #drained: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -37,10 +36,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     readonly engine: LockEngine,
     readonly connection: LockConnection,
     readonly logger: Logger,
-  ) {
-    this.clock = options.clock ?? Date.now;
-    this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-  }
+  ) {}
 
   /** Build the registration `name` from its checked options and, with `inherit`, its parent's. */
   static async create(
@@ -86,7 +82,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
 
   /** Set once shutdown starts: scheduled runs are no longer started. */
   get closing(): boolean {
-    return this.#closing;
+    return this.#drained !== undefined;
   }
 
   /**
@@ -109,7 +105,6 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
    * Before any `onApplicationShutdown`, where applications close what running calls use.
    */
   beforeApplicationShutdown(): Promise<void> {
-    this.#closing = true;
     this.#drained ??= this.#drain();
     return this.#drained;
   }
@@ -121,14 +116,15 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
   }
 
   async #drain(): Promise<void> {
-    const deadline = Date.now() + this.shutdownTimeout;
-    await this.#startingTicks.drain(this.shutdownTimeout);
+    const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    const deadline = Date.now() + timeout;
+    await this.#startingTicks.drain(timeout);
     const running = this.engine.runningCount;
     await this.engine.close({ timeout: Math.max(0, deadline - Date.now()) });
     const left = this.engine.runningCount;
     if (left > 0) {
       this.logger.warn(
-        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
+        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${timeout} ms); releasing their locks anyway.`,
       );
     }
   }

@@ -20,12 +20,7 @@ export class LockExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.explore();
-  }
-
-  /** Check all providers and controllers now; returns the warnings it logged. */
-  explore(): string[] {
-    const warnings: string[] = [];
+    const warn = (message: string) => this.registration.logger.warn(message);
     const jobsByKey = new Map<string, string[]>();
     const name = this.registration.name;
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
@@ -38,7 +33,7 @@ export class LockExplorer implements OnModuleInit {
         const plan = getSingleInstanceCronPlan(method);
         if (plan && plan.engine === name) {
           if (!singleton) {
-            warnings.push(
+            warn(
               `@SingleInstanceCron on ${plan.label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.`,
             );
           } else {
@@ -49,10 +44,9 @@ export class LockExplorer implements OnModuleInit {
             jobsByKey.set(plan.key, owners);
           }
         }
-        const lockedEngine = getLockedPlan(method)?.engine;
-        if (lockedEngine === name && !singleton) {
+        if (!singleton && getLockedPlan(method)?.engine === name) {
           const label = `${plan?.className ?? classNameOf(prototype.constructor)}.${methodName}`;
-          warnings.push(
+          warn(
             `@Locked on ${label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.`,
           );
         }
@@ -60,12 +54,10 @@ export class LockExplorer implements OnModuleInit {
     }
     for (const [key, owners] of jobsByKey) {
       if (owners.length < 2) continue;
-      warnings.push(
+      warn(
         `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_ENGINE_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
       );
     }
-    for (const warning of warnings) this.registration.logger.warn(warning);
-    return warnings;
   }
 }
 

@@ -33,21 +33,17 @@ export function runScheduledTick(
     logger.debug(`${plan.label}: tick skipped: the application is shutting down.`);
     return Promise.resolve(undefined);
   }
-  return registration.runTick((started) =>
-    runTick(registration, plan, () => {
-      started();
-      return run();
-    }),
-  );
+  return registration.runTick((started) => runTick(registration, plan, run, started));
 }
 
 async function runTick(
   registration: LockRegistration,
   plan: SingleInstanceCronPlan,
   run: () => unknown,
+  started: () => void,
 ): Promise<unknown> {
   const { engine } = registration;
-  const tick = plan.ticks.nearest(registration.clock());
+  const tick = plan.ticks.nearest(registration.options.clock?.() ?? Date.now());
   const tickName = `tick ${new Date(tick.at).toISOString()}`;
   const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
 
@@ -75,20 +71,21 @@ async function runTick(
   // With overlap allowed each tick gets its own run lock: still a lock, so that currentLock()
   // and its signal work the same way in both modes.
   const runKey = plan.overlap === 'allow' ? `${plan.key}:run:${tick.at}` : plan.key;
-  let started = false;
+  let ran = false;
   try {
     const result = await engine.withLock(
       runKey,
       () => {
-        started = true;
+        ran = true;
+        started();
         return run();
       },
       { ...plan.runOptions, onBusy: 'skip', onStoreError: policy },
     );
-    if (!started) skip('debug', `: a previous run still holds "${runKey}".`);
+    if (!ran) skip('debug', `: a previous run still holds "${runKey}".`);
     return result;
   } catch (error) {
-    if (started || !(error instanceof LockStoreError)) throw error;
+    if (ran || !(error instanceof LockStoreError)) throw error;
     return storeFailed(error);
   }
 }

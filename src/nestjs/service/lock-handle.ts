@@ -64,8 +64,7 @@ export class LockHandle {
   async release(): Promise<boolean> {
     const lock = this.#lock;
     this.#lock = undefined;
-    if (!lock) return false;
-    return lock.release();
+    return lock ? lock.release() : false;
   }
 
   /** Delete the lock whoever holds it (operators' escape hatch): `true` if there was one. */
@@ -86,9 +85,8 @@ export class LockHandle {
 
   /** Milliseconds until the held lock expires unless extended (local estimate); `0` if not held. */
   getRemainingTime(): number {
-    const lock = this.#lock;
-    if (!lock?.held) return 0;
-    return Math.max(0, lock.expiresAt - Date.now());
+    const lock = this.lock;
+    return lock ? Math.max(0, lock.expiresAt - Date.now()) : 0;
   }
 
   /**
