@@ -65,7 +65,7 @@ export class LockModule {
     const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal, ...own } = options;
     const where = describeRegistration('forRoot', name);
     checkModuleOptions(where, own, inherit !== undefined);
-    return build(where, name, options, { useValue: own });
+    return build(where, name, { inherit, isGlobal }, { useValue: own });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { CronTime } from 'cron';
-import { loadCron } from './schedule-packages';
+import { loadSchedulePackages } from './schedule-packages';
 
 /** One scheduled time (epoch ms: the tick's identity across replicas), and the gap to the next. */
 export interface Tick {
@@ -17,13 +17,9 @@ export class CronTicks {
 
   /** Throws the `cron` package's error for a bad expression, time zone or offset. */
   constructor(expression: string, timeZone?: unknown, utcOffset?: unknown) {
+    const { CronTime } = loadSchedulePackages('@SingleInstanceCron');
     // Both zone options go to cron as given, so that cron's own rules decide (one of the two).
-    const Time = loadCron('@SingleInstanceCron').CronTime as unknown as new (
-      source: string,
-      timeZone: unknown,
-      utcOffset: unknown,
-    ) => CronTime;
-    this.#time = new Time(expression, timeZone, utcOffset);
+    this.#time = new CronTime(expression, timeZone as never, utcOffset as never);
     this.#zone = this.#time.timeZone ?? offsetZone(this.#time.utcOffset);
   }
 

@@ -95,14 +95,13 @@ const cronSpec: OptionSpec = {
       : undefined,
   rules: [
     intervalBelowTtl,
-    (where, options) => {
-      if (options['lockAtMostFor'] === undefined) return;
-      for (const other of ['ttl', 'autoExtend']) {
-        if (options[other] !== undefined && !(other === 'autoExtend' && options[other] === false)) {
-          throw new LockConfigError(
-            `${where}: options "lockAtMostFor" and "${other}" exclude each other: lockAtMostFor is the run lock's ttl without auto-extension. Remove one of them.`,
-          );
-        }
+    (where, { lockAtMostFor, ttl, autoExtend }) => {
+      // `autoExtend: false` says what lockAtMostFor means anyway.
+      const other = ttl !== undefined ? 'ttl' : autoExtend ? 'autoExtend' : undefined;
+      if (lockAtMostFor !== undefined && other !== undefined) {
+        throw new LockConfigError(
+          `${where}: options "lockAtMostFor" and "${other}" exclude each other: lockAtMostFor is the run lock's ttl without auto-extension. Remove one of them.`,
+        );
       }
     },
   ],
