@@ -30,16 +30,13 @@ export class LockConnection {
     if (options.store) return new LockConnection(options.store, undefined, false);
     const redis = options.redis as LockModuleRedisConfig;
     if (isRedisClient(redis)) return new LockConnection(new RedisLockStore(redis), undefined, true);
-    let ioredis: typeof IORedis;
-    try {
-      // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
-      ioredis = await import('ioredis');
-    } catch (cause) {
+    // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
+    const ioredis = await import('ioredis').catch((cause: unknown) => {
       throw new LockConfigError(
         `${where}: option "redis" needs the ioredis package (npm install ioredis), or pass "store" instead.`,
         { cause },
       );
-    }
+    });
     const client =
       typeof redis === 'object' && 'cluster' in redis
         ? new ioredis.Cluster(redis.cluster, redis.options)

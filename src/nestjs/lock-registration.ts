@@ -17,12 +17,12 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 const registrations = new WeakMap<LockEngine, LockRegistration>();
 
-/** The registration that created `engine` (its clock and shutdown state, for ticks). */
+/** The registration that created `engine` (its options and shutdown state, for ticks). */
 export function registrationOf(engine: LockEngine | undefined): LockRegistration | undefined {
   return engine && registrations.get(engine);
 }
 
-/** One `LockModule` registration at run time: engine, connection, tick clock and shutdown. */
+/** One `LockModule` registration at run time: options, engine, connection and shutdown. */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
   /** Ticks not yet running their method (claiming, taking the run lock). */
   readonly #startingTicks = new InFlight();
@@ -91,8 +91,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
    */
   async runTick<T>(tick: (started: () => void) => Promise<T>): Promise<T> {
     let started!: () => void;
-    const starting = new Promise<void>((resolve) => (started = resolve));
-    void this.#startingTicks.run(() => starting);
+    void this.#startingTicks.run(() => new Promise<void>((resolve) => (started = resolve)));
     try {
       return await tick(started);
     } finally {
@@ -111,7 +110,10 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
 
   /** Shutdown, second part: unregister and close what the module opened. */
   onApplicationShutdown(): Promise<void> {
-    this.#closed ??= this.#shutdown();
+    this.#closed ??= this.beforeApplicationShutdown().finally(async () => {
+      unregisterLockEngine(this.name, this.engine);
+      await this.connection.release();
+    });
     return this.#closed;
   }
 
@@ -126,15 +128,6 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
       this.logger.warn(
         `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${timeout} ms); releasing their locks anyway.`,
       );
-    }
-  }
-
-  async #shutdown(): Promise<void> {
-    try {
-      await this.beforeApplicationShutdown();
-    } finally {
-      unregisterLockEngine(this.name, this.engine);
-      await this.connection.release();
     }
   }
 }

@@ -24,8 +24,11 @@ export class LockExplorer implements OnModuleInit {
     const jobsByKey = new Map<string, string[]>();
     const name = this.registration.name;
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
-      const prototype = prototypeOf(wrapper);
-      if (!prototype) continue;
+      // Request-scoped class providers too: Nest gives them a prototype-only instance at start-up.
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (!prototype || prototype === Object.prototype) continue;
       const singleton = wrapper.isDependencyTreeStatic();
       const provider = tokenName(wrapper);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
@@ -59,20 +62,6 @@ export class LockExplorer implements OnModuleInit {
       );
     }
   }
-}
-
-/** Where a wrapper's methods are: its instance, or its class for request-scoped providers. */
-function prototypeOf(wrapper: Wrapper): object | undefined {
-  const instance: unknown = wrapper.instance;
-  if (instance && typeof instance === 'object') {
-    const prototype = Object.getPrototypeOf(instance) as object | null;
-    if (prototype && prototype !== Object.prototype) return prototype;
-  }
-  const metatype: unknown = wrapper.metatype;
-  if (typeof metatype === 'function' && !wrapper.inject) {
-    return (metatype as { prototype?: object }).prototype;
-  }
-  return undefined;
 }
 
 /** The provider's token as users wrote it: a class name or a string/symbol token. */

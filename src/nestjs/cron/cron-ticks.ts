@@ -1,12 +1,6 @@
 import type { CronTime } from 'cron';
 import { loadSchedulePackages } from './schedule-packages';
 
-/** One scheduled time (epoch ms: the tick's identity across replicas), and the gap to the next. */
-export interface Tick {
-  at: number;
-  interval: number;
-}
-
 // cron searches at most 8 years ahead; looking further back for a previous tick is pointless.
 const MAX_LOOKBACK_MS = 9 * 366 * 24 * 3_600_000;
 
@@ -24,11 +18,11 @@ export class CronTicks {
   }
 
   /**
-   * The scheduled time nearest to `now`, so that replicas whose clocks disagree by less than half
-   * an interval (or whose timers fire a little early or late) name the same tick. A tie goes to
-   * the earlier one.
+   * The scheduled time nearest to `now` (epoch ms: the tick's identity across replicas) and the
+   * interval to the next, so that replicas whose clocks disagree by less than half an interval (or
+   * whose timers fire a little early or late) name the same tick. A tie goes to the earlier one.
    */
-  nearest(now: number): Tick {
+  nearest(now: number): { at: number; interval: number } {
     const next = this.#next(now);
     const previous = this.#previous(now);
     if (previous !== undefined && now - previous <= next - now) {

@@ -51,10 +51,8 @@ export class LockHandle {
   /** One attempt, no waiting: `true` if taken (or already held by this handle). */
   async acquireImmediately(): Promise<boolean> {
     if (this.#lock?.held) return true;
-    const lock = await this.#engine.tryAcquire(this.key, this.#options);
-    if (!lock) return false;
-    this.#lock = lock;
-    return true;
+    this.#lock = (await this.#engine.tryAcquire(this.key, this.#options)) ?? undefined;
+    return this.#lock !== undefined;
   }
 
   /**
