@@ -7,9 +7,8 @@ import { RedisLockStore } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock-module.options';
 
 /**
- * The store of one or more registrations (those that `inherit` share it). Whoever opens a
- * connection or store closes it: the last registration to let go closes the `RedisLockStore` and
- * the Redis client the module created, never a client or store the user passed in.
+ * The store of one or more registrations (those that `inherit` share it). The last registration to
+ * let go closes the `RedisLockStore` and client the module opened, never what the user passed in.
  */
 export class LockConnection {
   #refs = 1;

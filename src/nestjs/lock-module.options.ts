@@ -205,10 +205,7 @@ const redisCheck: OptionCheck = {
   },
 };
 
-/**
- * Check a registration's own options (what `forRoot` takes besides the registration, or a
- * factory returns). With `inherits`, neither `redis` nor `store` shares the parent's connection.
- */
+/** Check a registration's own options; with `inherits`, neither `redis` nor `store` is required. */
 export function checkModuleOptions(
   where: string,
   options: unknown,
@@ -245,13 +242,6 @@ export function checkModuleOptions(
     ],
   };
   checkOptions(where, options, spec);
-}
-
-/** How messages name a registration: `LockModule.forRoot({ name: "reports" })`. */
-export function describeRegistration(method: string, name: string): string {
-  return name === DEFAULT_ENGINE_NAME
-    ? `LockModule.${method}()`
-    : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
 }
 
 /**

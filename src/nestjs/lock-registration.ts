@@ -46,16 +46,13 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     inherit: string | undefined,
     parent: LockRegistration | undefined,
   ): Promise<LockRegistration> {
-    let options = own;
-    const logger = new Logger(name === DEFAULT_ENGINE_NAME ? 'LockModule' : `LockModule:${name}`);
-    if (inherit !== undefined) {
-      if (!parent) {
-        throw new LockConfigError(
-          `${where}: option "inherit" names "${inherit}", but there is no LockModule registration with that name in this application. Register LockModule.forRoot({ name: "${inherit}", ... }) (global, or imported where this one is).`,
-        );
-      }
-      options = inheritOptions(parent.options, own);
+    if (inherit !== undefined && !parent) {
+      throw new LockConfigError(
+        `${where}: option "inherit" names "${inherit}", but there is no LockModule registration with that name in this application. Register LockModule.forRoot({ name: "${inherit}", ... }) (global, or imported where this one is).`,
+      );
     }
+    const options = parent ? inheritOptions(parent.options, own) : own;
+    const logger = new Logger(name === DEFAULT_ENGINE_NAME ? 'LockModule' : `LockModule:${name}`);
     const connection =
       own.redis === undefined && own.store === undefined && parent
         ? parent.connection.share()
@@ -85,10 +82,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     return this.#drained !== undefined;
   }
 
-  /**
-   * Run a scheduled tick. Until it calls `started()` (its `withLock` body has begun, which closing
-   * the engine waits for) shutdown waits for it, so a tick claimed just before shutdown still runs.
-   */
+  /** Run a tick: shutdown waits for it until `started()`, from when closing the engine does. */
   async runTick<T>(tick: (started: () => void) => Promise<T>): Promise<T> {
     let started!: () => void;
     void this.#startingTicks.run(() => new Promise<void>((resolve) => (started = resolve)));

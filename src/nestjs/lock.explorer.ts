@@ -6,8 +6,6 @@ import { classNameOf } from '../decorators/method-site';
 import { getSingleInstanceCronPlan } from './cron/single-instance-cron.decorator';
 import type { LockRegistration } from './lock-registration';
 
-type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
-
 /**
  * Warns at start-up, like `@nestjs/schedule`'s explorer, about mistakes that would otherwise only
  * show as jobs that never run or skip each other, in methods that use this registration's engine.
@@ -30,7 +28,9 @@ export class LockExplorer implements OnModuleInit {
       const prototype = Object.getPrototypeOf(instance) as object | null;
       if (!prototype || prototype === Object.prototype) continue;
       const singleton = wrapper.isDependencyTreeStatic();
-      const provider = tokenName(wrapper);
+      // The provider as users wrote it: a class name, or a string or symbol token.
+      const token: unknown = wrapper.token;
+      const provider = typeof token === 'function' ? token.name : String(token);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[methodName];
         const plan = getSingleInstanceCronPlan(method);
@@ -62,12 +62,4 @@ export class LockExplorer implements OnModuleInit {
       );
     }
   }
-}
-
-/** The provider's token as users wrote it: a class name or a string/symbol token. */
-function tokenName(wrapper: Wrapper): string {
-  const token: unknown = wrapper.token;
-  if (typeof token === 'function') return (token as { name: string }).name;
-  if (typeof token === 'string' || typeof token === 'symbol') return token.toString();
-  return String(wrapper.name);
 }

@@ -8,7 +8,6 @@ import { LockExplorer } from './lock.explorer';
 import {
   asyncSpec,
   checkModuleOptions,
-  describeRegistration,
   registrationSpec,
   type LockModuleAsyncOptions,
   type LockModuleForRootOptions,
@@ -101,6 +100,13 @@ export class LockModule {
     const factoryClass = useClass ? [{ provide: useClass, useClass }] : [];
     return build(where, name, options, optionsSource, options.imports, factoryClass);
   }
+}
+
+/** How messages name a registration: `LockModule.forRoot({ name: "reports" })`. */
+function describeRegistration(method: string, name: string): string {
+  return name === DEFAULT_ENGINE_NAME
+    ? `LockModule.${method}()`
+    : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
 }
 
 function build(

@@ -39,17 +39,13 @@ export class CronTicks {
   /** The last scheduled time at or before `now`, if there is one within reach. */
   #previous(now: number): number | undefined {
     // Look back twice as far each time: right after a tick fires, the first step finds it.
-    let found: number | undefined;
     for (let back = 1_000; back <= MAX_LOOKBACK_MS; back *= 2) {
-      const candidate = this.#next(now - back);
-      if (candidate <= now) {
-        found = candidate;
-        break;
-      }
+      let found = this.#next(now - back);
+      if (found > now) continue;
+      for (let after = this.#next(found); after <= now; after = this.#next(found)) found = after;
+      return found;
     }
-    if (found === undefined) return undefined;
-    for (let after = this.#next(found); after <= now; after = this.#next(found)) found = after;
-    return found;
+    return undefined;
   }
 }
 

@@ -2,9 +2,8 @@ import type * as NestSchedule from '@nestjs/schedule';
 import type * as CronPackage from 'cron';
 import { LockConfigError } from '../../engine/errors';
 
-// `@nestjs/schedule` and `cron` are optional peers: LockModule, LockService and @Locked work
-// without them. They are loaded when the first @SingleInstanceCron is defined, with `require` so
-// that the decorator stays synchronous and bundlers still see which packages it needs.
+// Optional peers (LockModule, LockService and @Locked work without them), loaded by the first
+// @SingleInstanceCron with `require`: the decorator stays synchronous, bundlers see the packages.
 
 /** `@Cron` and `cron`'s `CronTime`, or a `LockConfigError` saying what to install. */
 export function loadSchedulePackages(where: string) {
