@@ -307,3 +307,8 @@ export function validateKey(
 
 /** `String.prototype.isWellFormed` (Node 20+; not in the ES2022 typings). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
+
+/** A non-empty string; `expected` is what the message asks for. */
+export function nonEmptyString(expected: string): OptionCheck {
+  return { expected, valid: (value) => typeof value === 'string' && value.length > 0 };
+}

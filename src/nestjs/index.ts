@@ -1,20 +1,19 @@
 // `lockwarden/nestjs`: the NestJS integration. Needs @nestjs/common and @nestjs/core;
 // @nestjs/schedule only where @SingleInstanceCron is used. Plain TypeScript users never load it.
-export { LockModule } from './lock.module';
+export {
+  LockModule,
+  getLockEngineToken,
+  getLockModuleOptionsToken,
+  getLockServiceToken,
+} from './lock.module';
 export { LockService } from './service/lock.service';
 export { LockHandle } from './service/lock-handle';
-export { InjectLockEngine } from './inject-lock-engine.decorator';
-export { InjectLockService } from './inject-lock-service.decorator';
+export { InjectLockEngine, InjectLockService } from './inject.decorators';
 export { SingleInstanceCron } from './cron/single-instance-cron.decorator';
 // Where Nest users look for them too; the same functions as lockwarden's.
 export { Locked } from '../decorators/locked.decorator';
 export { currentLock } from '../engine/context';
-export {
-  DEFAULT_SHUTDOWN_TIMEOUT,
-  getLockEngineToken,
-  getLockModuleOptionsToken,
-  getLockServiceToken,
-} from './lock.constants';
+export { DEFAULT_SHUTDOWN_TIMEOUT } from './lock-registration';
 export type {
   LockClock,
   LockModuleAsyncOptions,

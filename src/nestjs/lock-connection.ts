@@ -6,12 +6,9 @@ import type { LockStore } from '../stores/lock-store';
 import { RedisLockStore } from '../stores/redis-lock-store';
 import type { LockModuleOptions, LockModuleRedisConfig } from './lock-module.options';
 
-type OwnedClient = IORedis.Redis | IORedis.Cluster;
-
 /**
- * The store of one or more registrations (those that `inherit` share it). Whoever opens a
- * connection or store closes it: the last registration to let go closes the `RedisLockStore` and
- * the Redis client the module created, never a client or store the user passed in.
+ * The store of one or more registrations (those that `inherit` share it). The last registration to
+ * let go closes the `RedisLockStore` and client the module opened, never what the user passed in.
  */
 export class LockConnection {
   #refs = 1;
@@ -19,7 +16,7 @@ export class LockConnection {
   private constructor(
     readonly store: LockStore,
     /** The client the module opened, if any. */
-    readonly client: OwnedClient | undefined,
+    readonly client: IORedis.Redis | IORedis.Cluster | undefined,
     readonly ownsStore: boolean,
   ) {}
 
@@ -32,16 +29,13 @@ export class LockConnection {
     if (options.store) return new LockConnection(options.store, undefined, false);
     const redis = options.redis as LockModuleRedisConfig;
     if (isRedisClient(redis)) return new LockConnection(new RedisLockStore(redis), undefined, true);
-    let ioredis: typeof IORedis;
-    try {
-      // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
-      ioredis = await import('ioredis');
-    } catch (cause) {
+    // Loaded lazily: ioredis is an optional peer dependency (not needed with `store`).
+    const ioredis = await import('ioredis').catch((cause: unknown) => {
       throw new LockConfigError(
         `${where}: option "redis" needs the ioredis package (npm install ioredis), or pass "store" instead.`,
         { cause },
       );
-    }
+    });
     const client =
       typeof redis === 'object' && 'cluster' in redis
         ? new ioredis.Cluster(redis.cluster, redis.options)
@@ -55,9 +49,7 @@ export class LockConnection {
         `Redis connection error: ${error.message} (not repeated until the connection is ready again)`,
       );
     });
-    client.on('ready', () => {
-      reported = false;
-    });
+    client.on('ready', () => (reported = false));
     return new LockConnection(new RedisLockStore(client), client, true);
   }
 

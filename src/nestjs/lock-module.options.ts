@@ -12,6 +12,7 @@ import {
   checkOptions,
   defaultsCheck,
   isRecord,
+  nonEmptyString,
   nonNegativeMs,
   optionError,
   prefixCheck,
@@ -131,18 +132,14 @@ export interface LockModuleAsyncOptions
   useExisting?: Type<LockOptionsFactory>;
 }
 
-/** A registration's name, `inherit` and `isGlobal`, with the name resolved. */
-export type Registration = LockModuleRegistration & { name: string };
-
-const nonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
 const aFunction = (expected: string): OptionCheck => ({
   expected,
   valid: (value) => typeof value === 'function',
 });
 
 const registrationChecks = {
-  name: { expected: 'a non-empty string', valid: nonEmptyString },
-  inherit: { expected: 'the name of another LockModule registration', valid: nonEmptyString },
+  name: nonEmptyString('a non-empty string'),
+  inherit: nonEmptyString('the name of another LockModule registration'),
   isGlobal: trueOrFalse,
 } satisfies Record<keyof LockModuleRegistration, OptionCheck>;
 
@@ -159,14 +156,15 @@ const notAnObject = (): string =>
   `the options must be an object such as { redis: 'redis://localhost:6379' }.`;
 
 /** `forRoot`'s registration options; the others are checked as the module's own. */
-const registrationSpec: OptionSpec = {
+export const registrationSpec: OptionSpec = {
   options: registrationChecks,
   notAnObject,
   unknown: () => undefined,
   rules: [inheritsAnother],
 };
 
-const asyncSpec: OptionSpec = {
+/** `forRootAsync`'s options but for "exactly one of useFactory, useClass, useExisting". */
+export const asyncSpec: OptionSpec = {
   options: {
     ...registrationChecks,
     imports: { expected: 'an array of modules', valid: Array.isArray },
@@ -178,19 +176,7 @@ const asyncSpec: OptionSpec = {
   notAnObject: () => 'the options must be an object with useFactory, useClass or useExisting.',
   unknown: (_name, known) =>
     ` Known options: ${known} (the lock options themselves come from the factory).`,
-  rules: [
-    inheritsAnother,
-    (where, options) => {
-      const given = ['useFactory', 'useClass', 'useExisting'].filter(
-        (k) => options[k] !== undefined,
-      ).length;
-      if (given === 1) return;
-      const name = typeof options['name'] === 'string' ? options['name'] : DEFAULT_ENGINE_NAME;
-      throw new LockConfigError(
-        `${describeRegistration('forRootAsync', name)}: give exactly one of useFactory, useClass and useExisting (got ${given}).`,
-      );
-    },
-  ],
+  rules: [inheritsAnother],
 };
 
 const redisCheck: OptionCheck = {
@@ -213,16 +199,13 @@ const redisCheck: OptionCheck = {
     if (!Array.isArray(sentinels)) {
       throw optionError(where, 'redis.sentinels', 'an array of sentinel addresses', sentinels);
     }
-    if (!nonEmptyString(name)) {
+    if (typeof name !== 'string' || name === '') {
       throw optionError(where, 'redis.name', 'the master group name known to the sentinels', name);
     }
   },
 };
 
-/**
- * Check a registration's own options (what `forRoot` takes besides the registration, or a
- * factory returns). With `inherits`, neither `redis` nor `store` shares the parent's connection.
- */
+/** Check a registration's own options; with `inherits`, neither `redis` nor `store` is required. */
 export function checkModuleOptions(
   where: string,
   options: unknown,
@@ -259,30 +242,6 @@ export function checkModuleOptions(
     ],
   };
   checkOptions(where, options, spec);
-}
-
-/** How messages name a registration: `LockModule.forRoot({ name: "reports" })`. */
-export function describeRegistration(method: string, name: string): string {
-  return name === DEFAULT_ENGINE_NAME
-    ? `LockModule.${method}()`
-    : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
-}
-
-/** Check `forRoot` options; returns the registration and the module options. */
-export function checkForRootOptions(
-  options: LockModuleForRootOptions,
-): [Registration, LockModuleOptions] {
-  checkOptions('LockModule.forRoot()', options, registrationSpec);
-  const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal, ...own } = options;
-  checkModuleOptions(describeRegistration('forRoot', name), own, inherit !== undefined);
-  return [{ name, inherit, isGlobal }, own];
-}
-
-/** Check `forRootAsync` options; returns the registration. */
-export function checkForRootAsyncOptions(options: LockModuleAsyncOptions): Registration {
-  checkOptions('LockModule.forRootAsync()', options, asyncSpec);
-  const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal } = options;
-  return { name, inherit, isGlobal };
 }
 
 /**

@@ -9,24 +9,23 @@ import { LockConfigError } from '../engine/errors';
 import { InFlight } from '../engine/in-flight';
 import { LockEngine } from '../engine/lock-engine';
 import type { LockLogger } from '../engine/options';
-import { DEFAULT_SHUTDOWN_TIMEOUT } from './lock.constants';
 import { LockConnection } from './lock-connection';
-import { inheritOptions, type LockClock, type LockModuleOptions } from './lock-module.options';
+import { inheritOptions, type LockModuleOptions } from './lock-module.options';
+
+/** The default `shutdownTimeout`, in ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 const registrations = new WeakMap<LockEngine, LockRegistration>();
 
-/** The registration that created `engine` (its clock and shutdown state, for ticks). */
+/** The registration that created `engine` (its options and shutdown state, for ticks). */
 export function registrationOf(engine: LockEngine | undefined): LockRegistration | undefined {
   return engine && registrations.get(engine);
 }
 
-/** One `LockModule` registration at run time: engine, connection, tick clock and shutdown. */
+/** One `LockModule` registration at run time: options, engine, connection and shutdown. */
 export class LockRegistration implements BeforeApplicationShutdown, OnApplicationShutdown {
-  readonly clock: LockClock;
-  readonly shutdownTimeout: number;
   /** Ticks not yet running their method (claiming, taking the run lock). */
   readonly #startingTicks = new InFlight();
-  #closing = false;
   #drained: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -37,10 +36,7 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     readonly engine: LockEngine,
     readonly connection: LockConnection,
     readonly logger: Logger,
-  ) {
-    this.clock = options.clock ?? Date.now;
-    this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-  }
+  ) {}
 
   /** Build the registration `name` from its checked options and, with `inherit`, its parent's. */
   static async create(
@@ -50,16 +46,13 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
     inherit: string | undefined,
     parent: LockRegistration | undefined,
   ): Promise<LockRegistration> {
-    let options = own;
-    const logger = new Logger(name === DEFAULT_ENGINE_NAME ? 'LockModule' : `LockModule:${name}`);
-    if (inherit !== undefined) {
-      if (!parent) {
-        throw new LockConfigError(
-          `${where}: option "inherit" names "${inherit}", but there is no LockModule registration with that name in this application. Register LockModule.forRoot({ name: "${inherit}", ... }) (global, or imported where this one is).`,
-        );
-      }
-      options = inheritOptions(parent.options, own);
+    if (inherit !== undefined && !parent) {
+      throw new LockConfigError(
+        `${where}: option "inherit" names "${inherit}", but there is no LockModule registration with that name in this application. Register LockModule.forRoot({ name: "${inherit}", ... }) (global, or imported where this one is).`,
+      );
     }
+    const options = parent ? inheritOptions(parent.options, own) : own;
+    const logger = new Logger(name === DEFAULT_ENGINE_NAME ? 'LockModule' : `LockModule:${name}`);
     const connection =
       own.redis === undefined && own.store === undefined && parent
         ? parent.connection.share()
@@ -86,17 +79,13 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
 
   /** Set once shutdown starts: scheduled runs are no longer started. */
   get closing(): boolean {
-    return this.#closing;
+    return this.#drained !== undefined;
   }
 
-  /**
-   * Run a scheduled tick. Until it calls `started()` (its `withLock` body has begun, which closing
-   * the engine waits for) shutdown waits for it, so a tick claimed just before shutdown still runs.
-   */
+  /** Run a tick: shutdown waits for it until `started()`, from when closing the engine does. */
   async runTick<T>(tick: (started: () => void) => Promise<T>): Promise<T> {
     let started!: () => void;
-    const starting = new Promise<void>((resolve) => (started = resolve));
-    void this.#startingTicks.run(() => starting);
+    void this.#startingTicks.run(() => new Promise<void>((resolve) => (started = resolve)));
     try {
       return await tick(started);
     } finally {
@@ -109,36 +98,30 @@ export class LockRegistration implements BeforeApplicationShutdown, OnApplicatio
    * Before any `onApplicationShutdown`, where applications close what running calls use.
    */
   beforeApplicationShutdown(): Promise<void> {
-    this.#closing = true;
     this.#drained ??= this.#drain();
     return this.#drained;
   }
 
   /** Shutdown, second part: unregister and close what the module opened. */
   onApplicationShutdown(): Promise<void> {
-    this.#closed ??= this.#shutdown();
+    this.#closed ??= this.beforeApplicationShutdown().finally(async () => {
+      unregisterLockEngine(this.name, this.engine);
+      await this.connection.release();
+    });
     return this.#closed;
   }
 
   async #drain(): Promise<void> {
-    const deadline = Date.now() + this.shutdownTimeout;
-    await this.#startingTicks.drain(this.shutdownTimeout);
+    const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    const deadline = Date.now() + timeout;
+    await this.#startingTicks.drain(timeout);
     const running = this.engine.runningCount;
     await this.engine.close({ timeout: Math.max(0, deadline - Date.now()) });
     const left = this.engine.runningCount;
     if (left > 0) {
       this.logger.warn(
-        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${this.shutdownTimeout} ms); releasing their locks anyway.`,
+        `${left} of ${Math.max(left, running)} locked call(s) still running after shutdownTimeout (${timeout} ms); releasing their locks anyway.`,
       );
-    }
-  }
-
-  async #shutdown(): Promise<void> {
-    try {
-      await this.beforeApplicationShutdown();
-    } finally {
-      unregisterLockEngine(this.name, this.engine);
-      await this.connection.release();
     }
   }
 }

@@ -6,8 +6,6 @@ import { classNameOf } from '../decorators/method-site';
 import { getSingleInstanceCronPlan } from './cron/single-instance-cron.decorator';
 import type { LockRegistration } from './lock-registration';
 
-type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
-
 /**
  * Warns at start-up, like `@nestjs/schedule`'s explorer, about mistakes that would otherwise only
  * show as jobs that never run or skip each other, in methods that use this registration's engine.
@@ -20,25 +18,25 @@ export class LockExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.explore();
-  }
-
-  /** Check all providers and controllers now; returns the warnings it logged. */
-  explore(): string[] {
-    const warnings: string[] = [];
+    const warn = (message: string) => this.registration.logger.warn(message);
     const jobsByKey = new Map<string, string[]>();
     const name = this.registration.name;
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
-      const prototype = prototypeOf(wrapper);
-      if (!prototype) continue;
+      // Request-scoped class providers too: Nest gives them a prototype-only instance at start-up.
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (!prototype || prototype === Object.prototype) continue;
       const singleton = wrapper.isDependencyTreeStatic();
-      const provider = tokenName(wrapper);
+      // The provider as users wrote it: a class name, or a string or symbol token.
+      const token: unknown = wrapper.token;
+      const provider = typeof token === 'function' ? token.name : String(token);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[methodName];
         const plan = getSingleInstanceCronPlan(method);
         if (plan && plan.engine === name) {
           if (!singleton) {
-            warnings.push(
+            warn(
               `@SingleInstanceCron on ${plan.label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so @nestjs/schedule never runs this job. Make the provider a singleton.`,
             );
           } else {
@@ -49,10 +47,9 @@ export class LockExplorer implements OnModuleInit {
             jobsByKey.set(plan.key, owners);
           }
         }
-        const lockedEngine = getLockedPlan(method)?.engine;
-        if (lockedEngine === name && !singleton) {
+        if (!singleton && getLockedPlan(method)?.engine === name) {
           const label = `${plan?.className ?? classNameOf(prototype.constructor)}.${methodName}`;
-          warnings.push(
+          warn(
             `@Locked on ${label}: "${provider}" is request-scoped (or depends on a request-scoped provider), so a new instance serves every request: the lock still serialises calls across replicas, but instance state is not shared between them. Lock on a key derived from the arguments, or make the provider a singleton.`,
           );
         }
@@ -60,33 +57,9 @@ export class LockExplorer implements OnModuleInit {
     }
     for (const [key, owners] of jobsByKey) {
       if (owners.length < 2) continue;
-      warnings.push(
+      warn(
         `@SingleInstanceCron jobs ${owners.join(' and ')} share the lock key "${key}"${name === DEFAULT_ENGINE_NAME ? '' : ` on engine "${name}"`}: each tick runs only one of them, and a run of one makes the other skip. Give each job its own "name" (or "key").`,
       );
     }
-    for (const warning of warnings) this.registration.logger.warn(warning);
-    return warnings;
   }
-}
-
-/** Where a wrapper's methods are: its instance, or its class for request-scoped providers. */
-function prototypeOf(wrapper: Wrapper): object | undefined {
-  const instance: unknown = wrapper.instance;
-  if (instance && typeof instance === 'object') {
-    const prototype = Object.getPrototypeOf(instance) as object | null;
-    if (prototype && prototype !== Object.prototype) return prototype;
-  }
-  const metatype: unknown = wrapper.metatype;
-  if (typeof metatype === 'function' && !wrapper.inject) {
-    return (metatype as { prototype?: object }).prototype;
-  }
-  return undefined;
-}
-
-/** The provider's token as users wrote it: a class name or a string/symbol token. */
-function tokenName(wrapper: Wrapper): string {
-  const token: unknown = wrapper.token;
-  if (typeof token === 'function') return (token as { name: string }).name;
-  if (typeof token === 'string' || typeof token === 'symbol') return token.toString();
-  return String(wrapper.name);
 }

@@ -1,27 +1,44 @@
 import { Module, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { DEFAULT_ENGINE_NAME } from '../decorators/engine-registry';
+import { LockConfigError } from '../engine/errors';
 import { LockEngine } from '../engine/lock-engine';
-import {
-  getLockEngineToken,
-  getLockModuleOptionsToken,
-  getLockRegistrationToken,
-  getLockServiceToken,
-} from './lock.constants';
+import { checkOptions } from '../engine/validate';
 import { LockExplorer } from './lock.explorer';
 import {
-  checkForRootAsyncOptions,
-  checkForRootOptions,
+  asyncSpec,
   checkModuleOptions,
-  describeRegistration,
+  registrationSpec,
   type LockModuleAsyncOptions,
   type LockModuleForRootOptions,
   type LockModuleOptions,
+  type LockModuleRegistration,
   type LockOptionsFactory,
-  type Registration,
 } from './lock-module.options';
 import { LockRegistration } from './lock-registration';
 import { LockService } from './service/lock.service';
+
+// String tokens (not symbols) so that Nest's "can't resolve dependencies" errors name them.
+
+/** DI token of the `LockEngine` of the registration `name` (for `@InjectLockEngine(name)`). */
+export function getLockEngineToken(name: string = DEFAULT_ENGINE_NAME): string {
+  return `lockwarden:engine:${name}`;
+}
+
+/** DI token of the `LockService` of the registration `name` (for `@InjectLockService(name)`). */
+export function getLockServiceToken(name: string = DEFAULT_ENGINE_NAME): string {
+  return `lockwarden:service:${name}`;
+}
+
+/** DI token of the options the registration `name` was given (before `inherit` is applied). */
+export function getLockModuleOptionsToken(name: string = DEFAULT_ENGINE_NAME): string {
+  return `lockwarden:options:${name}`;
+}
+
+/** @internal DI token of a registration's runtime (engine, connection, shutdown). */
+export function getLockRegistrationToken(name: string = DEFAULT_ENGINE_NAME): string {
+  return `lockwarden:registration:${name}`;
+}
 
 /**
  * Distributed locks for a Nest application: one `LockEngine` and `LockService` per registration
@@ -43,8 +60,11 @@ import { LockService } from './service/lock.service';
 export class LockModule {
   /** Register an engine from options known when the module is defined. */
   static forRoot(options: LockModuleForRootOptions): DynamicModule {
-    const [registration, own] = checkForRootOptions(options);
-    return build('forRoot', registration, { useValue: own });
+    checkOptions('LockModule.forRoot()', options, registrationSpec);
+    const { name = DEFAULT_ENGINE_NAME, inherit, isGlobal, ...own } = options;
+    const where = describeRegistration('forRoot', name);
+    checkModuleOptions(where, own, inherit !== undefined);
+    return build(where, name, { inherit, isGlobal }, { useValue: own });
   }
 
   /**
@@ -59,31 +79,44 @@ export class LockModule {
    * });
    */
   static forRootAsync(options: LockModuleAsyncOptions): DynamicModule {
-    const registration = checkForRootAsyncOptions(options);
-    const { useFactory, useClass, useExisting, inject = [], imports = [] } = options;
-    const where = describeRegistration('forRootAsync', registration.name);
+    checkOptions('LockModule.forRootAsync()', options, asyncSpec);
+    const { name = DEFAULT_ENGINE_NAME, useFactory, useClass, useExisting, inject = [] } = options;
+    const where = describeRegistration('forRootAsync', name);
+    const given = [useFactory, useClass, useExisting].filter((f) => f !== undefined).length;
+    if (given !== 1) {
+      throw new LockConfigError(
+        `${where}: give exactly one of useFactory, useClass and useExisting (got ${given}).`,
+      );
+    }
     const produce = useFactory ?? ((factory: LockOptionsFactory) => factory.createLockOptions());
     const optionsSource = {
       useFactory: async (...args: never[]) => {
         const resolved = await produce(...args);
-        checkModuleOptions(where, resolved, registration.inherit !== undefined);
+        checkModuleOptions(where, resolved, options.inherit !== undefined);
         return resolved;
       },
       inject: useFactory ? inject : [(useClass ?? useExisting)!],
     };
     const factoryClass = useClass ? [{ provide: useClass, useClass }] : [];
-    return build('forRootAsync', registration, optionsSource, imports, factoryClass);
+    return build(where, name, options, optionsSource, options.imports, factoryClass);
   }
 }
 
+/** How messages name a registration: `LockModule.forRoot({ name: "reports" })`. */
+function describeRegistration(method: string, name: string): string {
+  return name === DEFAULT_ENGINE_NAME
+    ? `LockModule.${method}()`
+    : `LockModule.${method}({ name: ${JSON.stringify(name)} })`;
+}
+
 function build(
-  method: string,
-  { name, inherit, isGlobal = true }: Registration,
+  where: string,
+  name: string,
+  { inherit, isGlobal = true }: LockModuleRegistration,
   optionsSource: { useValue: LockModuleOptions } | Omit<FactoryProvider, 'provide'>,
   imports: NonNullable<LockModuleAsyncOptions['imports']> = [],
   extraProviders: Provider[] = [],
 ): DynamicModule {
-  const where = describeRegistration(method, name);
   const optionsToken = getLockModuleOptionsToken(name);
   const registrationToken = getLockRegistrationToken(name);
   const engineToken = getLockEngineToken(name);

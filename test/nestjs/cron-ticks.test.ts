@@ -36,6 +36,13 @@ describe('CronTicks.nearest (tick identity)', () => {
     expect(ticks.nearest(five - 20)).toEqual({ at: five, interval: 16 * 3_600_000 });
   });
 
+  it('finds the last scheduled time when looking back overshoots several of them', () => {
+    // Seconds 0 and 1 of each minute: from second 30, the lookback first lands before second 0.
+    const ticks = new CronTicks('0,1 * * * * *');
+    const minute = at('2026-01-01T00:01:00.000Z');
+    expect(ticks.nearest(minute + 30_000)).toEqual({ at: minute + 1_000, interval: 59_000 });
+  });
+
   it('uses the time zone or UTC offset of the expression', () => {
     const paris = new CronTicks('0 0 9 * * *', 'Europe/Paris');
     // 09:00 in Paris in summer is 07:00 UTC.

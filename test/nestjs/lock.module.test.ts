@@ -11,7 +11,7 @@ import {
   type LockModuleOptions,
   type LockOptionsFactory,
 } from '../../src/nestjs';
-import { getLockRegistrationToken } from '../../src/nestjs/lock.constants';
+import { getLockRegistrationToken } from '../../src/nestjs/lock.module';
 import type { LockRegistration } from '../../src/nestjs/lock-registration';
 import { startApp } from '../support/nest/test-app';
 import { connectionNames } from '../support/redis/connection-names';

@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { currentLock, Locked, MemoryLockStore, type Lock } from '../../src';
 import { LockModule, LockService, SingleInstanceCron } from '../../src/nestjs';
-import { getLockRegistrationToken } from '../../src/nestjs/lock.constants';
+import { getLockRegistrationToken } from '../../src/nestjs/lock.module';
 import type { LockRegistration } from '../../src/nestjs/lock-registration';
 import { deferred } from '../support/deferred';
 import { storeOver } from '../support/scripted-store';

@@ -352,6 +352,11 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
         '@SingleInstanceCron on Jobs.run: option "cronTime" must be a valid cron expression, got "61 * * * * *" (Field value (61) is out of range).',
       ],
       [
+        'a bad cron expression with a bad time zone (the expression is named, with its own reason)',
+        define('61 * * * * *', { timeZone: 'Mars/Base' }),
+        '@SingleInstanceCron on Jobs.run: option "cronTime" must be a valid cron expression, got "61 * * * * *" (Field value (61) is out of range).',
+      ],
+      [
         'a cronTime that is not a string',
         define(new Date(0)),
         '@SingleInstanceCron on Jobs.run: option "cronTime" must be a cron expression such as \'0 */5 * * * *\' (or a CronExpression value), got an object.',
@@ -387,6 +392,11 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
         '@SingleInstanceCron on Jobs.run: options "lockAtMostFor" and "ttl" exclude each other: lockAtMostFor is the run lock\'s ttl without auto-extension. Remove one of them.',
       ],
       [
+        'lockAtMostFor with autoExtend',
+        define('* * * * * *', { lockAtMostFor: 1_000, autoExtend: { interval: 100 } }),
+        '@SingleInstanceCron on Jobs.run: options "lockAtMostFor" and "autoExtend" exclude each other: lockAtMostFor is the run lock\'s ttl without auto-extension. Remove one of them.',
+      ],
+      [
         'a bad overlap',
         define('* * * * * *', { overlap: 'queue' }),
         '@SingleInstanceCron on Jobs.run: option "overlap" must be \'skip\' or \'allow\', got "queue".',
@@ -411,6 +421,10 @@ describeWithRedis('@SingleInstanceCron (real Redis, real @nestjs/schedule)', () 
     it.each(cases)('%s', (_title, defineClass, message) => {
       expect(defineClass).toThrow(new LockConfigError(message));
       expect(defineClass).toThrow(LockConfigError);
+    });
+
+    it('accepts lockAtMostFor with autoExtend: false (what lockAtMostFor means anyway)', () => {
+      expect(define('* * * * * *', { lockAtMostFor: 1_000, autoExtend: false })).not.toThrow();
     });
 
     it("passes every option that is not the lock's to @Cron untouched, known to lockwarden or not", () => {

@@ -1,11 +1,5 @@
 import type { CronTime } from 'cron';
-import { loadCron } from './schedule-packages';
-
-/** One scheduled time (epoch ms: the tick's identity across replicas), and the gap to the next. */
-export interface Tick {
-  at: number;
-  interval: number;
-}
+import { loadSchedulePackages } from './schedule-packages';
 
 // cron searches at most 8 years ahead; looking further back for a previous tick is pointless.
 const MAX_LOOKBACK_MS = 9 * 366 * 24 * 3_600_000;
@@ -17,22 +11,18 @@ export class CronTicks {
 
   /** Throws the `cron` package's error for a bad expression, time zone or offset. */
   constructor(expression: string, timeZone?: unknown, utcOffset?: unknown) {
+    const { CronTime } = loadSchedulePackages('@SingleInstanceCron');
     // Both zone options go to cron as given, so that cron's own rules decide (one of the two).
-    const Time = loadCron('@SingleInstanceCron').CronTime as unknown as new (
-      source: string,
-      timeZone: unknown,
-      utcOffset: unknown,
-    ) => CronTime;
-    this.#time = new Time(expression, timeZone, utcOffset);
+    this.#time = new CronTime(expression, timeZone as never, utcOffset as never);
     this.#zone = this.#time.timeZone ?? offsetZone(this.#time.utcOffset);
   }
 
   /**
-   * The scheduled time nearest to `now`, so that replicas whose clocks disagree by less than half
-   * an interval (or whose timers fire a little early or late) name the same tick. A tie goes to
-   * the earlier one.
+   * The scheduled time nearest to `now` (epoch ms: the tick's identity across replicas) and the
+   * interval to the next, so that replicas whose clocks disagree by less than half an interval (or
+   * whose timers fire a little early or late) name the same tick. A tie goes to the earlier one.
    */
-  nearest(now: number): Tick {
+  nearest(now: number): { at: number; interval: number } {
     const next = this.#next(now);
     const previous = this.#previous(now);
     if (previous !== undefined && now - previous <= next - now) {
@@ -49,17 +39,13 @@ export class CronTicks {
   /** The last scheduled time at or before `now`, if there is one within reach. */
   #previous(now: number): number | undefined {
     // Look back twice as far each time: right after a tick fires, the first step finds it.
-    let found: number | undefined;
     for (let back = 1_000; back <= MAX_LOOKBACK_MS; back *= 2) {
-      const candidate = this.#next(now - back);
-      if (candidate <= now) {
-        found = candidate;
-        break;
-      }
+      let found = this.#next(now - back);
+      if (found > now) continue;
+      for (let after = this.#next(found); after <= now; after = this.#next(found)) found = after;
+      return found;
     }
-    if (found === undefined) return undefined;
-    for (let after = this.#next(found); after <= now; after = this.#next(found)) found = after;
-    return found;
+    return undefined;
   }
 }
 

@@ -1,26 +1,20 @@
 import type * as NestSchedule from '@nestjs/schedule';
-import type * as Cron from 'cron';
+import type * as CronPackage from 'cron';
 import { LockConfigError } from '../../engine/errors';
 
-// `@nestjs/schedule` and `cron` are optional peers: LockModule, LockService and @Locked work
-// without them. They are loaded when the first @SingleInstanceCron is defined, with `require` so
-// that the decorator stays synchronous and bundlers still see which package it needs.
+// Optional peers (LockModule, LockService and @Locked work without them), loaded by the first
+// @SingleInstanceCron with `require`: the decorator stays synchronous, bundlers see the packages.
 
-/** `@nestjs/schedule`, or a `LockConfigError` saying how to install it. */
-export function loadSchedule(where: string): typeof NestSchedule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return load(where, '@nestjs/schedule', () => require('@nestjs/schedule') as typeof NestSchedule);
-}
-
-/** `cron` (the package `@nestjs/schedule` fires jobs with), or a `LockConfigError`. */
-export function loadCron(where: string): typeof Cron {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return load(where, 'cron', () => require('cron') as typeof Cron);
-}
-
-function load<T>(where: string, name: string, loader: () => T): T {
+/** `@Cron` and `cron`'s `CronTime`, or a `LockConfigError` saying what to install. */
+export function loadSchedulePackages(where: string) {
+  let name = '@nestjs/schedule';
   try {
-    return loader();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Cron } = require('@nestjs/schedule') as typeof NestSchedule;
+    name = 'cron';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CronTime } = require('cron') as typeof CronPackage;
+    return { Cron, CronTime };
   } catch (cause) {
     throw new LockConfigError(
       `${where}: @SingleInstanceCron needs the "${name}" package, which could not be loaded (npm install @nestjs/schedule; LockModule, LockService and @Locked work without it).`,

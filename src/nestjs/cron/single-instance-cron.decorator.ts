@@ -1,15 +1,13 @@
 import { copyOwnMetadata } from '../../decorators/copy-metadata';
 import { classNameOf, memberName } from '../../decorators/method-site';
 import { LockConfigError } from '../../engine/errors';
-import { loadCron, loadSchedule } from './schedule-packages';
+import { loadSchedulePackages } from './schedule-packages';
 import { runScheduledTick } from './single-instance-cron.runner';
 import {
   planSingleInstanceCron,
   type SingleInstanceCronOptions,
   type SingleInstanceCronPlan,
 } from './single-instance-cron.options';
-
-type Method = (...args: unknown[]) => unknown;
 
 const METADATA_KEY = 'lockwarden:single-instance-cron';
 
@@ -52,17 +50,14 @@ export function SingleInstanceCron(
     if (getSingleInstanceCronPlan(original) !== undefined) {
       throw new LockConfigError(`${where}: @SingleInstanceCron is applied twice; keep one.`);
     }
-    const { Cron } = loadSchedule(where);
-    loadCron(where);
+    const { Cron } = loadSchedulePackages(where);
     const plan = planSingleInstanceCron(className, methodName, cronTime, options);
-    const method = original as Method;
-
     const wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      return runScheduledTick(plan, () => method.apply(this, args));
+      return runScheduledTick(plan, () => original.apply(this, args));
     };
-    Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
+    Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
     // Decorators applied before this one (below it) put their metadata on the original.
-    copyOwnMetadata(method, wrapped);
+    copyOwnMetadata(original, wrapped);
     Reflect.defineMetadata(METADATA_KEY, plan, wrapped);
     descriptor.value = wrapped as T;
     Cron(cronTime, plan.cronOptions)(target, propertyKey, descriptor);

@@ -6,11 +6,13 @@ import {
   acquireChecks,
   checkOptions,
   intervalBelowTtl,
+  nonEmptyString,
   nonNegativeMs,
   oneOf,
   optionError,
   positiveMs,
   validateKey,
+  type OptionCheck,
   type OptionSpec,
 } from '../../engine/validate';
 import { CronTicks } from './cron-ticks';
@@ -66,17 +68,16 @@ export type SingleInstanceCronOptions = SingleInstanceCronLockOptions & CronOpti
 /** What `@SingleInstanceCron` resolved when the class was defined. */
 export type SingleInstanceCronPlan = ReturnType<typeof planSingleInstanceCron>;
 
-const lockName = {
-  expected: 'a non-empty string',
-  valid: (value: unknown) => typeof value === 'string' && value.length > 0,
-  then: (where: string, value: unknown) => validateKey(where, value),
+const lockName: OptionCheck = {
+  ...nonEmptyString('a non-empty string'),
+  then: (where, value) => validateKey(where, value),
 };
 
 const cronSpec: OptionSpec = {
   options: {
     name: lockName,
     key: lockName,
-    engine: { expected: 'the non-empty name of a LockModule registration', valid: lockName.valid },
+    engine: nonEmptyString('the non-empty name of a LockModule registration'),
     overlap: oneOf(['skip', 'allow'], "'skip' or 'allow'"),
     lockAtMostFor: positiveMs,
     lockAtLeastFor: nonNegativeMs,
@@ -94,14 +95,13 @@ const cronSpec: OptionSpec = {
       : undefined,
   rules: [
     intervalBelowTtl,
-    (where, options) => {
-      if (options['lockAtMostFor'] === undefined) return;
-      for (const other of ['ttl', 'autoExtend']) {
-        if (options[other] !== undefined && !(other === 'autoExtend' && options[other] === false)) {
-          throw new LockConfigError(
-            `${where}: options "lockAtMostFor" and "${other}" exclude each other: lockAtMostFor is the run lock's ttl without auto-extension. Remove one of them.`,
-          );
-        }
+    (where, { lockAtMostFor, ttl, autoExtend }) => {
+      // `autoExtend: false` says what lockAtMostFor means anyway.
+      const other = ttl !== undefined ? 'ttl' : autoExtend ? 'autoExtend' : undefined;
+      if (lockAtMostFor !== undefined && other !== undefined) {
+        throw new LockConfigError(
+          `${where}: options "lockAtMostFor" and "${other}" exclude each other: lockAtMostFor is the run lock's ttl without auto-extension. Remove one of them.`,
+        );
       }
     },
   ],
@@ -157,18 +157,16 @@ function scheduleOf(where: string, cronTime: string, timeZone: unknown, utcOffse
   } catch (error) {
     if (error instanceof LockConfigError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    if (timeZone !== undefined || utcOffset !== undefined) {
-      try {
-        new CronTicks(cronTime);
-      } catch {
-        timeZone = utcOffset = undefined; // The expression itself is wrong.
-      }
+    const [option, value] =
+      timeZone !== undefined ? ['timeZone', timeZone] : ['utcOffset', utcOffset];
+    if (value === undefined) {
+      throw new LockConfigError(
+        `${where}: option "cronTime" must be a valid cron expression, got ${JSON.stringify(cronTime)} (${reason}).`,
+      );
     }
-    const option = timeZone !== undefined ? 'timeZone' : utcOffset !== undefined ? 'utcOffset' : '';
+    scheduleOf(where, cronTime, undefined, undefined); // Throws if the expression itself is wrong.
     throw new LockConfigError(
-      option === ''
-        ? `${where}: option "cronTime" must be a valid cron expression, got ${JSON.stringify(cronTime)} (${reason}).`
-        : `${where}: option "${option}" is not accepted by cron, got ${JSON.stringify(option === 'timeZone' ? timeZone : utcOffset)} (${reason}).`,
+      `${where}: option "${option}" is not accepted by cron, got ${JSON.stringify(value)} (${reason}).`,
     );
   }
 }

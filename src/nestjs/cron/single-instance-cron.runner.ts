@@ -4,10 +4,8 @@ import { LockStoreError } from '../../engine/errors';
 import { registrationOf, type LockRegistration } from '../lock-registration';
 import type { SingleInstanceCronPlan } from './single-instance-cron.options';
 
-// How late (clock skew, a loaded event loop, a slow network) a replica may claim a tick and still
-// find it taken: a replica names a tick within half an interval of it, but its claim can reach
-// Redis later than that. The claim is never released, so even a replica that arrives after the run
-// finished skips it; the next tick has a claim of its own.
+// How late (clock skew, a loaded event loop, a slow network) a replica's claim may reach Redis and
+// still find the tick taken: it names a tick within half an interval of it, but may claim it later.
 const TICK_CLAIM_GRACE = 60_000;
 
 const logger = new Logger('SingleInstanceCron');
@@ -33,21 +31,16 @@ export function runScheduledTick(
     logger.debug(`${plan.label}: tick skipped: the application is shutting down.`);
     return Promise.resolve(undefined);
   }
-  return registration.runTick((started) =>
-    runTick(registration, plan, () => {
-      started();
-      return run();
-    }),
-  );
+  return registration.runTick((started) => runTick(registration, plan, run, started));
 }
 
 async function runTick(
   registration: LockRegistration,
   plan: SingleInstanceCronPlan,
   run: () => unknown,
+  started: () => void,
 ): Promise<unknown> {
-  const { engine } = registration;
-  const tick = plan.ticks.nearest(registration.clock());
+  const tick = plan.ticks.nearest(registration.options.clock?.() ?? Date.now());
   const tickName = `tick ${new Date(tick.at).toISOString()}`;
   const policy = plan.onStoreError ?? registration.options.onStoreError ?? 'throw';
 
@@ -57,7 +50,7 @@ async function runTick(
     skip('error', ` because the lock store failed: ${error.message}`);
   let claimed: boolean;
   try {
-    const claim = await engine.claim(`${plan.key}:tick:${tick.at}`, {
+    const claim = await registration.engine.claim(`${plan.key}:tick:${tick.at}`, {
       ttl: Math.max(plan.lockAtLeastFor, tick.interval + TICK_CLAIM_GRACE),
       ...plan.claimOptions,
     });
@@ -75,20 +68,21 @@ async function runTick(
   // With overlap allowed each tick gets its own run lock: still a lock, so that currentLock()
   // and its signal work the same way in both modes.
   const runKey = plan.overlap === 'allow' ? `${plan.key}:run:${tick.at}` : plan.key;
-  let started = false;
+  let ran = false;
   try {
-    const result = await engine.withLock(
+    const result = await registration.engine.withLock(
       runKey,
       () => {
-        started = true;
+        ran = true;
+        started();
         return run();
       },
       { ...plan.runOptions, onBusy: 'skip', onStoreError: policy },
     );
-    if (!started) skip('debug', `: a previous run still holds "${runKey}".`);
+    if (!ran) skip('debug', `: a previous run still holds "${runKey}".`);
     return result;
   } catch (error) {
-    if (started || !(error instanceof LockStoreError)) throw error;
+    if (ran || !(error instanceof LockStoreError)) throw error;
     return storeFailed(error);
   }
 }

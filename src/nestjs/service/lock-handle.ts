@@ -51,10 +51,8 @@ export class LockHandle {
   /** One attempt, no waiting: `true` if taken (or already held by this handle). */
   async acquireImmediately(): Promise<boolean> {
     if (this.#lock?.held) return true;
-    const lock = await this.#engine.tryAcquire(this.key, this.#options);
-    if (!lock) return false;
-    this.#lock = lock;
-    return true;
+    this.#lock = (await this.#engine.tryAcquire(this.key, this.#options)) ?? undefined;
+    return this.#lock !== undefined;
   }
 
   /**
@@ -64,8 +62,7 @@ export class LockHandle {
   async release(): Promise<boolean> {
     const lock = this.#lock;
     this.#lock = undefined;
-    if (!lock) return false;
-    return lock.release();
+    return lock ? lock.release() : false;
   }
 
   /** Delete the lock whoever holds it (operators' escape hatch): `true` if there was one. */
@@ -86,9 +83,8 @@ export class LockHandle {
 
   /** Milliseconds until the held lock expires unless extended (local estimate); `0` if not held. */
   getRemainingTime(): number {
-    const lock = this.#lock;
-    if (!lock?.held) return 0;
-    return Math.max(0, lock.expiresAt - Date.now());
+    const lock = this.lock;
+    return lock ? Math.max(0, lock.expiresAt - Date.now()) : 0;
   }
 
   /**

@@ -26,25 +26,22 @@ const RETRY_DELAY = 250;
  * constructor(private readonly locks: LockService) {}
  */
 export class LockService {
-  readonly #engine: LockEngine;
   readonly #defaults: { retryDelay?: number };
 
   /** @internal Created by `LockModule`. */
-  constructor(engine: LockEngine, moduleDefaults: { retryDelay?: number } = {}) {
-    this.#engine = engine;
+  constructor(
+    /** The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`). */
+    readonly engine: LockEngine,
+    moduleDefaults: { retryDelay?: number } = {},
+  ) {
     this.#defaults = moduleDefaults.retryDelay === undefined ? { retryDelay: RETRY_DELAY } : {};
-  }
-
-  /** The engine behind this service (events, `acquire`, `tryAcquire`, `inspect`). */
-  get engine(): LockEngine {
-    return this.#engine;
   }
 
   /** A {@link LockHandle} on `key`, to acquire and release by hand (creating it is local). */
   createLock(key: string, options: CreateLockOptions = {}): LockHandle {
     validateKey('LockService.createLock', key);
     checkOptions(`LockService.createLock("${key}")`, options, createLockSpec);
-    return new LockHandle(this.#engine, key, {
+    return new LockHandle(this.engine, key, {
       ...this.#defaults,
       autoExtend: false,
       ...stripUndefined(options),
@@ -69,7 +66,7 @@ export class LockService {
         `LockService.withLock(${typeof key === 'string' ? `"${key}"` : keyListLabel(key)}): option "onBusy" must be 'wait' or 'throw'; use runWithLock to skip a busy lock.`,
       );
     }
-    return this.#engine.withLock(key, fn, { ...this.#defaults, ...stripUndefined(options) });
+    return this.engine.withLock(key, fn, { ...this.#defaults, ...stripUndefined(options) });
   }
 
   /**
@@ -105,17 +102,17 @@ export class LockService {
 
   /** Whether anyone holds `key` now. */
   isLocked(key: string): Promise<boolean> {
-    return this.#engine.isLocked(key);
+    return this.engine.isLocked(key);
   }
 
   /** Delete the lock on `key`, whoever holds it: `true` if there was one. */
   forceRelease(key: string): Promise<boolean> {
-    return this.#engine.forceRelease(key);
+    return this.engine.forceRelease(key);
   }
 
   /** What the store knows about `key`. */
   async getLockInfo(key: string): Promise<LockInfoResult> {
-    const info = await this.#engine.inspect(key);
+    const info = await this.engine.inspect(key);
     if (!info) return { exists: false, ttl: null, fence: null, metadata: null };
     return { exists: true, ttl: info.ttl, fence: info.fence, metadata: info.metadata };
   }
