@@ -156,19 +156,7 @@ export class Acquisition {
         if (grant && anchor && grant.serverTime >= anchor.serverTime) {
           won = true;
           const start = Math.min(Date.now(), anchor.sentAt + grant.serverTime - anchor.serverTime);
-          const { fence, ticket } = grant;
-          return await this.#hold(
-            key,
-            storeKey,
-            token,
-            o,
-            fence,
-            start,
-            attempts,
-            startedAt,
-            ticket,
-            grant.ttl,
-          );
+          return await this.#hold(key, storeKey, token, o, grant, start, attempts, startedAt);
         }
         // A grant we cannot date (no queued attempt told us the store's time): an attempt
         // finds that we hold it and tells the fence; the lease starts at that attempt.
@@ -287,17 +275,7 @@ export class Acquisition {
         ? { ...result, anchor: { sentAt, serverTime: result.serverTime } }
         : result;
     }
-    const lease = await this.#hold(
-      key,
-      storeKey,
-      token,
-      o,
-      result.fence,
-      sentAt,
-      attempt,
-      startedAt,
-      result.ticket,
-    );
+    const lease = await this.#hold(key, storeKey, token, o, result, sentAt, attempt, startedAt);
     return { acquired: true, lease };
   }
 
@@ -311,14 +289,14 @@ export class Acquisition {
     storeKey: string,
     token: string,
     o: ResolvedAcquireOptions,
-    fence: number,
+    /** The fence and ticket taken, and a grant's `ttl` when the store keeps it shorter. */
+    taken: { fence: number; ticket?: number; ttl?: number },
     sentAt: number,
     attempt: number,
     startedAt: number,
-    ticket: number | undefined,
-    grantTtl?: number,
   ): Promise<LockLease> {
     const { host } = this;
+    const { fence, ticket } = taken;
     const lease = new LockLease(
       host.held,
       key,
@@ -329,7 +307,7 @@ export class Acquisition {
       o.renewal,
       o.storeTimeout,
       sentAt,
-      grantTtl,
+      taken.ttl,
     );
     host.held.hold(lease);
     const refusal = host.refusal(key);
