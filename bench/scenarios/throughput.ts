@@ -21,7 +21,8 @@ export const throughput: Scenario = {
   ],
   rounds: (quick) => (quick ? 1 : 3),
   async measure({ start, quick }) {
-    const worker = start('run', { warmUpMs: 200, durationMs: quick ? 500 : 800 });
+    // A warm-up long enough for V8 to have optimized every contender's path (steady state).
+    const worker = start('run', { warmUpMs: quick ? 200 : 600, durationMs: quick ? 500 : 800 });
     const { metrics } = (await worker.result()) as { metrics: Record<string, number | null> };
     return { metrics };
   },

@@ -18,6 +18,24 @@ describe('npm run bench options', () => {
     expect(ids).toEqual(expect.arrayContaining(['ping', 'floor', 'lockwarden', 'redlock4-10ms']));
     expect(ids).not.toContain('floor-slow');
     expect(ids).not.toContain('no-lock');
+    // lockwarden over ioredis only, unless --clients says otherwise.
+    expect(ids).not.toContain('lockwarden@node-redis');
+    expect(options.kinds.map((k) => k.name)).toEqual(['ioredis']);
+  });
+
+  it('runs lockwarden over every client kind with --clients all (still a complete run)', () => {
+    const options = parseCli(['--clients', 'all']);
+    expect(options.kinds.map((k) => k.name)).toEqual([
+      'ioredis',
+      'node-redis',
+      'node-redis@5',
+      'glide',
+    ]);
+    expect(options.contenders.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['lockwarden', 'lockwarden@glide', 'lockwarden-fair@node-redis']),
+    );
+    expect(options.complete).toBe(true);
+    expect(parseCli(['--clients', 'glide']).complete).toBe(false);
   });
 
   it('selects scenarios by id or number, in run order, and contenders by id', () => {
@@ -27,6 +45,8 @@ describe('npm run bench options', () => {
       'crash,3',
       '--contenders',
       'floor-slow,lockwarden',
+      '--clients',
+      'all',
     ]);
     expect(options.scenarios.map((s) => s.id)).toEqual(['hot-key', 'crash']);
     expect(options.contenders.map((c) => c.id)).toEqual([
