@@ -115,6 +115,21 @@ export type AddCase = (
 export const token = (): string => randomBytes(16).toString('base64url');
 
 /**
+ * A fresh holder takes `key` (ttl 10 s) and two fresh waiters queue behind it fairly, in order;
+ * resolves to `[holder, first, second]`.
+ */
+export async function heldWithQueue(
+  store: LockStore,
+  key: string,
+): Promise<[string, string, string]> {
+  const owners: [string, string, string] = [token(), token(), token()];
+  await store.acquire(key, owners[0], 10_000);
+  await store.acquire(key, owners[1], 10_000, { fair: true });
+  await store.acquire(key, owners[2], 10_000, { fair: true });
+  return owners;
+}
+
+/**
  * Collects cases over `factory`: `add(title, body)` for what every store must do,
  * `add(title, body, needs)` for what needs optional capabilities (left out when the store
  * disclaims one; failing when it claims one whose method is missing).

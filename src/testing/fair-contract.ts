@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { token, waitFor, type AddCase } from './contract-case';
+import { heldWithQueue, token, waitFor, type AddCase } from './contract-case';
 
 /**
  * The fair-queue part of the store contract (`acquire` with `fair`, `dequeue`, the next waiter
@@ -112,10 +112,7 @@ export function addFairCases(add: AddCase): void {
   add(
     'lets a waiter that gives up leave, and wakes the next one if the lock is free',
     async ({ store, key }) => {
-      const [holder, b, c] = [token(), token(), token()];
-      await store.acquire(key, holder, 10_000);
-      await store.acquire(key, b, 10_000, fair);
-      await store.acquire(key, c, 10_000, fair);
+      const [holder, b, c] = await heldWithQueue(store, key);
       await store.release(key, holder);
       const nexts: Array<string | undefined> = [];
       const unsubscribe = await store.onRelease!(key, (next) => nexts.push(next));

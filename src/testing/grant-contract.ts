@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoreGrant } from '../stores/lock-store';
-import { token, waitFor, type AddCase } from './contract-case';
+import { heldWithQueue, token, waitFor, type AddCase } from './contract-case';
 
 /**
  * The grant part of the store contract (`grants: true`): a release, or a dequeue that frees the
@@ -51,7 +51,7 @@ export function addGrantCases(add: AddCase): void {
       const [holder, b] = [token(), token()];
       const held = await store.acquire(key, holder, 10_000);
       assert.ok(held.acquired);
-      await store.acquire(key, b, 60_000, { fair: true, waiterTtl: 2_000 });
+      await store.acquire(key, b, 60_000, { fair: true, waiterTtl: 10_000 });
       const heard: Array<StoreGrant | undefined> = [];
       const unsubscribe = await store.onRelease!(key, (_next, grant) => heard.push(grant));
       await store.release(key, holder);
@@ -59,15 +59,15 @@ export function addGrantCases(add: AddCase): void {
       // Granted (a greater fence), but for at most the waiter ttl, not the 60 s it asked for: a
       // waiter that died unnoticed frees the lock when its place would have lapsed.
       assert.ok(info && info.fence > held.fence, JSON.stringify(info));
-      assert.ok(info.ttl > 0 && info.ttl <= 2_000, `at most the waiter ttl: ${info.ttl}`);
+      assert.ok(info.ttl > 0 && info.ttl <= 10_000, `at most the waiter ttl: ${info.ttl}`);
       await waitFor(() => heard.length === 1);
       unsubscribe();
       const grant = heard[0];
-      assert.ok(grant && (grant.ttl ?? 60_000) <= 2_000, JSON.stringify(grant));
+      assert.ok(grant && (grant.ttl ?? 60_000) <= 10_000, JSON.stringify(grant));
       // The holder's own attempt (or a renewal) gives it its full ttl.
       const again = await store.acquire(key, b, 60_000, fair);
       assert.ok(again.acquired && again.fence === info.fence, JSON.stringify(again));
-      assert.ok((await store.inspect(key))!.ttl > 2_000);
+      assert.ok((await store.inspect(key))!.ttl > 10_000);
       assert.equal(await store.release(key, b), true);
     },
     ['fair', 'grant', 'onRelease'],
@@ -76,9 +76,7 @@ export function addGrantCases(add: AddCase): void {
   add(
     'refuses a single attempt and a plain caller while the lock is granted',
     async ({ store, key }) => {
-      const [holder, b] = [token(), token()];
-      await store.acquire(key, holder, 10_000);
-      await store.acquire(key, b, 10_000, fair);
+      const [holder, b] = await heldWithQueue(store, key);
       await store.release(key, holder);
       const once = await store.acquire(key, token(), 10_000, { once: true });
       assert.ok(!once.acquired && once.ttl > 0 && !once.queued, JSON.stringify(once));
@@ -92,10 +90,7 @@ export function addGrantCases(add: AddCase): void {
   add(
     'releases a grant when its waiter leaves, and grants the next queued waiter',
     async ({ store, key }) => {
-      const [holder, b, c] = [token(), token(), token()];
-      await store.acquire(key, holder, 10_000);
-      await store.acquire(key, b, 10_000, fair);
-      await store.acquire(key, c, 10_000, fair);
+      const [holder, b, c] = await heldWithQueue(store, key);
       await store.release(key, holder);
       const granted = await store.inspect(key);
       const heard: Array<[string | undefined, StoreGrant | undefined]> = [];
