@@ -27,6 +27,13 @@ export interface SectionAnalysis {
   crossProcessShare: number | null;
   /** Sections that began before an earlier one ended: two holders at once. */
   overlaps: number;
+  /** Mean time from acquisition to the release call (the hold, as the lock saw it), ms. */
+  holdMeanMs: number | null;
+  /**
+   * Sections per second if every hand-off took no time at all: 1 s / the mean hold. No lock with
+   * 0 overlaps can pass it, whatever its hand-off.
+   */
+  ceilingPerSecond: number | null;
   /** Sections per waiter inside the window. */
   perWaiter: Record<string, number>;
   /** Most / fewest sections of one waiter; `Infinity` when some waiter got none. */
@@ -45,6 +52,7 @@ export function analyseSections(
   let crossProcess = 0;
   let overlaps = 0;
   let inWindow = 0;
+  let heldNs = 0;
   // The section that ended last so far: whoever takes the lock next takes it from that holder.
   let last: Section | undefined;
   for (const section of sorted) {
@@ -53,6 +61,7 @@ export function analyseSections(
     if (!previous || section.releasingNs > previous.releasingNs) last = section;
     if (section.acquiredNs >= windowNs) continue;
     inWindow += 1;
+    heldNs += section.releasingNs - section.acquiredNs;
     perWaiter[section.waiter] = (perWaiter[section.waiter] ?? 0) + 1;
     if (
       previous &&
@@ -64,6 +73,7 @@ export function analyseSections(
     }
   }
   const counts = Object.values(perWaiter);
+  const holdMeanMs = inWindow > 0 ? heldNs / inWindow / 1e6 : null;
   const most = Math.max(0, ...counts);
   const fewest = Math.min(...counts);
   return {
@@ -74,6 +84,8 @@ export function analyseSections(
     handoffP99Ms: percentile(handoffsMs, 99),
     crossProcessShare: handoffsMs.length > 0 ? crossProcess / handoffsMs.length : null,
     overlaps,
+    holdMeanMs,
+    ceilingPerSecond: holdMeanMs ? 1000 / holdMeanMs : null,
     perWaiter,
     maxMin: fewest > 0 ? most / fewest : Number.POSITIVE_INFINITY,
     starvedWaiters: counts.filter((c) => c === 0).length,

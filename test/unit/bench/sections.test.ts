@@ -29,6 +29,17 @@ describe('analyseSections (hot-key scenario)', () => {
     expect(analysis.perSecond).toBe(400);
   });
 
+  it('reports the mean hold and the sections/s that 0-ms hand-offs would give', () => {
+    const analysis = analyseSections(
+      [section('0.0', 0, 1), section('0.1', 1.5, 2.75), section('1.0', 3, 4.25)],
+      10 * ms,
+      waiters,
+    );
+    expect(analysis.holdMeanMs).toBeCloseTo(7 / 6, 9);
+    expect(analysis.ceilingPerSecond).toBeCloseTo(6000 / 7, 6);
+    expect(analyseSections([], 10 * ms, waiters).ceilingPerSecond).toBeNull();
+  });
+
   it('counts a section that begins before an earlier one ended as an overlap, in any order', () => {
     const analysis = analyseSections(
       [section('1.0', 2, 3), section('0.0', 0, 5), section('0.1', 6, 7)],
