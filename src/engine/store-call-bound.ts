@@ -1,5 +1,5 @@
 import { onAbort } from './abort-listeners';
-import { setLongTimeout } from './timers';
+import { addDeadline } from './call-deadlines';
 
 /** A store call did not answer within its bound; the engine turns it into a `LockStoreError`. */
 export class StoreCallTimeout extends Error {
@@ -49,7 +49,7 @@ export function boundStoreCall<T>(call: Promise<T>, bound: StoreCallBound<T>): P
         () => undefined,
       );
     };
-    const timer = setLongTimeout(
+    const timer = addDeadline(
       () => giveUp(new StoreCallTimeout(bound.timeoutMs)),
       bound.timeoutMs,
       bound.unref,
