@@ -24,9 +24,15 @@ interface Bucket {
   timer: NodeJS.Timeout | undefined;
   /** The `setTimeout` that armed `timer`: a test's fake timers replace it, and then we re-arm. */
   armedWith: typeof setTimeout | undefined;
+  /** The `clearTimeout` that goes with `armedWith`. */
+  disarmWith: typeof clearTimeout | undefined;
 }
 
-/** Buckets per bound. Most engines use one or two `storeTimeout`s, so there are few. */
+/**
+ * Buckets per bound. Most engines use one or two `storeTimeout`s, so there are few; a bucket
+ * whose calls all settled is dropped when its timer next fires (at most its bound later), so
+ * bounds that vary per call do not accumulate.
+ */
 const buckets = new Map<number, Bucket>();
 
 /**
@@ -44,7 +50,15 @@ export function addDeadline(fire: () => void, ms: number, unref = false): Deadli
   if (ms > MAX_TIMER_MS) return setLongTimeout(fire, ms, unref);
   let bucket = buckets.get(ms);
   if (!bucket) {
-    bucket = { ms, entries: [], head: 0, refs: 0, timer: undefined, armedWith: undefined };
+    bucket = {
+      ms,
+      entries: [],
+      head: 0,
+      refs: 0,
+      timer: undefined,
+      armedWith: undefined,
+      disarmWith: undefined,
+    };
     buckets.set(ms, bucket);
   }
   const now = Date.now();
@@ -81,6 +95,7 @@ function settle(bucket: Bucket, entry: Entry): void {
 }
 
 function arm(bucket: Bucket, delay: number): void {
+  if (bucket.timer) bucket.disarmWith?.(bucket.timer);
   const timer = setTimeout(() => {
     // A timer replaced by a re-arm (fake timers came or went) does nothing.
     if (bucket.timer === timer) expire(bucket);
@@ -88,6 +103,7 @@ function arm(bucket: Bucket, delay: number): void {
   if (bucket.refs === 0) timer.unref();
   bucket.timer = timer;
   bucket.armedWith = globalThis.setTimeout;
+  bucket.disarmWith = globalThis.clearTimeout;
 }
 
 function expire(bucket: Bucket): void {
@@ -105,9 +121,16 @@ function expire(bucket: Bucket): void {
     }
   }
   const next = entries[bucket.head];
-  if (next) arm(bucket, Math.max(0, next.due - now));
-  else if (entries.length > 0) {
+  if (next) {
+    arm(bucket, Math.max(0, next.due - now));
+  } else {
     entries.length = 0;
     bucket.head = 0;
+    if (buckets.get(bucket.ms) === bucket) buckets.delete(bucket.ms);
   }
+}
+
+/** How many bounds have a bucket now (for tests). */
+export function deadlineBucketCount(): number {
+  return buckets.size;
 }

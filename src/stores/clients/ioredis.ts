@@ -36,6 +36,8 @@ export class IoredisPort implements RedisPort {
   readonly cluster: boolean;
   readonly #client: IoredisClient;
   readonly #names = new Map<string, string>();
+  /** Per script (by SHA), the sockets it was sent over as `EVAL`, so Redis knows it there. */
+  readonly #loaded = new Map<string, WeakSet<object>>();
 
   constructor(client: IoredisClient) {
     this.#client = client;
@@ -44,20 +46,42 @@ export class IoredisPort implements RedisPort {
   }
 
   /**
-   * One script call as a plain `EVALSHA` (`EVAL` on NOSCRIPT, which also loads it). Not through
-   * `defineCommand`: its command class per script, with a closure and a second promise per call,
-   * cost ~1.5 µs of client CPU per call, a tenth of a whole acquire + release.
+   * One script call. On a single connection (not a cluster, not ioredis-mock) a plain `EVAL`
+   * the first time a script goes over the current socket (that also loads it) and `EVALSHA`
+   * after it, as ioredis' own script commands do, so calls reach Redis in the order they were
+   * made: an acquire's late grant given back by the next call on the connection is given back
+   * after it was made. Not through `defineCommand`: its command class per script, with a closure
+   * and a second promise per call, cost ~1.5 µs of client CPU per call, a tenth of a whole
+   * acquire + release. `EVALSHA` answered by NOSCRIPT (the server lost its scripts without the
+   * socket closing: `SCRIPT FLUSH`, a failover behind a proxy) is sent again as `EVAL`.
    */
   run(call: ScriptCall): Promise<unknown> {
+    const stream = this.cluster ? undefined : (this.#client as { stream?: object }).stream;
+    if (stream === undefined || typeof stream !== 'object') return this.#runDefined(call);
     const client = this.#client as unknown as Scripted;
-    const { keys, args } = call;
-    return client['evalsha']!(call.script.sha, keys.length, ...keys, ...args).then(
+    const { script, keys, args } = call;
+    let sockets = this.#loaded.get(script.sha);
+    if (!sockets) {
+      sockets = new WeakSet();
+      this.#loaded.set(script.sha, sockets);
+    }
+    if (!sockets.has(stream)) {
+      sockets.add(stream);
+      return client['eval']!(script.source, keys.length, ...keys, ...args);
+    }
+    return client['evalsha']!(script.sha, keys.length, ...keys, ...args).then(
       undefined,
       (error: unknown) => {
         if (!isNoScript(error)) throw error;
-        return client['eval']!(call.script.source, keys.length, ...keys, ...args);
+        return client['eval']!(script.source, keys.length, ...keys, ...args);
       },
     );
+  }
+
+  /** Through `defineCommand` (a cluster routes it per key and loads the script per node). */
+  #runDefined(call: ScriptCall): Promise<unknown> {
+    const fn = (this.#client as unknown as Scripted)[this.#register(call)]!;
+    return fn.call(this.#client, ...call.keys, ...call.args);
   }
 
   async batch(calls: readonly ScriptCall[]): Promise<unknown[]> {

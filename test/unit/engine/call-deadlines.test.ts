@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addDeadline } from '../../../src/engine/call-deadlines';
+import { addDeadline, deadlineBucketCount } from '../../../src/engine/call-deadlines';
 
 const root = join(__dirname, '../../..');
 
@@ -49,6 +49,17 @@ describe('store call deadlines (one timer per bound)', () => {
     expect(fired).toEqual(['short']);
     await jest.advanceTimersByTimeAsync(1_900);
     expect(fired).toEqual(['short', 'long']);
+  });
+
+  it('drops a bucket once its calls settled and its timer fired: bounds that vary do not pile up', async () => {
+    jest.useFakeTimers();
+    const before = deadlineBucketCount();
+    for (let ms = 100; ms < 200; ms += 1) addDeadline(() => undefined, ms).clear();
+    const pending = addDeadline(() => undefined, 150);
+    expect(deadlineBucketCount()).toBe(before + 100);
+    await jest.advanceTimersByTimeAsync(199);
+    expect(deadlineBucketCount()).toBe(before);
+    pending.clear();
   });
 
   it('a bucket armed under real timers is re-armed when fake timers come', async () => {
