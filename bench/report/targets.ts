@@ -171,7 +171,12 @@ function evaluate(
       };
     }
     value = paired;
-    measured = `${show(own)} vs ${show(reference.metrics[spec.metric])} ${reference.contender} = ${formatRatio(value)}`;
+    // A ratio that rounds to the limit gets one more digit, so the verdict can be read off it.
+    const ratio =
+      formatNumber(value, 2) === formatNumber(spec.limit, 2)
+        ? `${formatNumber(value, 3)}×`
+        : formatRatio(value);
+    measured = `${show(own)} vs ${show(reference.metrics[spec.metric])} ${reference.contender} = ${ratio}`;
   }
   const met = spec.at === 'most' ? value <= spec.limit : value >= spec.limit;
   return { ...base, value, measured, met };

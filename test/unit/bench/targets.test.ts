@@ -47,6 +47,30 @@ describe('targets of issue 9', () => {
     expect(target.measured).toBe('300 vs 250 floor = 1.50×');
   });
 
+  it('shows a ratio that rounds to the limit with one more digit, so the verdict reads right', () => {
+    const p50 = { key: 'p50Us', label: 'p50', better: 'lower', digits: 0, vsFloor: true } as const;
+    const at = (own: number) =>
+      byId(
+        evaluateTargets(
+          [
+            scenario(
+              'sequential',
+              [p50],
+              [
+                row('floor', 'floor', [{ p50Us: 500 }]),
+                row('lockwarden', 'lockwarden', [{ p50Us: own }]),
+              ],
+            ),
+          ],
+          [ioredis],
+        ),
+        's1-p50',
+      );
+    expect(at(552)).toMatchObject({ met: false, measured: '552 vs 500 floor = 1.104×' });
+    expect(at(548)).toMatchObject({ met: true, measured: '548 vs 500 floor = 1.096×' });
+    expect(at(600).measured).toBe('600 vs 500 floor = 1.20×');
+  });
+
   it('sets sections/s against the best peer by the metric direction, and fair against default', () => {
     const cs = { key: 'csPerSec', label: 'cs/s', better: 'higher', digits: 0 } as const;
     const maxMin = { key: 'maxMin', label: 'max:min', better: 'lower', digits: 2 } as const;
