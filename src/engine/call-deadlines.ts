@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS, setLongTimeout } from './timers';
 
-/** A bounded call's place in its {@link Deadlines} bucket. */
+/** A bounded call's place among the calls with the same bound. */
 export interface Deadline {
   /** The call settled: its bound will not fire. Idempotent. */
   clear(): void;

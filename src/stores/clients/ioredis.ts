@@ -46,18 +46,22 @@ export class IoredisPort implements RedisPort {
   }
 
   /**
-   * One script call. On a single connection (not a cluster, not ioredis-mock) a plain `EVAL`
-   * the first time a script goes over the current socket (that also loads it) and `EVALSHA`
-   * after it, as ioredis' own script commands do, so calls reach Redis in the order they were
-   * made: an acquire's late grant given back by the next call on the connection is given back
-   * after it was made. Not through `defineCommand`: its command class per script, with a closure
-   * and a second promise per call, cost ~1.5 µs of client CPU per call, a tenth of a whole
-   * acquire + release. `EVALSHA` answered by NOSCRIPT (the server lost its scripts without the
-   * socket closing: `SCRIPT FLUSH`, a failover behind a proxy) is sent again as `EVAL`.
+   * One script call. On a single ready connection (not a cluster, not ioredis-mock) a plain
+   * `EVAL` the first time a script goes over the current socket (that also loads it) and
+   * `EVALSHA` after it, as ioredis' own script commands do, so calls reach Redis in the order they
+   * were made: an acquire's late grant given back by the next call on the connection is given
+   * back after it was made. Not through `defineCommand`: its command class per script, with a
+   * closure and a second promise per call, cost ~1.5 µs of client CPU per call, a tenth of a
+   * whole acquire + release. `EVALSHA` answered by NOSCRIPT (the server lost its scripts without
+   * the socket closing: `SCRIPT FLUSH`, a failover behind a proxy) is sent again as `EVAL`.
    */
   run(call: ScriptCall): Promise<unknown> {
-    const stream = this.cluster ? undefined : (this.#client as { stream?: object }).stream;
-    if (stream === undefined || typeof stream !== 'object') return this.#runDefined(call);
+    const connection = this.#client as { status?: string; stream?: unknown };
+    // Connecting or reconnecting: the command waits in ioredis' queue, and only ioredis knows
+    // which socket it will go over, so its own script command decides EVAL or EVALSHA.
+    if (this.cluster || connection.status !== 'ready') return this.#runDefined(call);
+    const stream = connection.stream;
+    if (typeof stream !== 'object' || stream === null) return this.#runDefined(call);
     const client = this.#client as unknown as Scripted;
     const { script, keys, args } = call;
     let sockets = this.#loaded.get(script.sha);
