@@ -215,9 +215,11 @@ export class Acquisition {
               : backoffDelay(o.retryDelay, Math.max(1, attempts)),
           );
           // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
-          // waking right then (and at once again on a 0) takes the lock within about a round
-          // trip of its expiry, where + 1 ms and a timer's own lateness cost twice that.
-          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl);
+          // waking right then takes the lock within about a timer's lateness of its expiry. An
+          // attempt that lands in the last ms or two (0 or 1 left) sleeps past the expiry instead
+          // of trying again at once: retries within the ms the key still lives in would be
+          // polling, a few commands each.
+          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl >= 2 ? holderTtl : holderTtl + 1);
         }
         await waiter.sleep(sleep);
         if (fair || waiters.head === waiter) attemptNow = true;

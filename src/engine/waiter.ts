@@ -70,7 +70,7 @@ export class Waiter {
       // A timer cannot fire sooner than 1 ms; a sleep of 0 (the lock is about to expire) only
       // lets I/O and other work run first.
       if (ms <= 0) this.#immediate = setImmediate(() => this.#settle());
-      else this.#timer = setTimeout(() => this.#settle(), clampDelay(ms));
+      else this.#sleepUntil(Date.now() + ms, ms);
       const signal = this.signal;
       if (signal) {
         this.#stopWatching = onAbort(signal, () => {
@@ -80,6 +80,20 @@ export class Waiter {
         });
       }
     });
+  }
+
+  /**
+   * A timer counts whole ms of the event loop's clock, so it can fire up to 1 ms before `ms` have
+   * passed by `Date.now()` (the clock a store's remaining ttl is measured against); woken early,
+   * it sleeps the rest, so a sleep to a lock's expiry does not land just before it and cost an
+   * attempt. A sleep beyond Node's timer limit still ends at the limit.
+   */
+  #sleepUntil(until: number, ms: number): void {
+    this.#timer = setTimeout(() => {
+      const left = until - Date.now();
+      if (left > 0 && ms === clampDelay(ms)) this.#sleepUntil(until, left);
+      else this.#settle();
+    }, clampDelay(ms));
   }
 
   #settle(): void {

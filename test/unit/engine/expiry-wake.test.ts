@@ -1,4 +1,5 @@
 import { LockEngine, MemoryLockStore } from '../../../src';
+import { ScriptedStore } from '../../support/scripted-store';
 
 describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -21,6 +22,25 @@ describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(takenAt).toEqual([300]);
     await (await waiting).release();
+    await engine.close();
+  });
+
+  it('a timer that fires before the expiry by the wall clock sleeps the rest instead of attempting', async () => {
+    const inner = new MemoryLockStore();
+    await inner.acquire('lw:{k}', 'crashed-holder', 50);
+    const store = new ScriptedStore(inner);
+    const engine = new LockEngine({ store, prefix: 'lw' });
+    const waiting = engine.acquire('k', { retryDelay: 5_000, waitTimeout: 10_000 });
+    await jest.advanceTimersByTimeAsync(0);
+    const attemptsWhileHeld = store.calls.acquire;
+    // The event loop's clock runs 1 ms ahead of Date.now(), as its whole-ms clock can: the
+    // waiter's timer fires when Date.now() still reads 1 ms before the expiry.
+    jest.setSystemTime(Date.now() - 1);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(store.calls.acquire).toBe(attemptsWhileHeld);
+    await jest.advanceTimersByTimeAsync(1);
+    expect((await waiting).held).toBe(true);
+    expect(store.calls.acquire).toBe(attemptsWhileHeld + 1);
     await engine.close();
   });
 });
