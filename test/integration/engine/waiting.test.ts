@@ -77,9 +77,12 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     const lock = await beforeBackoff(waiting);
 
     expect(lock).not.toBe('backoff');
-    // Every failed attempt learned a remaining ttl no longer than the holder's.
+    // Every failed attempt learned a remaining ttl no longer than the holder's: the first, the
+    // one after subscribing, and at most one more, which can only land in the last ms the key
+    // lived (Redis keeps a key through the ms of its expiry; the waiter then sleeps past it).
     expect(contended.length).toBeGreaterThanOrEqual(1);
-    expect(contended.length).toBeLessThanOrEqual(2);
+    expect(contended.length).toBeLessThanOrEqual(3);
+    if (contended.length === 3) expect(contended[2]).toBeLessThanOrEqual(1);
     for (const ttl of contended) {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(300);
