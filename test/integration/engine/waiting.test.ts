@@ -82,11 +82,11 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     // lived (Redis keeps a key through the ms of its expiry; the waiter then sleeps past it).
     expect(contended.length).toBeGreaterThanOrEqual(1);
     expect(contended.length).toBeLessThanOrEqual(3);
-    if (contended.length === 3) expect(contended[2]).toBeLessThanOrEqual(1);
-    for (const ttl of contended) {
+    for (const ttl of contended.slice(0, 2)) {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(300);
     }
+    if (contended.length === 3) expect(contended[2]).toBeLessThanOrEqual(1);
     expect((lock as Lock).fence).toBeGreaterThan(holder.fence);
     await (lock as Lock).release();
     // The holder finds out by its local deadline; its release no longer touches anything.
