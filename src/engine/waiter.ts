@@ -84,14 +84,15 @@ export class Waiter {
 
   /**
    * A timer counts whole ms of the event loop's clock, so it can fire up to 1 ms before `ms` have
-   * passed by `Date.now()` (the clock a store's remaining ttl is measured against); woken early,
-   * it sleeps the rest, so a sleep to a lock's expiry does not land just before it and cost an
-   * attempt. A sleep beyond Node's timer limit still ends at the limit.
+   * passed by `Date.now()` (the clock a store's remaining ttl is measured against); woken that
+   * early, it sleeps the rest, so a sleep to a lock's expiry does not land just before it and
+   * cost an attempt. Only a ms or two: a wall clock stepped back, or a sleep beyond Node's timer
+   * limit (which ends at the limit), is not slept again here.
    */
   #sleepUntil(until: number, ms: number): void {
     this.#timer = setTimeout(() => {
       const left = until - Date.now();
-      if (left > 0 && ms === clampDelay(ms)) this.#sleepUntil(until, left);
+      if (left > 0 && left <= 2) this.#sleepUntil(until, left);
       else this.#settle();
     }, clampDelay(ms));
   }

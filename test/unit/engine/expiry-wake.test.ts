@@ -43,4 +43,22 @@ describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
     expect(store.calls.acquire).toBe(attemptsWhileHeld + 1);
     await engine.close();
   });
+
+  it('a wall clock stepped back does not stretch a sleep (the timer still ends it)', async () => {
+    const inner = new MemoryLockStore();
+    await inner.acquire('lw:{k}', 'holder', 600_000);
+    const store = new ScriptedStore(inner);
+    const engine = new LockEngine({ store, prefix: 'lw' });
+    const waiting = engine
+      .acquire('k', { retryDelay: 1_000, waitTimeout: 600_000 })
+      .catch(() => null);
+    await jest.advanceTimersByTimeAsync(0);
+    const before = store.calls.acquire;
+    jest.setSystemTime(Date.now() - 60_000);
+    // The backoff (1 s, with jitter) ends by the timer, not by a wall clock that has to catch up.
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(store.calls.acquire).toBeGreaterThan(before);
+    await engine.close();
+    await waiting;
+  });
 });
