@@ -41,8 +41,8 @@ const buckets = new Map<number, Bucket>();
  * oldest pending call and re-armed when it fires, so a call costs an array push instead of a
  * timer of its own; a timer per call (made, then cleared a round trip later) was ~7 µs of client
  * CPU per acquire + release when calls come one at a time. Calls with one bound are due in the
- * order they were made (if the wall clock steps back, a later call's bound fires late by at most
- * that step). The timer keeps the process alive only while a call that is not `unref` is
+ * order they were made: times are read from the monotonic clock (`performance.now()`), so a wall
+ * clock stepped forward or back neither fires bounds early nor holds them back. The timer keeps the process alive only while a call that is not `unref` is
  * pending, as a timer per call would. Bounds beyond Node's longest timer use a timer of their
  * own.
  */
@@ -61,7 +61,7 @@ export function addDeadline(fire: () => void, ms: number, unref = false): Deadli
     };
     buckets.set(ms, bucket);
   }
-  const now = Date.now();
+  const now = performance.now();
   const target = bucket;
   const entry: Entry = {
     due: now + ms,
@@ -108,7 +108,7 @@ function arm(bucket: Bucket, delay: number): void {
 
 function expire(bucket: Bucket): void {
   bucket.timer = undefined;
-  const now = Date.now();
+  const now = performance.now();
   const { entries } = bucket;
   while (bucket.head < entries.length) {
     const entry = entries[bucket.head]!;

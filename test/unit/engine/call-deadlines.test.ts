@@ -40,6 +40,19 @@ describe('store call deadlines (one timer per bound)', () => {
     last.clear();
   });
 
+  it('a wall clock stepped forward fires no bound early (they count monotonic time)', async () => {
+    jest.useFakeTimers();
+    const fired: string[] = [];
+    addDeadline(() => fired.push('a'), 1_000);
+    await jest.advanceTimersByTimeAsync(500);
+    addDeadline(() => fired.push('b'), 1_000);
+    jest.setSystemTime(Date.now() + 60_000);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(fired).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(fired).toEqual(['a', 'b']);
+  });
+
   it('bounds differ per call: each fires after its own ms', async () => {
     jest.useFakeTimers();
     const fired: string[] = [];
