@@ -4,6 +4,16 @@ import { addDeadline, deadlineBucketCount } from '../../../src/engine/call-deadl
 
 const root = join(__dirname, '../../..');
 
+/** Advance the fake clock by each step in turn; what had fired after each. */
+async function firedAfter(steps: readonly number[], fired: readonly string[]): Promise<string[][]> {
+  const seen: string[][] = [];
+  for (const ms of steps) {
+    await jest.advanceTimersByTimeAsync(ms);
+    seen.push([...fired]);
+  }
+  return seen;
+}
+
 describe('store call deadlines (one timer per bound)', () => {
   afterEach(() => jest.useRealTimers());
 
@@ -47,10 +57,7 @@ describe('store call deadlines (one timer per bound)', () => {
     await jest.advanceTimersByTimeAsync(500);
     addDeadline(() => fired.push('b'), 1_000);
     jest.setSystemTime(Date.now() + 60_000);
-    await jest.advanceTimersByTimeAsync(500);
-    expect(fired).toEqual(['a']);
-    await jest.advanceTimersByTimeAsync(500);
-    expect(fired).toEqual(['a', 'b']);
+    expect(await firedAfter([500, 500], fired)).toEqual([['a'], ['a', 'b']]);
   });
 
   it('bounds differ per call: each fires after its own ms', async () => {
@@ -58,10 +65,7 @@ describe('store call deadlines (one timer per bound)', () => {
     const fired: string[] = [];
     addDeadline(() => fired.push('long'), 2_000);
     addDeadline(() => fired.push('short'), 100);
-    await jest.advanceTimersByTimeAsync(100);
-    expect(fired).toEqual(['short']);
-    await jest.advanceTimersByTimeAsync(1_900);
-    expect(fired).toEqual(['short', 'long']);
+    expect(await firedAfter([100, 1_900], fired)).toEqual([['short'], ['short', 'long']]);
   });
 
   it('drops a bucket once its calls settled and its timer fired: bounds that vary do not pile up', async () => {

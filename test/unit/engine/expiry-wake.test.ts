@@ -1,6 +1,17 @@
 import { LockEngine, MemoryLockStore } from '../../../src';
 import { ScriptedStore } from '../../support/scripted-store';
 
+/** A waiter on an engine over a counted store, behind a holder of `ttl` ms that never renews. */
+async function waiterBehind(ttl: number, options: { retryDelay: number; waitTimeout: number }) {
+  const inner = new MemoryLockStore();
+  await inner.acquire('lw:{k}', 'crashed-holder', ttl);
+  const store = new ScriptedStore(inner);
+  const engine = new LockEngine({ store, prefix: 'lw' });
+  const waiting = engine.acquire('k', options);
+  await jest.advanceTimersByTimeAsync(0);
+  return { store, engine, waiting, attemptsWhileHeld: store.calls.acquire };
+}
+
 describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
@@ -26,13 +37,10 @@ describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
   });
 
   it('a timer that fires before the expiry by the wall clock sleeps the rest instead of attempting', async () => {
-    const inner = new MemoryLockStore();
-    await inner.acquire('lw:{k}', 'crashed-holder', 50);
-    const store = new ScriptedStore(inner);
-    const engine = new LockEngine({ store, prefix: 'lw' });
-    const waiting = engine.acquire('k', { retryDelay: 5_000, waitTimeout: 10_000 });
-    await jest.advanceTimersByTimeAsync(0);
-    const attemptsWhileHeld = store.calls.acquire;
+    const { store, engine, waiting, attemptsWhileHeld } = await waiterBehind(50, {
+      retryDelay: 5_000,
+      waitTimeout: 10_000,
+    });
     // The event loop's clock runs 1 ms ahead of Date.now(), as its whole-ms clock can: the
     // waiter's timer fires when Date.now() still reads 1 ms before the expiry.
     jest.setSystemTime(Date.now() - 1);
@@ -45,20 +53,16 @@ describe('a waiter wakes when the holder’s lock expires (fake clock)', () => {
   });
 
   it('a wall clock stepped back does not stretch a sleep (the timer still ends it)', async () => {
-    const inner = new MemoryLockStore();
-    await inner.acquire('lw:{k}', 'holder', 600_000);
-    const store = new ScriptedStore(inner);
-    const engine = new LockEngine({ store, prefix: 'lw' });
-    const waiting = engine
-      .acquire('k', { retryDelay: 1_000, waitTimeout: 600_000 })
-      .catch(() => null);
-    await jest.advanceTimersByTimeAsync(0);
-    const before = store.calls.acquire;
+    const { store, engine, waiting, attemptsWhileHeld } = await waiterBehind(600_000, {
+      retryDelay: 1_000,
+      waitTimeout: 600_000,
+    });
+    const gaveUp = waiting.catch(() => null);
     jest.setSystemTime(Date.now() - 60_000);
     // The backoff (1 s, with jitter) ends by the timer, not by a wall clock that has to catch up.
     await jest.advanceTimersByTimeAsync(3_000);
-    expect(store.calls.acquire).toBeGreaterThan(before);
+    expect(store.calls.acquire).toBeGreaterThan(attemptsWhileHeld);
     await engine.close();
-    await waiting;
+    await gaveUp;
   });
 });
