@@ -52,7 +52,10 @@ export class GlidePort implements RedisPort {
   readonly kind = 'glide';
   readonly cluster: boolean;
   readonly #client: GlideConnection;
-  readonly #loaded = new Map<string, Promise<unknown>>();
+  /** Scripts whose SCRIPT LOAD was sent (and did not fail). */
+  readonly #loading = new Set<string>();
+  /** Settles once every load sent so far has. */
+  #allLoaded: Promise<unknown> = Promise.resolve();
 
   constructor(client: GlideClient) {
     this.#client = client as unknown as GlideConnection;
@@ -60,7 +63,7 @@ export class GlidePort implements RedisPort {
   }
 
   async run(call: ScriptCall): Promise<unknown> {
-    await this.#load(call.script);
+    await this.#loaded(call.script);
     const key = call.keys[0];
     // Scripts write, so they go to a primary: the key's, or slot 0's for a script without keys.
     const route: Route =
@@ -72,17 +75,20 @@ export class GlidePort implements RedisPort {
   /**
    * SCRIPT LOAD on every primary before a script's first use: GLIDE logs a warning for every
    * NOSCRIPT answer (the EVAL fallback still covers a primary that joins or restarts later).
+   * Resolves once this script and every script whose load started before it are loaded, so a
+   * call never overtakes an earlier one that still waits for its script (an acquire overtaken by
+   * the release that gives it back).
    */
-  #load(script: ScriptCall['script']): Promise<unknown> {
-    let loaded = this.#loaded.get(script.sha);
-    if (!loaded) {
+  #loaded(script: ScriptCall['script']): Promise<unknown> {
+    if (!this.#loading.has(script.sha)) {
+      this.#loading.add(script.sha);
       const options = this.cluster ? { route: 'allPrimaries' as const } : undefined;
-      loaded = this.#client
+      const load = this.#client
         .customCommand(['SCRIPT', 'LOAD', script.source], options)
-        .catch(() => this.#loaded.delete(script.sha));
-      this.#loaded.set(script.sha, loaded);
+        .catch(() => this.#loading.delete(script.sha));
+      this.#allLoaded = Promise.all([this.#allLoaded, load]);
     }
-    return loaded;
+    return this.#allLoaded;
   }
 
   batch(calls: readonly ScriptCall[]): Promise<unknown[]> {

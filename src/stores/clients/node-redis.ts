@@ -55,6 +55,8 @@ export class NodeRedisPort implements RedisPort {
   readonly kind = 'node-redis';
   readonly cluster: boolean;
   readonly #client: NodeRedisClient;
+  /** Scripts already sent over the (single) connection. */
+  readonly #sent = new Set<string>();
 
   constructor(client: NodeRedisClient) {
     this.#client = client;
@@ -63,8 +65,11 @@ export class NodeRedisPort implements RedisPort {
 
   run(call: ScriptCall): Promise<unknown> {
     if (!this.cluster) {
+      // One connection: a script's first call goes as EVAL, so calls keep their order.
       const client = this.#client as unknown as NodeRedisConnection;
-      return evalSha((args) => client.sendCommand(args), call);
+      const firstUse = !this.#sent.has(call.script.sha);
+      if (firstUse) this.#sent.add(call.script.sha);
+      return evalSha((args) => client.sendCommand(args), call, firstUse);
     }
     const cluster = this.#client as unknown as NodeRedisClusterClient;
     // The first key names the slot; a call without keys goes to any node.
