@@ -18,6 +18,7 @@ import {
 } from './redis-layout';
 import { ReleaseSubscriptions } from './release-subscriptions';
 import {
+  DEFAULT_FENCE_GRACE,
   DEFAULT_WAITER_TTL,
   type AcquireManyRequest,
   type AcquireManyResult,
@@ -98,7 +99,7 @@ export class RedisLockStore implements LockStore {
   constructor(client: RedisClient, options: RedisLockStoreOptions = {}) {
     const where = 'new RedisLockStore()';
     this.#port = detectClient(client, where);
-    this.#fenceGrace = storeOptions(where, options).fenceGrace ?? 60_000;
+    this.#fenceGrace = storeOptions(where, options).fenceGrace ?? DEFAULT_FENCE_GRACE;
     this.#subscriptions = new ReleaseSubscriptions(this.#port, () => this.#mode());
   }
 
@@ -108,18 +109,22 @@ export class RedisLockStore implements LockStore {
     ttl: number,
     options: StoreAcquireOptions = {},
   ): Promise<AcquireResult> {
+    const metadata = options.metadata ?? '';
+    const mode = options.once ? 'once' : options.fair ? 'fair' : 'plain';
+    const waiterTtl = options.waiterTtl ?? DEFAULT_WAITER_TTL;
+    // The script defaults the rest (see acquire.lua): the usual call sends owner and ttl only.
+    const args: Array<string | number> =
+      metadata === '' &&
+      this.#fenceGrace === DEFAULT_FENCE_GRACE &&
+      mode === 'plain' &&
+      waiterTtl === DEFAULT_WAITER_TTL
+        ? [owner, ttl]
+        : [owner, ttl, metadata, this.#fenceGrace, mode, waiterTtl];
     const reply = (await this.#run(
       SCRIPTS.acquire,
       [owner],
       [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
-      [
-        owner,
-        ttl,
-        options.metadata ?? '',
-        this.#fenceGrace,
-        options.once ? 'once' : options.fair ? 'fair' : 'plain',
-        options.waiterTtl ?? DEFAULT_WAITER_TTL,
-      ],
+      args,
     )) as [number, number, number, string?];
     if (reply[0] === 1) {
       return reply[2] >= 0
@@ -209,12 +214,13 @@ export class RedisLockStore implements LockStore {
 
   async release(key: string, owner: string): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
-    const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), [
-      owner,
-      releaseChannelOf(key),
-      this.#fenceGrace,
-      mode,
-    ]);
+    // The script defaults the rest (see release.lua): the usual call sends the owner only.
+    const args: Array<string | number> =
+      mode === 'classic' && this.#fenceGrace === DEFAULT_FENCE_GRACE
+        ? [owner]
+        : [owner, this.#fenceGrace, mode];
+    const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
+    // 1: released, nobody queued; 0: not held by this owner.
     if (!Array.isArray(reply)) return reply === 1;
     // A grant to a waiter of this process reaches it with this reply, not a trip later.
     this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]));

@@ -3,13 +3,17 @@
 -- KEYS[3] its queue (zset: waiter token -> ticket)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
 -- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
--- ARGV[1] the caller's owner token   ARGV[2] the release notification channel
--- ARGV[3] fence grace in ms (for the fence of a grant)
--- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
--- Returns {1, message} when released (the message it published), 0 when the lock is not held by
--- this owner. With a live queued waiter at the head, the lock is granted to it here (see
--- include/grant-head) and the message says so; else the message is '' (nobody queued).
+-- ARGV[1] the caller's owner token
+-- ARGV[2] fence grace in ms (for the fence of a grant), DEFAULT_FENCE_GRACE when absent
+-- ARGV[3] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+-- (ARGV[2] and ARGV[3] are sent only when one of them differs from its default.)
+-- The release is announced on KEYS[1] .. ':rel' (releaseChannelOf in redis-layout.ts): a channel
+-- is not a key, and this one shares the lock's hash tag, hence its slot.
+-- Returns 0 when the lock is not held by this owner, else the message it published: 1 for ''
+-- (nobody queued, the usual case), else {1, message}. With a live queued waiter at the head, the
+-- lock is granted to it here (see include/grant-head) and the message says so.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
+--- @include "include/defaults"
 --- @include "include/grant-head"
 local lock = KEYS[1]
 local fenceKey = KEYS[2]
@@ -17,9 +21,9 @@ local queue = KEYS[3]
 local deadlines = KEYS[4]
 local waiting = KEYS[5]
 local owner = ARGV[1]
-local channel = ARGV[2]
-local fenceGrace = tonumber(ARGV[3])
-local mode = ARGV[4]
+local fenceGrace = tonumber(ARGV[2]) or DEFAULT_FENCE_GRACE
+local mode = ARGV[3]
+local channel = lock .. ':rel'
 
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
@@ -31,4 +35,7 @@ if redis.call('EXISTS', queue) == 1 then
   message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
 redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+if message == '' then
+  return 1
+end
 return {1, message}

@@ -20,10 +20,20 @@ function fakeGlide(version: number, cluster: boolean) {
   return { client: client as unknown as RedisClient, commands };
 }
 
-/** The publish mode the store passed as the release script's last ARGV. */
+/**
+ * The publish mode the store asked the release script for: its ARGV[3], which the script reads as
+ * classic (PUBLISH) when the store leaves it out (see release.lua).
+ */
 function publishModeOf(commands: string[][]): string | undefined {
-  const release = commands.find((args) => args[0] === 'EVALSHA' && args.includes('lw:{k}:rel'));
-  return release?.at(-1);
+  // EVALSHA sha 5 <five keys> owner [fence grace, mode]: the one five-key call of these tests.
+  const release = commands.find((args) => args[0] === 'EVALSHA' && args[2] === '5');
+  return release && (release[10] ?? 'classic');
+}
+
+/** The publish mode the store passed as the force-release script's last ARGV. */
+function forceReleaseModeOf(commands: string[][]): string | undefined {
+  const call = commands.find((args) => args[0] === 'EVALSHA' && args.includes('lw:{k}:rel'));
+  return call?.at(-1);
 }
 
 describe('how releases are announced (sharded pub/sub on Redis >= 7 clusters)', () => {
@@ -38,6 +48,7 @@ describe('how releases are announced (sharded pub/sub on Redis >= 7 clusters)', 
     expect(await store.release('lw:{k}', 'owner')).toBe(true);
     expect(await store.forceRelease('lw:{k}')).toBe(true);
     expect(publishModeOf(commands)).toBe(mode);
+    expect(forceReleaseModeOf(commands)).toBe(mode);
     // Asked once per store.
     const asked = commands.filter((args) => args[0] === 'EVALSHA' && args.length === 3);
     expect(asked).toHaveLength(1);

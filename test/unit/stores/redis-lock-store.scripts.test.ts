@@ -2,6 +2,7 @@ import RedisMock from 'ioredis-mock';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisLockStore } from '../../../src';
+import { DEFAULT_FENCE_GRACE, DEFAULT_WAITER_TTL } from '../../../src/stores/lock-store';
 
 // Fast checks of the Lua scripts' logic on ioredis-mock; the real server runs the same scripts
 // in the integration contract suite.
@@ -104,6 +105,22 @@ describe('RedisLockStore scripts (ioredis-mock)', () => {
     ).toEqual([true, false, false]);
   });
 
+  it('applies the defaults of the arguments a usual call leaves out', async () => {
+    // No metadata, default fence grace, plain mode: the store sends owner and ttl only.
+    const result = await store.acquire('lw:{a}', 'o', 5_000);
+    expect(await redis.hgetall('lw:{a}')).toEqual({
+      o: 'o',
+      f: String(result.acquired && result.fence),
+      m: '',
+    });
+    expect(await redis.pttl('lw:{a}:fence')).toBeGreaterThan(60_000);
+    // A store with its own grace sends every argument, and the script uses it.
+    const short = new RedisLockStore(redis, { fenceGrace: 1_000 });
+    await short.acquire('lw:{b}', 'o', 5_000);
+    expect(await redis.pttl('lw:{b}:fence')).toBeLessThanOrEqual(6_000);
+    await short.close();
+  });
+
   it('registers its scripts once per client', async () => {
     const spy = jest.spyOn(redis, 'defineCommand');
     const again = new RedisLockStore(redis);
@@ -115,6 +132,14 @@ describe('RedisLockStore scripts (ioredis-mock)', () => {
 describe('Lua script files', () => {
   const dir = join(__dirname, '../../../src/stores/lua');
   const files = readdirSync(dir).filter((f) => f.endsWith('.lua'));
+
+  it("default the arguments a caller leaves out to the store's own defaults", () => {
+    const defaults = readFileSync(join(dir, 'include/defaults.lua'), 'utf8');
+    const value = (name: string): number =>
+      Number(new RegExp(`^local ${name} = (\\d+)$`, 'm').exec(defaults)?.[1]);
+    expect(value('DEFAULT_FENCE_GRACE')).toBe(DEFAULT_FENCE_GRACE);
+    expect(value('DEFAULT_WAITER_TTL')).toBe(DEFAULT_WAITER_TTL);
+  });
 
   it.each(files)(
     '%s opens with what it returns, then names each KEYS / ARGV entry once',
