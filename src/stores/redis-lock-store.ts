@@ -109,22 +109,19 @@ export class RedisLockStore implements LockStore {
     ttl: number,
     options: StoreAcquireOptions = {},
   ): Promise<AcquireResult> {
-    const metadata = options.metadata ?? '';
-    const mode = options.once ? 'once' : options.fair ? 'fair' : 'plain';
-    const waiterTtl = options.waiterTtl ?? DEFAULT_WAITER_TTL;
-    // The script defaults the rest (see acquire.lua): the usual call sends owner and ttl only.
-    const args: Array<string | number> =
-      metadata === '' &&
-      this.#fenceGrace === DEFAULT_FENCE_GRACE &&
-      mode === 'plain' &&
-      waiterTtl === DEFAULT_WAITER_TTL
-        ? [owner, ttl]
-        : [owner, ttl, metadata, this.#fenceGrace, mode, waiterTtl];
+    const args = [
+      owner,
+      ttl,
+      options.once ? 'once' : options.fair ? 'fair' : 'plain',
+      options.metadata ?? '',
+      options.waiterTtl ?? DEFAULT_WAITER_TTL,
+      this.#fenceGrace,
+    ];
     const reply = (await this.#run(
       SCRIPTS.acquire,
       [owner],
       [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
-      args,
+      withoutDefaultTail(args, ACQUIRE_DEFAULTS),
     )) as [number, number, number, string?];
     if (reply[0] === 1) {
       return reply[2] >= 0
@@ -214,11 +211,7 @@ export class RedisLockStore implements LockStore {
 
   async release(key: string, owner: string): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
-    // The script defaults the rest (see release.lua): the usual call sends the owner only.
-    const args: Array<string | number> =
-      mode === 'classic' && this.#fenceGrace === DEFAULT_FENCE_GRACE
-        ? [owner]
-        : [owner, this.#fenceGrace, mode];
+    const args = withoutDefaultTail([owner, this.#fenceGrace, mode], RELEASE_DEFAULTS);
     const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
     // 1: released, nobody queued; 0: not held by this owner.
     if (!Array.isArray(reply)) return reply === 1;
@@ -338,6 +331,35 @@ export class RedisLockStore implements LockStore {
       throw redactError(error, secrets);
     }
   }
+}
+
+/**
+ * What `acquire.lua` reads a missing ARGV[i + 1] as (mode, metadata, waiter ttl, fence grace;
+ * `undefined`: never left out), and `release.lua` likewise (fence grace, publish mode).
+ */
+const ACQUIRE_DEFAULTS = [
+  undefined,
+  undefined,
+  'plain',
+  '',
+  DEFAULT_WAITER_TTL,
+  DEFAULT_FENCE_GRACE,
+];
+const RELEASE_DEFAULTS = [undefined, DEFAULT_FENCE_GRACE, 'classic'];
+
+/**
+ * `args` without the trailing ones that equal what the script reads when they are missing: the
+ * usual call is shorter to build, send and parse (an engine's acquire sends owner, ttl, mode and
+ * metadata; its release, the owner).
+ */
+function withoutDefaultTail(
+  args: Array<string | number>,
+  defaults: ReadonlyArray<string | number | undefined>,
+): Array<string | number> {
+  let length = args.length;
+  while (length > 0 && args[length - 1] === defaults[length - 1]) length -= 1;
+  args.length = length;
+  return args;
 }
 
 /** The options `new RedisLockStore(client, options)` accepts. */

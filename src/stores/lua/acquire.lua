@@ -6,12 +6,13 @@
 -- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>", what a release
 --         needs to grant the lock to that waiter; see include/grant-head)
 -- ARGV[1] the caller's owner token   ARGV[2] ttl in ms
--- ARGV[3] metadata (shown by inspect), '' when absent
--- ARGV[4] ms the fence key outlives the lock, DEFAULT_FENCE_GRACE when absent
--- ARGV[5] 'fair': join the queue when the lock cannot be taken; 'plain' (also when absent): join
+-- ARGV[3] 'fair': join the queue when the lock cannot be taken; 'plain' (also when absent): join
 --         only a queue that already exists; 'once': a single attempt, never join
--- ARGV[6] ms a queued waiter stays without refreshing, DEFAULT_WAITER_TTL when absent
--- (ARGV[3] to ARGV[6] are sent only when one of them differs from its default.)
+-- ARGV[4] metadata (shown by inspect), '' when absent
+-- ARGV[5] ms a queued waiter stays without refreshing, DEFAULT_WAITER_TTL when absent
+-- ARGV[6] ms the fence key outlives the lock, DEFAULT_FENCE_GRACE when absent
+-- (The store leaves out trailing arguments that equal their defaults: in this order, an engine's
+-- acquire, which waits in the queue and names its process, sends four.)
 -- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
 -- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
 -- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
@@ -28,10 +29,10 @@ local deadlines = KEYS[4]
 local waiting = KEYS[5]
 local owner = ARGV[1]
 local ttl = tonumber(ARGV[2])
-local metadata = ARGV[3] or ''
-local fenceGrace = tonumber(ARGV[4]) or DEFAULT_FENCE_GRACE
-local mode = ARGV[5] or 'plain'
-local waiterTtl = tonumber(ARGV[6]) or DEFAULT_WAITER_TTL
+local mode = ARGV[3] or 'plain'
+local metadata = ARGV[4] or ''
+local waiterTtl = tonumber(ARGV[5]) or DEFAULT_WAITER_TTL
+local fenceGrace = tonumber(ARGV[6]) or DEFAULT_FENCE_GRACE
 
 local holder = redis.call('HGET', lock, 'o')
 if holder == owner then

@@ -6,7 +6,7 @@
 -- ARGV[1] the caller's owner token
 -- ARGV[2] fence grace in ms (for the fence of a grant), DEFAULT_FENCE_GRACE when absent
 -- ARGV[3] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
--- (ARGV[2] and ARGV[3] are sent only when one of them differs from its default.)
+-- (The store leaves out trailing arguments that equal their defaults; 'classic' is the default.)
 -- The release is announced on KEYS[1] .. ':rel' (releaseChannelOf in redis-layout.ts): a channel
 -- is not a key, and this one shares the lock's hash tag, hence its slot.
 -- Returns 0 when the lock is not held by this owner, else the message it published: 1 for ''

@@ -1,24 +1,5 @@
-import { RedisLockStore, type RedisClient } from '../../../src';
-
-/**
- * A GLIDE-shaped fake: answers the server-version script with `version`, the release script
- * with 1, and records every command. `cluster` adds the sharded commands of a cluster client.
- */
-function fakeGlide(version: number, cluster: boolean) {
-  const commands: string[][] = [];
-  const client = {
-    invokeScript: () => Promise.reject(new Error('not used')),
-    close: () => undefined,
-    customCommand: (args: string[]) => {
-      commands.push(args);
-      if (args[0] === 'SCRIPT') return Promise.resolve('sha');
-      if (args.includes('0') && args.length === 3) return Promise.resolve(version);
-      return Promise.resolve(1);
-    },
-    ...(cluster && { ssubscribe: () => Promise.resolve() }),
-  };
-  return { client: client as unknown as RedisClient, commands };
-}
+import { RedisLockStore } from '../../../src';
+import { fakeGlide } from '../../support/fake-glide';
 
 /**
  * The publish mode the store asked the release script for: its ARGV[3], which the script reads as

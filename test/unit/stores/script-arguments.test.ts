@@ -1,0 +1,64 @@
+import { LockEngine, LockTimeoutError, RedisLockStore } from '../../../src';
+import { fakeGlide } from '../../support/fake-glide';
+import { recordingLogger } from '../../support/recording-logger';
+import { waitUntil } from '../../support/wait-until';
+
+/** The ARGV of the first script call over five keys (acquire, release): what follows the keys. */
+function argvOf(commands: string[][]): string[] | undefined {
+  const call = commands.find((args) => args[0] === 'EVALSHA' && args[2] === '5');
+  return call?.slice(8);
+}
+
+// The scripts read a missing trailing argument as its default (include/defaults.lua), so the
+// store leaves those out: shorter calls to build, send and parse. What the scripts then do with
+// them is checked on ioredis-mock and on real servers.
+describe('the arguments RedisLockStore sends its acquire and release scripts', () => {
+  it.each([
+    ['defaults', {}, ['owner', '5000']],
+    ['fair', { fair: true }, ['owner', '5000', 'fair']],
+    ['once', { once: true }, ['owner', '5000', 'once']],
+    ['metadata', { metadata: 'host:1' }, ['owner', '5000', 'plain', 'host:1']],
+    ['fair and metadata', { fair: true, metadata: 'h' }, ['owner', '5000', 'fair', 'h']],
+    ['a waiter ttl', { waiterTtl: 500 }, ['owner', '5000', 'plain', '', '500']],
+  ])('acquire with %s: trailing defaults left out', async (_name, options, argv) => {
+    const { client, commands } = fakeGlide(0x070000, false);
+    const store = new RedisLockStore(client);
+    await store.acquire('lw:{k}', 'owner', 5_000, options);
+    expect(argvOf(commands)).toEqual(argv);
+  });
+
+  it('acquire and release with a fence grace of its own send it', async () => {
+    const { client, commands } = fakeGlide(0x070000, false);
+    const store = new RedisLockStore(client, { fenceGrace: 1_000 });
+    await store.acquire('lw:{k}', 'owner', 5_000);
+    expect(argvOf(commands)).toEqual(['owner', '5000', 'plain', '', '2000', '1000']);
+    commands.length = 0;
+    await store.release('lw:{k}', 'owner');
+    expect(argvOf(commands)).toEqual(['owner', '1000']);
+  });
+
+  it("an engine's usual acquire sends owner, ttl, mode and metadata; its release the owner", async () => {
+    const { client, commands } = fakeGlide(0x070000, false);
+    const store = new RedisLockStore(client);
+    // The fake's answer (1) is no grant, so the acquire waits; its first attempt is what counts.
+    // The fake cannot subscribe; the engine says so in its log (kept here) and polls.
+    const engine = new LockEngine({
+      store,
+      defaults: { metadata: 'web-1' },
+      logger: recordingLogger(),
+    });
+    const waiting = engine.acquire('k', { ttl: 5_000, waitTimeout: 50 });
+    const rejected = expect(waiting).rejects.toThrow(LockTimeoutError);
+    await waitUntil('the first attempt', async () => argvOf(commands) !== undefined);
+    // A waiting caller joins the store's queue with its first attempt (fair), so a release can
+    // grant it the lock.
+    const [token, ...rest] = argvOf(commands)!;
+    expect(token).toMatch(/^[\w-]{22}$/);
+    expect(rest).toEqual(['5000', 'fair', 'web-1']);
+    await rejected;
+    commands.length = 0;
+    await store.release('lw:{k}', token!);
+    expect(argvOf(commands)).toEqual([token]);
+    await engine.close();
+  });
+});
