@@ -68,8 +68,10 @@ describeWithLocalRedis('every cluster node down while waiters of every client ki
       console.log(
         `every node down: ${down.toFixed(1)} ms CPU per second (idle with waiters: ${idle.toFixed(1)})`,
       );
-      // A reconnect loop spins at hundreds of ms per second; backoff costs a few.
-      expect(down).toBeLessThan(Math.max(10 * idle, 100));
+      // A reconnect loop that spins burns a whole core (~1 000 ms per second). Backoff costs tens
+      // (38–102 ms per second for all four clients on a slow 2-core machine while the rest of
+      // the suite ran): the bound sits well above that and well below a spin.
+      expect(down).toBeLessThan(Math.max(10 * idle, 300));
       expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
     } finally {
       stop.abort();
