@@ -42,9 +42,9 @@ const buckets = new Map<number, Bucket>();
  * timer of its own; a timer per call (made, then cleared a round trip later) was ~7 µs of client
  * CPU per acquire + release when calls come one at a time. Calls with one bound are due in the
  * order they were made: times are read from the monotonic clock (`performance.now()`), so a wall
- * clock stepped forward or back neither fires bounds early nor holds them back. The timer keeps the process alive only while a call that is not `unref` is
- * pending, as a timer per call would. Bounds beyond Node's longest timer use a timer of their
- * own.
+ * clock stepped forward or back neither fires bounds early nor holds them back. The timer keeps
+ * the process alive only while a call that is not `unref` is pending, as a timer per call would.
+ * Bounds beyond Node's longest timer use a timer of their own.
  */
 export function addDeadline(fire: () => void, ms: number, unref = false): Deadline {
   if (ms > MAX_TIMER_MS) return setLongTimeout(fire, ms, unref);

@@ -2,7 +2,8 @@ import type { RedisClient } from '../../src';
 
 /**
  * A GLIDE-shaped fake: answers the server-version script with `version`, every other script
- * (a release, say) with 1, and records every command. `cluster` adds the sharded commands of a cluster client.
+ * (a release, say) with 1, and records every command. `cluster` adds the sharded commands of a
+ * cluster client.
  */
 export function fakeGlide(version: number, cluster: boolean) {
   const commands: string[][] = [];
