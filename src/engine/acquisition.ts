@@ -34,7 +34,7 @@ export interface AcquisitionHost {
 
 type Attempt =
   | { acquired: true; lease: LockLease }
-  | { acquired: false; ttl: number; queued?: boolean; anchor?: Anchor };
+  | { acquired: false; ttl: number; queued?: boolean; anchor?: Anchor; freeAt?: number };
 
 /**
  * A queued attempt's local send time and the store's time when it ran. A grant at store time G
@@ -84,6 +84,7 @@ export class Acquisition {
       !o.fair && ((waiters.get(storeKey)?.queue.length ?? 0) > 0 || this.host.held.has(storeKey));
     let attempts = 0;
     let holderTtl = -1;
+    let freeAt: number | undefined;
     let queuedInStore = false;
     let anchor: Anchor | undefined;
     if (!queuedLocally || single) {
@@ -100,6 +101,7 @@ export class Acquisition {
       }
       attempts = 1;
       holderTtl = result.ttl;
+      freeAt = result.freeAt;
       queuedInStore = result.queued === true;
       anchor = result.anchor;
       if (attempts > o.retryCount) {
@@ -107,7 +109,9 @@ export class Acquisition {
         throw retriesExhausted(key, attempts, o.retryCount);
       }
     }
-    return this.#wait(key, storeKey, token, o, startedAt, attempts, holderTtl, queuedInStore, {
+    return this.#wait(key, storeKey, token, o, startedAt, attempts, queuedInStore, {
+      holderTtl,
+      freeAt,
       register,
       anchor,
     });
@@ -120,13 +124,19 @@ export class Acquisition {
     o: ResolvedAcquireOptions,
     startedAt: number,
     attempts: number,
-    holderTtl: number,
     queuedInStore: boolean,
-    grants: { register: boolean; anchor: Anchor | undefined },
+    last: {
+      /** The holder's remaining ms by the last attempt (rounded down), `-1` if unknown. */
+      holderTtl: number;
+      /** When the holder's lease ends by `performance.now()`, if the store could tell finely. */
+      freeAt: number | undefined;
+      register: boolean;
+      anchor: Anchor | undefined;
+    },
   ): Promise<LockLease> {
     const { host } = this;
-    const { register } = grants;
-    let { anchor } = grants;
+    const { register } = last;
+    let { holderTtl, freeAt, anchor } = last;
     const waiters = host.waiters.enter(storeKey);
     const waiter = new Waiter(o.signal, host.nested());
     // A fair waiter waits for its turn in the store's queue; a plain one waits in the local
@@ -180,6 +190,7 @@ export class Acquisition {
             return result.lease;
           }
           holderTtl = result.ttl;
+          freeAt = result.freeAt;
           if (result.anchor) anchor = result.anchor;
           if (result.queued) waiter.inStore = true;
           // A grant that came while we asked: take it before counting retries.
@@ -204,24 +215,37 @@ export class Acquisition {
         // holder's expiry, and on its backoff (plain) or queue refresh (fair, well before the
         // store forgets it).
         const mayAttempt = fair || waiters.head === waiter;
-        let sleep = deadline - now;
+        const untilDeadline = deadline - now;
+        let sleep = untilDeadline;
+        let exact = false;
         if (mayAttempt) {
           // A plain head in a granting store's queue keeps its backoff (each attempt refreshes
           // its place; past the waiter ttl its place lapses and a release wakes it as before).
-          sleep = Math.min(
-            sleep,
-            fair
-              ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
-              : backoffDelay(o.retryDelay, Math.max(1, attempts)),
-          );
-          // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
-          // waking right then takes the lock within about a timer's lateness of its expiry. An
-          // attempt that lands in the last ms or two (0 or 1 left) sleeps past the expiry instead
-          // of trying again at once: retries within the ms the key still lives in would be
-          // polling, a few commands each.
-          if (holderTtl >= 0) sleep = Math.min(sleep, holderTtl >= 2 ? holderTtl : holderTtl + 1);
+          const planned = fair
+            ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
+            : backoffDelay(o.retryDelay, Math.max(1, attempts));
+          sleep = Math.min(sleep, planned);
+          if (freeAt !== undefined) {
+            // The store told when the lease ends, to a fraction of a ms: wake right after it.
+            // A planned wake-up shortly before that would find the lock still held (a release
+            // would have woken us) and cost one more attempt, so it moves to the end of the
+            // lease, by at most the planned sleep again and FAIR_REFRESH_MS: a place in the
+            // store's queue is still refreshed well within its waiter ttl.
+            const left = freeAt - performance.now();
+            if (left <= Math.min(untilDeadline, sleep + Math.min(planned, FAIR_REFRESH_MS))) {
+              sleep = left;
+              exact = true;
+            }
+          } else if (holderTtl >= 0) {
+            // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
+            // waking right then takes the lock within about a timer's lateness of its expiry.
+            // An attempt that lands in the last ms or two (0 or 1 left) sleeps past the expiry
+            // instead of trying again at once: retries within the ms the key still lives in
+            // would be polling, a few commands each.
+            sleep = Math.min(sleep, holderTtl >= 2 ? holderTtl : holderTtl + 1);
+          }
         }
-        await waiter.sleep(sleep);
+        await (exact ? waiter.sleepExactly(sleep) : waiter.sleep(sleep));
         if (fair || waiters.head === waiter) attemptNow = true;
       }
     } finally {
@@ -271,11 +295,14 @@ export class Acquisition {
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );
     if (!result.acquired) {
+      // Measured from the reply, which came after the store's reading: never early.
+      const freeAt =
+        result.expiresIn === undefined ? undefined : performance.now() + result.expiresIn;
       if (host.observed('contended'))
         host.emit('contended', { key, holderTtl: result.ttl, attempt });
-      return result.queued && result.serverTime !== undefined
-        ? { ...result, anchor: { sentAt, serverTime: result.serverTime } }
-        : result;
+      const { ttl, queued, serverTime } = result;
+      const anchor = queued && serverTime !== undefined ? { sentAt, serverTime } : undefined;
+      return { acquired: false, ttl, queued, anchor, freeAt };
     }
     const lease = await this.#hold(key, storeKey, token, o, result, sentAt, attempt, startedAt);
     return { acquired: true, lease };

@@ -232,6 +232,13 @@ export type AcquireResult =
        * this is how long after this attempt the lease began, by the store's own clock.
        */
       serverTime?: number;
+      /**
+       * Optional, when the store can tell: ms (with a fraction) from this attempt until the lock
+       * is free by the store's clock, so a waiter can wake within a fraction of a ms of the
+       * expiry. More than `ttl`, by up to a ms: `ttl` is rounded down, and the key lives through
+       * its last ms. `RedisLockStore` reports it for queued attempts on Redis >= 7.
+       */
+      expiresIn?: number;
     };
 
 /**

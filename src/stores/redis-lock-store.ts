@@ -122,15 +122,24 @@ export class RedisLockStore implements LockStore {
       [owner],
       [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
       withoutDefaultTail(args, ACQUIRE_DEFAULTS),
-    )) as [number, number, number, string?];
+    )) as [number, number, number, string?, number?];
     if (reply[0] === 1) {
       return reply[2] >= 0
         ? { acquired: true, fence: reply[1], ticket: reply[2] }
         : { acquired: true, fence: reply[1] };
     }
-    return reply[2] === 1
-      ? { acquired: false, ttl: reply[1], queued: true, serverTime: Number(reply[3]) }
-      : { acquired: false, ttl: reply[1] };
+    if (reply[2] !== 1) return { acquired: false, ttl: reply[1] };
+    const serverTime = Number(reply[3]);
+    // Redis counts the key expired once its ms clock is past the expiry time: from expiry + 1.
+    return reply[4] === undefined
+      ? { acquired: false, ttl: reply[1], queued: true, serverTime }
+      : {
+          acquired: false,
+          ttl: reply[1],
+          queued: true,
+          serverTime,
+          expiresIn: reply[4] + 1 - serverTime,
+        };
   }
 
   /**

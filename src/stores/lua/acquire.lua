@@ -15,9 +15,11 @@
 -- acquire, which waits in the queue and names its process, sends four.)
 -- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
 -- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
--- {0, pttl, queued, server ms} when not (pttl -1 if the lock is free but others are queued
--- first; server ms, a decimal string, only when queued: the time of this attempt by the server
--- clock, from which a grant's lease start is computed).
+-- {0, pttl, queued, server ms, expiry} when not (pttl -1 if the lock is free but others are
+-- queued first; server ms, a decimal string, only when queued: the time of this attempt by the
+-- server clock, from which a grant's lease start is computed; expiry, only when queued behind a
+-- holder on Redis >= 7: the holder's expiry time in ms by the same clock (PEXPIRETIME), so the
+-- caller can tell to a fraction of a ms when the lock frees: PTTL alone is rounded down).
 --- @include "include/defaults"
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
@@ -89,11 +91,14 @@ if mode == 'fair' or (head and mode == 'plain') then
   redis.call('PEXPIRE', queue, waiterTtl)
   redis.call('PEXPIRE', deadlines, waiterTtl)
   redis.call('PEXPIRE', waiting, waiterTtl)
-  local pttl = -1
-  if holder then
-    pttl = redis.call('PTTL', lock)
+  local serverMs = string.format('%.3f', nowUs / 1000)
+  if not holder then
+    return {0, -1, 1, serverMs}
   end
-  return {0, pttl, 1, string.format('%.3f', nowUs / 1000)}
+  if (redis.REDIS_VERSION_NUM or 0) >= 0x070000 then
+    return {0, redis.call('PTTL', lock), 1, serverMs, redis.call('PEXPIRETIME', lock)}
+  end
+  return {0, redis.call('PTTL', lock), 1, serverMs}
 end
 local pttl = -1
 if holder then

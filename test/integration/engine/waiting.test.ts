@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Lock } from '../../../src';
+import type { AcquireResult, Lock } from '../../../src';
+import { defer } from '../../support/cleanup';
 import { nextEvent } from '../../support/next-event';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { useRedisServer } from '../../support/redis/use-redis-server';
@@ -162,5 +163,52 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     await holder.release();
     const results = await beforeBackoff(Promise.all([first, second]));
     expect(results).toEqual(['a', 'b']);
+  });
+
+  describe('when the store tells the lease’s end to a fraction of a ms (Redis >= 7)', () => {
+    /** An engine whose store records when each attempt was sent and answered. */
+    async function recordingWaiter() {
+      const version = /redis_version:(\d+)/.exec(await redis.raw.info('server'))?.[1];
+      const store = engines.store();
+      const attempts: Array<{ sentAt: number; answeredAt: number; result: AcquireResult }> = [];
+      const acquire = store.acquire.bind(store);
+      store.acquire = async (...args) => {
+        const sentAt = performance.now();
+        const result = await acquire(...args);
+        attempts.push({ sentAt, answeredAt: performance.now(), result });
+        return result;
+      };
+      return { engine: engines.create({ store }), attempts, finely: Number(version) >= 7 };
+    }
+
+    it('the attempt after that news is sent after the lease ended, and takes the lock', async () => {
+      const holder = await engines.create().acquire('wait:exact', { ttl: 300, autoExtend: false });
+      const { engine, attempts, finely } = await recordingWaiter();
+      const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: LONG_RETRY_DELAY };
+      const lock = await beforeBackoff(engine.acquire('wait:exact', options));
+      expect(lock).not.toBe('backoff');
+      if (!finely) return;
+      // The first attempt and the one after subscribing; then none inside the key's last ms.
+      expect(attempts.map(({ result }) => result.acquired)).toEqual([false, false, true]);
+      const [, told, took] = attempts;
+      if (told!.result.acquired) throw new Error('unreachable');
+      expect(told!.result.expiresIn).toBeGreaterThan(0);
+      expect(took!.sentAt).toBeGreaterThanOrEqual(told!.answeredAt + told!.result.expiresIn!);
+      expect((lock as Lock).fence).toBeGreaterThan(holder.fence);
+      await (lock as Lock).release();
+    });
+
+    it('a backoff wake-up due shortly before that end moves to it (one attempt, not two)', async () => {
+      // With no jitter, the third attempt's backoff is 100 ms; the lease ends ~170 ms after the
+      // second attempt, within twice that backoff, so the waiter sleeps to the end instead.
+      jest.spyOn(Math, 'random').mockReturnValue(0);
+      defer(() => jest.restoreAllMocks());
+      await engines.create().acquire('wait:moved', { ttl: 180, autoExtend: false });
+      const { engine, attempts, finely } = await recordingWaiter();
+      const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: 100 };
+      await (await engine.acquire('wait:moved', options)).release();
+      if (!finely) return;
+      expect(attempts.map(({ result }) => result.acquired)).toEqual([false, false, true]);
+    });
   });
 });

@@ -56,6 +56,7 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
       ttl: expect.any(Number) as number,
       queued: true,
       serverTime: expect.any(Number) as number,
+      expiresIn: expect.any(Number) as number,
     });
     // A plain caller joins the queue that exists instead of barging.
     const plain = await store.acquire('lw:{k}', 'plain-1', 10_000);
@@ -63,5 +64,33 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
     expect(await store.release('lw:{k}', 'holder')).toBe(true);
     expect((await store.acquire('lw:{k}', 'plain-1', 10_000)).acquired).toBe(false);
     expect((await store.acquire('lw:{k}', 'fair-1', 10_000, { fair: true })).acquired).toBe(true);
+  });
+
+  it('tells a queued caller when the holder’s lease ends, to a fraction of a ms (Redis >= 7)', async () => {
+    const store = new RedisLockStore(redis.client());
+    defer(() => store.close());
+    const admin = redis.raw;
+    const version = Number(/redis_version:(\d+)/.exec(await admin.info('server'))?.[1]);
+    expect((await store.acquire('lw:{k}', 'holder', 10_000)).acquired).toBe(true);
+    // Not queued (a plain caller, no queue): only the whole-ms remaining ttl, as before.
+    expect(await store.acquire('lw:{k}', 'plain', 10_000)).toEqual({
+      acquired: false,
+      ttl: expect.any(Number) as number,
+    });
+    const queued = await store.acquire('lw:{k}', 'fair', 10_000, { fair: true });
+    if (queued.acquired) throw new Error('the holder lost its lock');
+    if (version < 7) {
+      expect(queued.expiresIn).toBeUndefined();
+      return;
+    }
+    // PTTL is rounded down and the key lives through its last ms, so the lock frees after more
+    // than ttl ms and at most a ms more (plus the few µs between the script's clock read and its
+    // PTTL, which may cross a ms on Redis 7.0).
+    expect(queued.expiresIn).toBeGreaterThan(queued.ttl);
+    expect(queued.expiresIn).toBeLessThan(queued.ttl + 2);
+    // It is measured on the server clock the attempt was dated by: the attempt's time plus it is
+    // the first ms Redis counts the key expired (its expiry time + 1).
+    const expiry = Number(await admin.call('PEXPIRETIME', 'lw:{k}'));
+    expect(queued.serverTime! + queued.expiresIn!).toBeCloseTo(expiry + 1, 6);
   });
 });
