@@ -284,6 +284,7 @@ export class Acquisition {
     const { host } = this;
     const { calls } = host;
     const sentAt = Date.now();
+    const sentPerf = performance.now();
     const fair = o.fair || register;
     const result = await calls.run(
       'acquire',
@@ -295,9 +296,15 @@ export class Acquisition {
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );
     if (!result.acquired) {
-      // Measured from the reply, which came after the store's reading: never early.
+      // The store read its clock somewhere between our send and its answer; counting from the
+      // middle wakes us closer to the end than counting from the answer (by half a round trip,
+      // ~0.4 ms on an idle host). Early only if the attempt went out much slower than it came
+      // back, by more than the next attempt's own trip takes: then that attempt finds the last
+      // fraction of a ms and the one after it takes the lock.
       const freeAt =
-        result.expiresIn === undefined ? undefined : performance.now() + result.expiresIn;
+        result.expiresIn === undefined
+          ? undefined
+          : (sentPerf + performance.now()) / 2 + result.expiresIn;
       if (host.observed('contended'))
         host.emit('contended', { key, holderTtl: result.ttl, attempt });
       const { ttl, queued, serverTime } = result;
