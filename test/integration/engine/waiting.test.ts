@@ -208,7 +208,10 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     }
 
     it('the attempt after that news is sent once the lease has ended, and takes the lock', async () => {
-      const holder = await engines.create().acquire('wait:exact', { ttl: 300, autoExtend: false });
+      // A ttl long enough that the waiter's first two attempts find it held on a loaded host.
+      const holder = await engines
+        .create()
+        .acquire('wait:exact', { ttl: 1_500, autoExtend: false });
       const { engine, attempts, finely } = await recordingWaiter();
       const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: LONG_RETRY_DELAY };
       const lock = await beforeBackoff(engine.acquire('wait:exact', options));
@@ -219,13 +222,15 @@ describeWithRedis('waiting is not polling (real redis-server, several engines)',
     });
 
     it('a backoff wake-up due shortly before that end moves to it', async () => {
-      // With no jitter, the third attempt's backoff is 100 ms; the lease ends ~170 ms after the
-      // second attempt, within twice that backoff, so the waiter sleeps to the end instead.
+      // With no jitter, the third attempt's backoff is 1 000 ms. The lease ends up to 1 400 ms
+      // after the second attempt, within that backoff plus FAIR_REFRESH_MS (500), so the waiter
+      // sleeps to the end instead. (Should the host take 400 ms or more to get there, the end
+      // comes before the backoff anyway; the checks hold either way.)
       jest.spyOn(Math, 'random').mockReturnValue(0);
       defer(() => jest.restoreAllMocks());
-      await engines.create().acquire('wait:moved', { ttl: 180, autoExtend: false });
+      await engines.create().acquire('wait:moved', { ttl: 1_400, autoExtend: false });
       const { engine, attempts, finely } = await recordingWaiter();
-      const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: 100 };
+      const options = { ttl: 5_000, waitTimeout: 20_000, retryDelay: 2_000 };
       await (await engine.acquire('wait:moved', options)).release();
       if (finely) expectWokenByTheLeaseEnd(attempts);
     });
