@@ -7,11 +7,55 @@ import { boundStoreCall } from './store-call-bound';
 import type { StoreCalls } from './store-calls';
 
 /**
+ * The held leases by store key. A null-prototype object rather than a `Map`: a lock taken and
+ * released in a loop adds and deletes an entry each time, and V8's `Map` (an ordered hash table)
+ * keeps rebuilding its table as deleted entries pile up. Measured over Redis with 64 loops of
+ * acquire + release on Node 20: ~3 µs less client CPU per lock and 6–8 % more locks per second
+ * (in isolation, a set + get + delete cycle costs 250 ns with a `Map` against 35 with the object;
+ * Node 22 and 24 pay less for the `Map`, 60–130 ns, but still more). A store key always contains
+ * `{`, so none is an array index and iteration keeps insertion order.
+ */
+export class LeaseTable {
+  readonly #byKey: Record<string, LockLease | undefined> = Object.create(null) as Record<
+    string,
+    LockLease | undefined
+  >;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(storeKey: string): LockLease | undefined {
+    return this.#byKey[storeKey];
+  }
+
+  set(storeKey: string, lease: LockLease): void {
+    if (this.#byKey[storeKey] === undefined) this.#size += 1;
+    this.#byKey[storeKey] = lease;
+  }
+
+  delete(storeKey: string): void {
+    if (this.#byKey[storeKey] === undefined) return;
+    delete this.#byKey[storeKey];
+    this.#size -= 1;
+  }
+
+  /** The leases in the order they were added; one deleted meanwhile is skipped. */
+  *values(): IterableIterator<LockLease> {
+    for (const storeKey in this.#byKey) {
+      const lease = this.#byKey[storeKey];
+      if (lease) yield lease;
+    }
+  }
+}
+
+/**
  * The leases one engine holds, by store key: what each asks of the store (renewals, release),
  * one renewal scheduler for all of them, and the `extended` / `released` / `lost` events.
  */
 export class HeldLeases implements LeaseHost {
-  readonly #byKey = new Map<string, LockLease>();
+  readonly #byKey = new LeaseTable();
   readonly #scheduler: RenewalScheduler;
 
   constructor(
@@ -40,7 +84,7 @@ export class HeldLeases implements LeaseHost {
   }
 
   has(storeKey: string): boolean {
-    return this.#byKey.has(storeKey);
+    return this.#byKey.get(storeKey) !== undefined;
   }
 
   get(storeKey: string): LockLease | undefined {

@@ -1,5 +1,6 @@
 import type { LockStore, RenewRequest } from '../stores/lock-store';
 import type { LeaseSend } from './lease-host';
+import type { LeaseTable } from './held-leases';
 import type { LockLease } from './lock-lease';
 import { clampDelay } from './timers';
 
@@ -39,7 +40,7 @@ export class RenewalScheduler {
      * The engine's held leases, by store key (its own map, not a copy: one entry per lock, not
      * two). A lease leaves it when released or lost, which is how the scheduler forgets it.
      */
-    private readonly leases: ReadonlyMap<string, LockLease>,
+    private readonly leases: LeaseTable,
   ) {}
 
   /** A lease was added to the map. */
