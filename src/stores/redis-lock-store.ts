@@ -122,7 +122,7 @@ export class RedisLockStore implements LockStore {
       [owner],
       [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
       withoutDefaultTail(args, ACQUIRE_DEFAULTS),
-    )) as [number, number, number, string?, number?];
+    )) as [number, number, number, string?, (number | string)?];
     if (reply[0] === 1) {
       return reply[2] >= 0
         ? { acquired: true, fence: reply[1], ticket: reply[2] }
@@ -138,7 +138,7 @@ export class RedisLockStore implements LockStore {
           ttl: reply[1],
           queued: true,
           serverTime,
-          expiresIn: reply[4] + 1 - serverTime,
+          expiresIn: Number(reply[4]) + 1 - serverTime,
         };
   }
 

@@ -91,6 +91,24 @@ export function addFairCases(add: AddCase): void {
   );
 
   add(
+    'tells a queued caller when the lease ends, if it tells at all (expiresIn)',
+    async ({ store, key }) => {
+      const [holder, waiter] = [token(), token()];
+      await store.acquire(key, holder, 10_000);
+      const result = await store.acquire(key, waiter, 10_000, fair);
+      assert.ok(!result.acquired && result.queued === true, JSON.stringify(result));
+      // Optional; when given, more than the whole-ms ttl (rounded down, the key lives through
+      // its last ms) by less than two ms, and never past the holder's ttl.
+      if (result.expiresIn !== undefined) {
+        assert.ok(result.expiresIn > result.ttl, JSON.stringify(result));
+        assert.ok(result.expiresIn < result.ttl + 2, JSON.stringify(result));
+        assert.ok(result.expiresIn <= 10_001, JSON.stringify(result));
+      }
+    },
+    ['fair'],
+  );
+
+  add(
     'names the next waiter in the release notification',
     async ({ store, key }) => {
       const nexts: Array<string | undefined> = [];
