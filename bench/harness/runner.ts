@@ -84,13 +84,10 @@ export async function runScenario(
           redis,
           quick,
           start: (role, params) =>
-            WorkerHandle.start({
-              scenario: scenario.id,
-              role,
-              contender: definition.id,
-              url: redis.url,
-              params,
-            }),
+            WorkerHandle.start(
+              { scenario: scenario.id, role, contender: definition.id, url: redis.url, params },
+              scenario.workerFlags,
+            ),
         });
         log(
           `  ${scenario.number} ${scenario.id} · round ${round + 1}/${rounds} · ${definition.id} (${(Number(nowNs() - began) / 1e9).toFixed(1)} s)`,

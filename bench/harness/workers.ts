@@ -44,10 +44,10 @@ export class WorkerHandle {
     });
   }
 
-  static start(job: WorkerJob): WorkerHandle {
+  static start(job: WorkerJob, flags: readonly string[] = []): WorkerHandle {
     const child = fork(entry.path, [], {
       cwd: ROOT,
-      execArgv: entry.execArgv,
+      execArgv: [...entry.execArgv, ...flags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const worker = new WorkerHandle(child);

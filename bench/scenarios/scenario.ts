@@ -61,4 +61,6 @@ export interface Scenario {
   rounds(quick: boolean): number;
   measure(context: MeasureContext): Promise<RoundResult>;
   readonly roles: Readonly<Record<string, Role>>;
+  /** Node/V8 flags for this scenario's workers, beyond the harness's own. */
+  readonly workerFlags?: readonly string[];
 }
