@@ -1,6 +1,13 @@
-import { GlideClient } from '@valkey/valkey-glide';
+import type * as Glide from '@valkey/valkey-glide';
+import type { GlideClient } from '@valkey/valkey-glide';
+import { createRequire } from 'node:module';
 import type { CommandCounter } from '../harness/command-counter';
 import type { ClientKind } from './client-kind';
+
+/** GLIDE, loaded on first use: a worker of another kind never pays its load (see index.ts). */
+function glide(): typeof Glide {
+  return createRequire(__filename)('@valkey/valkey-glide') as typeof Glide;
+}
 
 let installed: CommandCounter | undefined;
 
@@ -18,7 +25,7 @@ export const glideKind: ClientKind<GlideClient> = {
     if (installed === counter) return;
     if (installed) throw new Error('GLIDE commands are already counted by another counter');
     installed = counter;
-    const prototype = GlideClient.prototype as unknown as { customCommand: CustomCommand };
+    const prototype = glide().GlideClient.prototype as unknown as { customCommand: CustomCommand };
     const original = prototype.customCommand;
     prototype.customCommand = function (this: GlideClient, args, ...rest) {
       counter.add(String(args[0]).toLowerCase());
@@ -27,7 +34,9 @@ export const glideKind: ClientKind<GlideClient> = {
   },
   async connect(url) {
     const { hostname, port } = new URL(url);
-    return GlideClient.createClient({ addresses: [{ host: hostname, port: Number(port) }] });
+    return glide().GlideClient.createClient({
+      addresses: [{ host: hostname, port: Number(port) }],
+    });
   },
   async disconnect(client) {
     client.close();

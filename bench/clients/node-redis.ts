@@ -1,6 +1,4 @@
 import { createRequire } from 'node:module';
-import * as redis6 from 'redis';
-import * as redis5 from 'redis5';
 import type { CommandCounter } from '../harness/command-counter';
 import type { ClientKind } from './client-kind';
 
@@ -21,7 +19,9 @@ const installed = new Map<string, CommandCounter>();
  * subscribers included) leaves through its commands queue's `commandsToWrite`, already encoded:
  * counted there, by the name at the head of the encoded command.
  */
-function nodeRedisKind(name: string, packageName: string, lib: NodeRedisLib): ClientKind {
+function nodeRedisKind(name: string, packageName: string): ClientKind {
+  // Loaded on first use: a worker of another kind never pays its load (see index.ts).
+  const lib = (): NodeRedisLib => createRequire(__filename)(packageName) as NodeRedisLib;
   return {
     name,
     packageName,
@@ -42,7 +42,7 @@ function nodeRedisKind(name: string, packageName: string, lib: NodeRedisLib): Cl
       };
     },
     async connect(url) {
-      const client = lib.createClient({ url }) as NodeRedisClient;
+      const client = lib().createClient({ url }) as NodeRedisClient;
       client.on('error', () => undefined);
       await client.connect();
       return client;
@@ -58,6 +58,6 @@ function require_resolve(packageName: string): string {
 }
 
 export const nodeRedisKinds: ClientKind[] = [
-  nodeRedisKind('node-redis', 'redis', redis6),
-  nodeRedisKind('node-redis@5', 'redis5', redis5),
+  nodeRedisKind('node-redis', 'redis'),
+  nodeRedisKind('node-redis@5', 'redis5'),
 ];
