@@ -87,7 +87,7 @@ export class Waiter {
       if (ms <= 0) this.#immediate = setImmediate(() => this.#settle());
       else if (exact) {
         const now = performance.now();
-        this.#sleepExactlyUntil(now + ms, now, ms, Number.NaN);
+        this.#sleepExactlyUntil(now + ms, now, Number.NaN);
       } else this.#sleepUntil(Date.now() + ms, ms);
       const signal = this.signal;
       if (signal) {
@@ -116,17 +116,18 @@ export class Waiter {
   }
 
   /**
-   * The steps of {@link Waiter.sleepExactly}, `left` ms (> 0) before `until`: while 2 ms or more
+   * The steps of {@link Waiter.sleepExactly}, at `now` (before `until`): while 2 ms or more
    * are left, a timer for all but 1–2 of them (it may fire early by the loop's whole-ms clock, or
    * late, and then this looks again), else an immediate. A clock that did not move since the
    * last look (faked time in tests) gets a 1 ms timer, so immediates never spin on it.
    */
-  #sleepExactlyUntil(until: number, now: number, left: number, lookedAt: number): void {
+  #sleepExactlyUntil(until: number, now: number, lookedAt: number): void {
     const look = (): void => {
       const later = performance.now();
       if (later >= until) this.#settle();
-      else this.#sleepExactlyUntil(until, later, until - later, now);
+      else this.#sleepExactlyUntil(until, later, now);
     };
+    const left = until - now;
     if (left >= 2 || now === lookedAt) {
       this.#timer = setTimeout(look, clampDelay(Math.max(1, Math.floor(left) - 1)));
     } else this.#immediate = setImmediate(look);
