@@ -50,6 +50,7 @@ export const hotKey: Scenario = {
     { key: 'holdMeanMs', label: 'hold mean ms', digits: 2 },
     { key: 'ceilingPerSec', label: 'sections/s at 0-ms hand-offs', digits: 0 },
     { key: 'crossProcessPct', label: 'to another process %', digits: 0 },
+    { key: 'crossProcessP50Ms', label: 'p50 ms to another process', digits: 2 },
     { key: 'commandsPerCs', label: 'commands/section', better: 'lower', digits: 1 },
     { key: 'serverCallsPerCs', label: 'Redis calls/section', better: 'lower', digits: 1 },
     { key: 'overlaps', label: 'overlaps', better: 'lower', digits: 0 },
@@ -101,6 +102,7 @@ export const hotKey: Scenario = {
         ceilingPerSec: analysis.ceilingPerSecond,
         crossProcessPct:
           analysis.crossProcessShare === null ? null : analysis.crossProcessShare * 100,
+        crossProcessP50Ms: analysis.crossProcessP50Ms,
         commandsPerCs,
         // The server also counts what scripts call inside; scale the window's count by that.
         serverCallsPerCs:

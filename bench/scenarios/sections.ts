@@ -25,6 +25,11 @@ export interface SectionAnalysis {
   handoffP99Ms: number | null;
   /** Share of those hand-offs that went to another process. */
   crossProcessShare: number | null;
+  /**
+   * p50 of the hand-offs to another process only, ms: what a lock that hands every section to
+   * another process (one waiter per process in the store's queue) is compared with.
+   */
+  crossProcessP50Ms: number | null;
   /** Sections that began before an earlier one ended: two holders at once. */
   overlaps: number;
   /** Mean time from acquisition to the release call (the hold, as the lock saw it), ms. */
@@ -49,7 +54,7 @@ export function analyseSections(
   const sorted = [...sections].sort((a, b) => a.acquiredNs - b.acquiredNs);
   const perWaiter: Record<string, number> = Object.fromEntries(waiters.map((w) => [w, 0]));
   const handoffsMs: number[] = [];
-  let crossProcess = 0;
+  const crossProcessMs: number[] = [];
   let overlaps = 0;
   let inWindow = 0;
   let heldNs = 0;
@@ -68,8 +73,9 @@ export function analyseSections(
       previous.waiter !== section.waiter &&
       section.acquiredNs >= previous.releasingNs
     ) {
-      handoffsMs.push((section.acquiredNs - previous.releasingNs) / 1e6);
-      if (previous.process !== section.process) crossProcess += 1;
+      const handoffMs = (section.acquiredNs - previous.releasingNs) / 1e6;
+      handoffsMs.push(handoffMs);
+      if (previous.process !== section.process) crossProcessMs.push(handoffMs);
     }
   }
   const counts = Object.values(perWaiter);
@@ -82,7 +88,8 @@ export function analyseSections(
     handoffsMs,
     handoffP50Ms: percentile(handoffsMs, 50),
     handoffP99Ms: percentile(handoffsMs, 99),
-    crossProcessShare: handoffsMs.length > 0 ? crossProcess / handoffsMs.length : null,
+    crossProcessShare: handoffsMs.length > 0 ? crossProcessMs.length / handoffsMs.length : null,
+    crossProcessP50Ms: percentile(crossProcessMs, 50),
     overlaps,
     holdMeanMs,
     ceilingPerSecond: holdMeanMs ? 1000 / holdMeanMs : null,
