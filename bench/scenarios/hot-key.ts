@@ -51,6 +51,7 @@ export const hotKey: Scenario = {
     { key: 'ceilingPerSec', label: 'sections/s at 0-ms hand-offs', digits: 0 },
     { key: 'crossProcessPct', label: 'to another process %', digits: 0 },
     { key: 'crossProcessP50Ms', label: 'p50 ms to another process', digits: 2 },
+    { key: 'sameProcessP50Ms', label: 'p50 ms within a process', digits: 2 },
     { key: 'commandsPerCs', label: 'commands/section', better: 'lower', digits: 1 },
     { key: 'serverCallsPerCs', label: 'Redis calls/section', better: 'lower', digits: 1 },
     { key: 'overlaps', label: 'overlaps', better: 'lower', digits: 0 },
@@ -103,6 +104,7 @@ export const hotKey: Scenario = {
         crossProcessPct:
           analysis.crossProcessShare === null ? null : analysis.crossProcessShare * 100,
         crossProcessP50Ms: analysis.crossProcessP50Ms,
+        sameProcessP50Ms: analysis.sameProcessP50Ms,
         commandsPerCs,
         // The server also counts what scripts call inside; scale the window's count by that.
         serverCallsPerCs:

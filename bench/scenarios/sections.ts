@@ -30,6 +30,8 @@ export interface SectionAnalysis {
    * another process (one waiter per process in the store's queue) is compared with.
    */
   crossProcessP50Ms: number | null;
+  /** p50 of the hand-offs within one process only, ms. */
+  sameProcessP50Ms: number | null;
   /** Sections that began before an earlier one ended: two holders at once. */
   overlaps: number;
   /** Mean time from acquisition to the release call (the hold, as the lock saw it), ms. */
@@ -55,6 +57,7 @@ export function analyseSections(
   const perWaiter: Record<string, number> = Object.fromEntries(waiters.map((w) => [w, 0]));
   const handoffsMs: number[] = [];
   const crossProcessMs: number[] = [];
+  const sameProcessMs: number[] = [];
   let overlaps = 0;
   let inWindow = 0;
   let heldNs = 0;
@@ -75,7 +78,7 @@ export function analyseSections(
     ) {
       const handoffMs = (section.acquiredNs - previous.releasingNs) / 1e6;
       handoffsMs.push(handoffMs);
-      if (previous.process !== section.process) crossProcessMs.push(handoffMs);
+      (previous.process !== section.process ? crossProcessMs : sameProcessMs).push(handoffMs);
     }
   }
   const counts = Object.values(perWaiter);
@@ -90,6 +93,7 @@ export function analyseSections(
     handoffP99Ms: percentile(handoffsMs, 99),
     crossProcessShare: handoffsMs.length > 0 ? crossProcessMs.length / handoffsMs.length : null,
     crossProcessP50Ms: percentile(crossProcessMs, 50),
+    sameProcessP50Ms: percentile(sameProcessMs, 50),
     overlaps,
     holdMeanMs,
     ceilingPerSecond: holdMeanMs ? 1000 / holdMeanMs : null,

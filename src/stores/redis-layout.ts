@@ -11,9 +11,17 @@ export function fenceKeyOf(key: string): string {
   return `${key}:fence`;
 }
 
-/** The pub/sub channel that announces releases (and grants) of `key`. */
+/** The pub/sub channel that announces releases of `key` (and grants to stores that name none). */
 export function releaseChannelOf(key: string): string {
   return `${key}:rel`;
+}
+
+/**
+ * The channel on which grants of `key` to the waiters of one store are announced: the release
+ * channel, `:`, and that store's channel id (so only that store's subscriber hears them).
+ */
+export function grantChannelOf(key: string, channelId: string): string {
+  return `${releaseChannelOf(key)}:${channelId}`;
 }
 
 /** The queue of `key` (waiter token → ticket). */
@@ -27,8 +35,8 @@ export function waiterDeadlinesKeyOf(key: string): string {
 }
 
 /**
- * The grant records of the waiters in the queue of `key` (waiter token → "<ttl> <metadata>"):
- * what a release needs to take the lock for the head waiter.
+ * The grant records of the waiters in the queue of `key` (waiter token → "<ttl> <channel id>
+ * <metadata>"): what a release needs to take the lock for the head waiter and tell its store.
  */
 export function waiterRecordsKeyOf(key: string): string {
   return `${key}:w`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LockStoreError } from '../engine/errors';
 import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
 import { detectClient, type RedisClient } from './clients/detect-client';
@@ -84,6 +85,11 @@ export class RedisLockStore implements LockStore {
   readonly #port: RedisPort;
   readonly #fenceGrace: number;
   readonly #subscriptions: ReleaseSubscriptions;
+  /**
+   * Names this store's own grant channel of each lock (`grantChannelOf`): its waiters' grants are
+   * announced there, so other stores' subscribers are not woken by them. Not a secret.
+   */
+  readonly #channelId = randomBytes(9).toString('base64url');
   #pubSubMode: Promise<PubSubMode> | undefined;
   #closed = false;
   #configuration: Promise<readonly string[]> | undefined;
@@ -100,7 +106,11 @@ export class RedisLockStore implements LockStore {
     const where = 'new RedisLockStore()';
     this.#port = detectClient(client, where);
     this.#fenceGrace = storeOptions(where, options).fenceGrace ?? DEFAULT_FENCE_GRACE;
-    this.#subscriptions = new ReleaseSubscriptions(this.#port, () => this.#mode());
+    this.#subscriptions = new ReleaseSubscriptions(
+      this.#port,
+      () => this.#mode(),
+      `:${this.#channelId}`,
+    );
   }
 
   async acquire(
@@ -114,6 +124,8 @@ export class RedisLockStore implements LockStore {
       ttl,
       options.once ? 'once' : options.fair ? 'fair' : 'plain',
       options.metadata ?? '',
+      // Only a fair attempt queues where a grant can follow: it names this store's channel.
+      options.fair && !options.once ? this.#channelId : '',
       options.waiterTtl ?? DEFAULT_WAITER_TTL,
       this.#fenceGrace,
     ];
@@ -220,7 +232,10 @@ export class RedisLockStore implements LockStore {
 
   async release(key: string, owner: string): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
-    const args = withoutDefaultTail([owner, this.#fenceGrace, mode], RELEASE_DEFAULTS);
+    const args = withoutDefaultTail(
+      [owner, this.#channelId, this.#fenceGrace, mode],
+      RELEASE_DEFAULTS,
+    );
     const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
     // 1: released, nobody queued; 0: not held by this owner.
     if (!Array.isArray(reply)) return reply === 1;
@@ -343,23 +358,25 @@ export class RedisLockStore implements LockStore {
 }
 
 /**
- * What `acquire.lua` reads a missing ARGV[i + 1] as (mode, metadata, waiter ttl, fence grace;
- * `undefined`: never left out), and `release.lua` likewise (fence grace, publish mode).
+ * What `acquire.lua` reads a missing ARGV[i + 1] as (mode, metadata, channel id, waiter ttl,
+ * fence grace; `undefined`: never left out), and `release.lua` likewise (channel id, fence grace,
+ * publish mode).
  */
 const ACQUIRE_DEFAULTS = [
   undefined,
   undefined,
   'plain',
   '',
+  '',
   DEFAULT_WAITER_TTL,
   DEFAULT_FENCE_GRACE,
 ];
-const RELEASE_DEFAULTS = [undefined, DEFAULT_FENCE_GRACE, 'classic'];
+const RELEASE_DEFAULTS = [undefined, '', DEFAULT_FENCE_GRACE, 'classic'];
 
 /**
  * `args` without the trailing ones that equal what the script reads when they are missing: the
- * usual call is shorter to build, send and parse (an engine's acquire sends owner, ttl, mode and
- * metadata; its release, the owner).
+ * usual call is shorter to build, send and parse (an engine's acquire sends owner, ttl, mode,
+ * metadata and channel id; its release, the owner and channel id).
  */
 function withoutDefaultTail(
   args: Array<string | number>,

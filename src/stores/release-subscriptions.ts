@@ -34,6 +34,11 @@ export class ReleaseSubscriptions {
   constructor(
     private readonly port: RedisPort,
     private readonly modeOf: () => Promise<PubSubMode>,
+    /**
+     * `':' + channel id` of the store: a listener of `channel` also hears `channel + grantSuffix`,
+     * where grants to this store's waiters are announced (`''`: no such channel).
+     */
+    private readonly grantSuffix = '',
     private readonly lingerMs = SUBSCRIBER_LINGER_MS,
   ) {}
 
@@ -57,7 +62,10 @@ export class ReleaseSubscriptions {
     if (!entry) {
       const subscriber = this.#open();
       const mode = this.modeOf();
-      const subscribed = mode.then((m) => subscriber.subscribe(channel, m));
+      const subscribed = mode.then(async (m) => {
+        const own = this.grantSuffix && subscriber.subscribe(channel + this.grantSuffix, m);
+        await Promise.all([subscriber.subscribe(channel, m), own]);
+      });
       entry = { mode: 'classic', subscribed };
       const current = entry;
       void mode.then(
@@ -116,6 +124,11 @@ export class ReleaseSubscriptions {
     if (entry) {
       // Best effort: a stale subscription only costs ignored messages.
       this.#subscriber?.unsubscribe(channel, entry.mode).catch(() => undefined);
+      if (this.grantSuffix) {
+        this.#subscriber
+          ?.unsubscribe(channel + this.grantSuffix, entry.mode)
+          .catch(() => undefined);
+      }
     }
     if (this.#listeners.size === 0 && !this.#closed) {
       this.#linger = setTimeout(() => {
@@ -127,8 +140,12 @@ export class ReleaseSubscriptions {
   }
 
   #open(): PortSubscriber {
+    const suffix = this.grantSuffix;
     this.#subscriber ??= this.port.subscriber((channel, message) =>
-      this.#deliver(channel, message),
+      this.#deliver(
+        suffix && channel.endsWith(suffix) ? channel.slice(0, -suffix.length) : channel,
+        message,
+      ),
     );
     return this.#subscriber;
   }

@@ -3,16 +3,20 @@
 -- KEYS[2] the last fence issued for this lock (short-lived)
 -- KEYS[3] the queue (zset: waiter token -> ticket, the arrival order of queued waiters)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
--- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>", what a release
---         needs to grant the lock to that waiter; see include/grant-head)
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <channel id> <metadata>", what
+--         a release needs to grant the lock to that waiter; see include/grant-head)
 -- ARGV[1] the caller's owner token   ARGV[2] ttl in ms
 -- ARGV[3] 'fair': join the queue when the lock cannot be taken; 'plain' (also when absent): join
 --         only a queue that already exists; 'once': a single attempt, never join
 -- ARGV[4] metadata (shown by inspect), '' when absent
--- ARGV[5] ms a queued waiter stays without refreshing, DEFAULT_WAITER_TTL when absent
--- ARGV[6] ms the fence key outlives the lock, DEFAULT_FENCE_GRACE when absent
+-- ARGV[5] the channel id of the caller's store, '' when absent: a grant to this caller is
+--         published on the lock's release channel .. ':' .. id, which only that store hears
+--         (else on the release channel itself, which every waiting store hears)
+-- ARGV[6] ms a queued waiter stays without refreshing, DEFAULT_WAITER_TTL when absent
+-- ARGV[7] ms the fence key outlives the lock, DEFAULT_FENCE_GRACE when absent
 -- (The store leaves out trailing arguments that equal their defaults: in this order, an engine's
--- acquire, which waits in the queue and names its process, sends four.)
+-- acquire, which waits in the queue, names its process and listens on its own channel, sends
+-- five.)
 -- Returns {1, fence, ticket} when taken (ticket -1 if the caller never queued), also when the
 -- caller already holds it (e.g. granted by a release whose message it missed: its ticket),
 -- {0, pttl, queued, server ms, expiry} when not (pttl -1 if the lock is free but others are
@@ -33,8 +37,9 @@ local owner = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local mode = ARGV[3] or 'plain'
 local metadata = ARGV[4] or ''
-local waiterTtl = tonumber(ARGV[5]) or DEFAULT_WAITER_TTL
-local fenceGrace = tonumber(ARGV[6]) or DEFAULT_FENCE_GRACE
+local channelId = ARGV[5] or ''
+local waiterTtl = tonumber(ARGV[6]) or DEFAULT_WAITER_TTL
+local fenceGrace = tonumber(ARGV[7]) or DEFAULT_FENCE_GRACE
 
 local holder = redis.call('HGET', lock, 'o')
 if holder == owner then
@@ -87,7 +92,7 @@ if mode == 'fair' or (head and mode == 'plain') then
     redis.call('ZADD', queue, string.format('%.0f', ticket), owner)
   end
   redis.call('ZADD', deadlines, nowMs + waiterTtl, owner)
-  redis.call('HSET', waiting, owner, ttl .. ' ' .. metadata)
+  redis.call('HSET', waiting, owner, ttl .. ' ' .. channelId .. ' ' .. metadata)
   redis.call('PEXPIRE', queue, waiterTtl)
   redis.call('PEXPIRE', deadlines, waiterTtl)
   redis.call('PEXPIRE', waiting, waiterTtl)

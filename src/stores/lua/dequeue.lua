@@ -3,7 +3,7 @@
 -- KEYS[1] the lock (a hash: o = owner token)   KEYS[2] its fence key
 -- KEYS[3] its queue (zset: waiter token -> ticket)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
--- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <channel id> <metadata>")
 -- ARGV[1] the token of the waiter that leaves   ARGV[2] the release notification channel
 -- ARGV[3] fence grace in ms (for the fence of a grant)
 -- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
@@ -30,13 +30,13 @@ if granted then
   holder = false
 end
 if removed == 1 and not holder then
-  local message = ''
+  local message, to = '', nil
   if redis.call('EXISTS', queue) == 1 then
-    message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+    message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
   end
   -- A released grant is a release (plain waiters wake on ''); a free lock wakes nobody new.
   if message ~= '' or granted then
-    redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+    announce(channel, message, to, nil, mode)
   end
 end
 return removed

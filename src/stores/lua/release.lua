@@ -2,13 +2,16 @@
 -- KEYS[1] the lock (a hash: o = owner token)   KEYS[2] its fence key
 -- KEYS[3] its queue (zset: waiter token -> ticket)
 -- KEYS[4] the queue's deadlines (zset: waiter token -> ms by the server clock when it counts as gone)
--- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <metadata>")
+-- KEYS[5] the queue's grant records (hash: waiter token -> "<ttl> <channel id> <metadata>")
 -- ARGV[1] the caller's owner token
--- ARGV[2] fence grace in ms (for the fence of a grant), DEFAULT_FENCE_GRACE when absent
--- ARGV[3] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
+-- ARGV[2] the channel id of the caller's store ('' when absent): a grant to a waiter of that
+--         store is not published, since the reply carries it (see include/grant-head)
+-- ARGV[3] fence grace in ms (for the fence of a grant), DEFAULT_FENCE_GRACE when absent
+-- ARGV[4] 'sharded' (SPUBLISH, Redis >= 7), else PUBLISH (also when absent)
 -- (The store leaves out trailing arguments that equal their defaults; 'classic' is the default.)
--- The release is announced on KEYS[1] .. ':rel' (releaseChannelOf in redis-layout.ts): a channel
--- is not a key, and this one shares the lock's hash tag, hence its slot.
+-- The release is announced on KEYS[1] .. ':rel' (releaseChannelOf in redis-layout.ts), a grant
+-- on that channel .. ':' .. the waiter's channel id: a channel is not a key, and these share the
+-- lock's hash tag, hence its slot.
 -- Returns 0 when the lock is not held by this owner, else the message it published: 1 for ''
 -- (nobody queued, the usual case), else {1, message}. With a live queued waiter at the head, the
 -- lock is granted to it here (see include/grant-head) and the message says so.
@@ -21,8 +24,9 @@ local queue = KEYS[3]
 local deadlines = KEYS[4]
 local waiting = KEYS[5]
 local owner = ARGV[1]
-local fenceGrace = tonumber(ARGV[2]) or DEFAULT_FENCE_GRACE
-local mode = ARGV[3]
+local own = ARGV[2] or ''
+local fenceGrace = tonumber(ARGV[3]) or DEFAULT_FENCE_GRACE
+local mode = ARGV[4]
 local channel = lock .. ':rel'
 
 if redis.call('HGET', lock, 'o') ~= owner then
@@ -30,11 +34,11 @@ if redis.call('HGET', lock, 'o') ~= owner then
 end
 redis.call('DEL', lock)
 -- Without a queue (the usual case) there is nobody to clean up or grant to: no clock read.
-local message = ''
+local message, to = '', nil
 if redis.call('EXISTS', queue) == 1 then
-  message = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+  message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
-redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+announce(channel, message, to, own, mode)
 if message == '' then
   return 1
 end

@@ -25,6 +25,7 @@ describe('analyseSections (hot-key scenario)', () => {
     expect(analysis.handoffsMs.map((h) => Number(h.toFixed(6)))).toEqual([0.3, 1]);
     expect(analysis.crossProcessShare).toBe(0.5);
     expect(analysis.crossProcessP50Ms).toBeCloseTo(1, 9);
+    expect(analysis.sameProcessP50Ms).toBeCloseTo(0.3, 9);
     expect(analysis.overlaps).toBe(0);
     expect(analysis.inWindow).toBe(4);
     expect(analysis.perSecond).toBe(400);

@@ -2,13 +2,13 @@ import { RedisLockStore } from '../../../src';
 import { fakeGlide } from '../../support/fake-glide';
 
 /**
- * The publish mode the store asked the release script for: its ARGV[3], which the script reads as
+ * The publish mode the store asked the release script for: its ARGV[4], which the script reads as
  * classic (PUBLISH) when the store leaves it out (see release.lua).
  */
 function publishModeOf(commands: string[][]): string | undefined {
-  // EVALSHA sha 5 <five keys> owner [fence grace, mode]: the one five-key call of these tests.
+  // EVALSHA sha 5 <five keys> owner channel-id [fence grace, mode]: the one five-key call here.
   const release = commands.find((args) => args[0] === 'EVALSHA' && args[2] === '5');
-  return release && (release[10] ?? 'classic');
+  return release && (release[11] ?? 'classic');
 }
 
 /** The publish mode the store passed as the force-release script's last ARGV. */

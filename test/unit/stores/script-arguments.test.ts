@@ -13,13 +13,17 @@ function argvOf(commands: string[][]): string[] | undefined {
 // store leaves those out: shorter calls to build, send and parse. What the scripts then do with
 // them is checked on ioredis-mock and on real servers.
 describe('the arguments RedisLockStore sends its acquire and release scripts', () => {
+  // A fair attempt (the only kind a grant can follow) and every release name the store's own
+  // channel id (12 base64url characters; `id` below), where grants to its waiters are announced.
+  const id: unknown = expect.stringMatching(/^[\w-]{12}$/);
   it.each([
     ['defaults', {}, ['owner', '5000']],
-    ['fair', { fair: true }, ['owner', '5000', 'fair']],
+    ['fair', { fair: true }, ['owner', '5000', 'fair', '', id]],
     ['once', { once: true }, ['owner', '5000', 'once']],
+    ['fair and once', { fair: true, once: true }, ['owner', '5000', 'once']],
     ['metadata', { metadata: 'host:1' }, ['owner', '5000', 'plain', 'host:1']],
-    ['fair and metadata', { fair: true, metadata: 'h' }, ['owner', '5000', 'fair', 'h']],
-    ['a waiter ttl', { waiterTtl: 500 }, ['owner', '5000', 'plain', '', '500']],
+    ['fair and metadata', { fair: true, metadata: 'h' }, ['owner', '5000', 'fair', 'h', id]],
+    ['a waiter ttl', { waiterTtl: 500 }, ['owner', '5000', 'plain', '', '', '500']],
   ])('acquire with %s: trailing defaults left out', async (_name, options, argv) => {
     const { client, commands } = fakeGlide(0x070000, false);
     const store = new RedisLockStore(client);
@@ -31,13 +35,30 @@ describe('the arguments RedisLockStore sends its acquire and release scripts', (
     const { client, commands } = fakeGlide(0x070000, false);
     const store = new RedisLockStore(client, { fenceGrace: 1_000 });
     await store.acquire('lw:{k}', 'owner', 5_000);
-    expect(argvOf(commands)).toEqual(['owner', '5000', 'plain', '', '2000', '1000']);
+    expect(argvOf(commands)).toEqual(['owner', '5000', 'plain', '', '', '2000', '1000']);
     commands.length = 0;
     await store.release('lw:{k}', 'owner');
-    expect(argvOf(commands)).toEqual(['owner', '1000']);
+    expect(argvOf(commands)).toEqual(['owner', id, '1000']);
   });
 
-  it("an engine's usual acquire sends owner, ttl, mode and metadata; its release the owner", async () => {
+  it('one store names one channel id, another store another', async () => {
+    const { client, commands } = fakeGlide(0x070000, false);
+    const [a, b] = [new RedisLockStore(client), new RedisLockStore(client)];
+    const idOf = async (store: RedisLockStore): Promise<string[]> => {
+      commands.length = 0;
+      await store.acquire('lw:{k}', 'owner', 5_000, { fair: true });
+      const acquired = argvOf(commands)![4]!;
+      commands.length = 0;
+      await store.release('lw:{k}', 'owner');
+      return [acquired, argvOf(commands)![1]!];
+    };
+    const [ofA, ofB] = [await idOf(a), await idOf(b)];
+    expect(ofA[0]).toBe(ofA[1]);
+    expect(ofB[0]).toBe(ofB[1]);
+    expect(ofA[0]).not.toBe(ofB[0]);
+  });
+
+  it("an engine's usual acquire sends owner, ttl, mode, metadata and channel id; its release the owner and that id", async () => {
     const { client, commands } = fakeGlide(0x070000, false);
     const store = new RedisLockStore(client);
     // The fake's answer (1) is no grant, so the acquire waits; its first attempt is what counts.
@@ -54,11 +75,11 @@ describe('the arguments RedisLockStore sends its acquire and release scripts', (
     // grant it the lock.
     const [token, ...rest] = argvOf(commands)!;
     expect(token).toMatch(/^[\w-]{22}$/);
-    expect(rest).toEqual(['5000', 'fair', 'web-1']);
+    expect(rest).toEqual(['5000', 'fair', 'web-1', id]);
     await rejected;
     commands.length = 0;
     await store.release('lw:{k}', token!);
-    expect(argvOf(commands)).toEqual([token]);
+    expect(argvOf(commands)).toEqual([token, rest[3]]);
     await engine.close();
   });
 });

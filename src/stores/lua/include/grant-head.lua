@@ -1,6 +1,7 @@
 -- Grant the free `lock` to the head of its queue, in the same call that freed it: the head's
--- grant record in `waiting` ("<ttl> <metadata>", written by acquire.lua when it queued) says
--- for how long and with what metadata; its ticket is kept in the lock (t) for its acquire.lua.
+-- grant record in `waiting` ("<ttl> <channel id> <metadata>", written by acquire.lua when it
+-- queued; the id may be empty) says for how long, with what metadata, and which store hears the
+-- grant; its ticket is kept in the lock (t) for its acquire.lua.
 -- Dead waiters (deadline passed) are swept first, and a head whose own deadline has passed is
 -- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the message to publish on the release channel:
 --   '<token> <fence> <server ms> <ticket> <ttl>' when the lock was granted to <token> (the
@@ -9,7 +10,8 @@
 --   longer than its place in the queue would have; the holder extends it to its own ttl,
 --   '<token>' when the head has no grant record (queued by an older version) or its place lapses
 --   in under 250 ms: woken, it tries,
---   ''        when nobody is queued.
+--   ''        when nobody is queued;
+-- and, for a grant, the channel id of the waiter's store ('' if it named none; see announce).
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
 --- @include "include/take-lock"
@@ -37,13 +39,29 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
     redis.call('HDEL', waiting, head)
     if record then
       local space = string.find(record, ' ', 1, true)
+      local second = string.find(record, ' ', space + 1, true)
       local ttl = math.min(tonumber(string.sub(record, 1, space - 1)), deadline - nowMs)
-      local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, space + 1), fenceGrace,
-        nowUs)
+      local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, second + 1),
+        fenceGrace, nowUs)
       redis.call('HSET', lock, 't', ticket)
       return head .. ' ' .. string.format('%.0f', fence) .. ' ' .. string.format('%.3f', nowUs / 1000)
-        .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
+        .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl), string.sub(record, space + 1, second - 1)
     end
   end
   return ''
+end
+
+-- Publish a release's `message` (from grantHead, or '') with `mode` ('sharded': SPUBLISH). A grant
+-- whose waiter named its store's channel id (`to`) goes only to that store's own channel of the
+-- lock (`channel` .. ':' .. id), so the other processes that wait on the lock are not woken for
+-- it; to nobody when that store is the caller (`own`), whose reply carries the message. Anything
+-- else goes to `channel`, where every waiting store listens.
+local function announce(channel, message, to, own, mode)
+  if to and to ~= '' then
+    if to == own then
+      return
+    end
+    channel = channel .. ':' .. to
+  end
+  redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
 end
