@@ -11,17 +11,13 @@ export function fenceKeyOf(key: string): string {
   return `${key}:fence`;
 }
 
-/** The pub/sub channel that announces releases of `key` (and grants to stores that name none). */
+/**
+ * The pub/sub channel that announces releases of `key`, and grants to waiters whose store named no
+ * channel id. A grant to a waiter whose store did goes to this channel + `:<id>` instead, which
+ * only that store subscribes to (see `RedisLockStore`, `ReleaseSubscriptions`).
+ */
 export function releaseChannelOf(key: string): string {
   return `${key}:rel`;
-}
-
-/**
- * The channel on which grants of `key` to the waiters of one store are announced: the release
- * channel, `:`, and that store's channel id (so only that store's subscriber hears them).
- */
-export function grantChannelOf(key: string, channelId: string): string {
-  return `${releaseChannelOf(key)}:${channelId}`;
 }
 
 /** The queue of `key` (waiter token → ticket). */

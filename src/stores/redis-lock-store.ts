@@ -86,7 +86,7 @@ export class RedisLockStore implements LockStore {
   readonly #fenceGrace: number;
   readonly #subscriptions: ReleaseSubscriptions;
   /**
-   * Names this store's own grant channel of each lock (`grantChannelOf`): its waiters' grants are
+   * Names this store's own grant channel of each lock (`<key>:rel:<id>`): its waiters' grants are
    * announced there, so other stores' subscribers are not woken by them. Not a secret.
    */
   readonly #channelId = randomBytes(9).toString('base64url');
