@@ -237,7 +237,7 @@ export class RedisLockStore implements LockStore {
       RELEASE_DEFAULTS,
     );
     const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
-    // 1: released, nobody queued; 0: not held by this owner.
+    // 1: released, nothing for this store to hear; 0: not held by this owner.
     if (!Array.isArray(reply)) return reply === 1;
     // A grant to a waiter of this process reaches it with this reply, not a trip later.
     this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]));

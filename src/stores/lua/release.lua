@@ -12,9 +12,11 @@
 -- The release is announced on KEYS[1] .. ':rel' (releaseChannelOf in redis-layout.ts), a grant
 -- on that channel .. ':' .. the waiter's channel id: a channel is not a key, and these share the
 -- lock's hash tag, hence its slot.
--- Returns 0 when the lock is not held by this owner, else the message it published: 1 for ''
--- (nobody queued, the usual case), else {1, message}. With a live queued waiter at the head, the
--- lock is granted to it here (see include/grant-head) and the message says so.
+-- Returns 0 when the lock is not held by this owner, else 1, or {1, message} when the message may
+-- be for the caller's own store: a grant to one of its waiters (not published) or a message on
+-- the shared channel (a wake-up, or a grant to a waiter that named no channel id). With a live
+-- queued waiter at the head, the lock is granted to it here (see include/grant-head) and the
+-- message says so.
 -- The fence key is left to expire: it must outlive the lock to keep fences increasing.
 --- @include "include/defaults"
 --- @include "include/grant-head"
@@ -39,7 +41,8 @@ if redis.call('EXISTS', queue) == 1 then
   message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
 announce(channel, message, to, own, mode)
-if message == '' then
+-- Nothing for the caller: nobody was queued, or the grant went to another store's channel.
+if message == '' or (to and to ~= '' and to ~= own) then
   return 1
 end
 return {1, message}
