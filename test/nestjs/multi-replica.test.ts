@@ -190,8 +190,8 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
       skews: [0, 0, 0],
       jobDurationMs: 400,
       sweepDurationMs: 400,
-      windowMs: 7_000,
-      killAfterMs: 2_000,
+      windowMs: 8_000,
+      killAfterMs: 3_500,
     },
     {
       name: 'overlap',
@@ -288,10 +288,13 @@ describeWithRedis('@SingleInstanceCron across 3 replica processes (examples/nest
     expect(after.length).toBeGreaterThanOrEqual(2);
     const counts = after.map((s) => sweeps.get(s)?.length ?? 0);
     if (counts.some((c) => c !== 1)) throw new Error(explain(result, sweeps));
-    // Before the kill too.
-    const before = secondsBetween(Math.max(...result.readyAt) + 500, killed.at - 1_000);
+    // Before the kill too, from the second second after start-up on: the first ticks after a
+    // replica is ready come while it still compiles its code, and on a loaded machine cron may
+    // skip such a tick on every replica (its threshold), which says nothing about the lock.
+    const before = secondsBetween(Math.max(...result.readyAt) + 1_500, killed.at - 1_000);
     expect(before.length).toBeGreaterThanOrEqual(1);
-    expect(before.map((s) => sweeps.get(s)?.length ?? 0)).toEqual(before.map(() => 1));
+    const countsBefore = before.map((s) => sweeps.get(s)?.length ?? 0);
+    if (countsBefore.some((c) => c !== 1)) throw new Error(explain(result, sweeps));
     expectNoOverlap(result.records, 'sweep', killed.replica);
 
     // overlap: 'allow' (the heartbeat): no gap at all. Only the tick of the second the replica
