@@ -13,10 +13,10 @@ const SWEEP_SLACK = 64;
  * The held leases by store key. A deleted entry is kept as `undefined` and swept out once such
  * entries outnumber the live ones by `SWEEP_SLACK`, rather than deleted from the `Map` at once: a
  * lock taken and released in a loop would otherwise add and delete an entry each time, and V8's
- * `Map` (an ordered hash table) rebuilds its table as deleted entries pile up. Measured over Redis with 64
- * loops of acquire + release on Node 20: 1.5–3 µs less client CPU per lock and 4–6 % more locks
- * per second; one key taken and released in a loop on `MemoryLockStore` costs what it did. (A
- * null-prototype object did as well on the first and ~0.6 µs worse on the second.)
+ * `Map` (an ordered hash table) rebuilds its table as deleted entries pile up. Measured over
+ * Redis with 64 loops of acquire + release on Node 20: 1.5–3 µs less client CPU per lock and 4–6 %
+ * more locks per second; one key taken and released in a loop on `MemoryLockStore` costs what it
+ * did. (A null-prototype object did as well on the first and ~0.6 µs worse on the second.)
  */
 export class LeaseTable {
   readonly #byKey = new Map<string, LockLease | undefined>();

@@ -40,9 +40,9 @@ local message, to = '', nil
 if redis.call('EXISTS', queue) == 1 then
   message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
 end
-announce(channel, message, to, own, mode)
+local forCaller = announce(channel, message, to, own, mode)
 -- Nothing for the caller: nobody was queued, or the grant went to another store's channel.
-if message == '' or (to and to ~= '' and to ~= own) then
+if message == '' or not forCaller then
   return 1
 end
 return {1, message}

@@ -7,7 +7,7 @@ import { waitUntil } from '../../support/wait-until';
 
 const KEY = 'lw:{granted}';
 const RELEASE_CHANNEL = `${KEY}:rel`;
-/** Published on the shared release channel after the step under test: everything before it is in. */
+/** Published on the shared release channel after the step under test: all before it is in. */
 const MARKER = 'marker-no-waiter-has-this-token';
 
 /** What one store's listener of `KEY` heard, in order. */
@@ -62,7 +62,7 @@ describeWithLocalRedis('grants go to the granted waiter’s store only (real red
     );
   }
 
-  it("another store's release grants on the waiter's store channel; a third store hears nothing", async () => {
+  it("a grant goes to the waiter's store channel; a third store hears nothing", async () => {
     const [releaser, waiterStore, bystander] = stores(3);
     const seen = await tap(redis.client());
     const [heardByWaiter, heardByBystander] = [
@@ -92,7 +92,7 @@ describeWithLocalRedis('grants go to the granted waiter’s store only (real red
     expect(await redis.raw.hget(KEY, 'o')).toBe('waiter');
   });
 
-  it('a grant to a waiter of the releasing store is not published: the reply carries it', async () => {
+  it('a grant to a waiter of the releasing store is not published (the reply has it)', async () => {
     const [store, bystander] = stores(2);
     const seen = await tap(redis.client());
     const [heardByStore, heardByBystander] = [await listen(store!), await listen(bystander!)];

@@ -3,7 +3,8 @@
 -- queued; the id may be empty) says for how long, with what metadata, and which store hears the
 -- grant; its ticket is kept in the lock (t) for its acquire.lua.
 -- Dead waiters (deadline passed) are swept first, and a head whose own deadline has passed is
--- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the message to publish on the release channel:
+-- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the
+-- message to publish on the release channel:
 --   '<token> <fence> <server ms> <ticket> <ttl>' when the lock was granted to <token> (the
 --   message IS the grant) for <ttl> ms: the waiter's own ttl, or less when the waiter would have
 --   left the queue sooner (its deadline), so a grant to a waiter that died unnoticed lasts no
@@ -44,8 +45,9 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
       local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, second + 1),
         fenceGrace, nowUs)
       redis.call('HSET', lock, 't', ticket)
-      return head .. ' ' .. string.format('%.0f', fence) .. ' ' .. string.format('%.3f', nowUs / 1000)
-        .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl), string.sub(record, space + 1, second - 1)
+      local message = head .. ' ' .. string.format('%.0f', fence) .. ' '
+        .. string.format('%.3f', nowUs / 1000) .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
+      return message, string.sub(record, space + 1, second - 1)
     end
   end
   return ''
@@ -55,13 +57,16 @@ end
 -- whose waiter named its store's channel id (`to`) goes only to that store's own channel of the
 -- lock (`channel` .. ':' .. id), so the other processes that wait on the lock are not woken for
 -- it; to nobody when that store is the caller (`own`), whose reply carries the message. Anything
--- else goes to `channel`, where every waiting store listens.
+-- else goes to `channel`, where every waiting store listens. Returns whether the caller's store
+-- may be the one to hear it (false when it went to another store's channel).
 local function announce(channel, message, to, own, mode)
-  if to and to ~= '' then
-    if to == own then
-      return
-    end
+  local named = to ~= nil and to ~= ''
+  if named and to == own then
+    return true
+  end
+  if named then
     channel = channel .. ':' .. to
   end
   redis.call(mode == 'sharded' and 'SPUBLISH' or 'PUBLISH', channel, message)
+  return not named
 end
