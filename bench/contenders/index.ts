@@ -4,6 +4,7 @@ import { floor, slowFloor } from './floor';
 import { lockwardenContenders } from './lockwarden';
 import { noLock } from './no-lock';
 import { ping } from './ping';
+import { relay } from './relay';
 import { redisSemaphore } from './redis-semaphore';
 import { redlock4 } from './redlock4';
 import { redlock5 } from './redlock5';
@@ -15,6 +16,7 @@ export function allContenders(
 ): Array<ContenderDefinition<unknown>> {
   return [
     ping,
+    relay,
     floor,
     ...kinds.flatMap(lockwardenContenders),
     redisSemaphore,

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+// The module's own, which fake timers (installed on the global object) leave alone: yielding a
+// turn must not wait for a test to advance a fake clock.
+import { setImmediate as afterPendingWork } from 'node:timers/promises';
 import { LockStoreError } from '../engine/errors';
 import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
 import { detectClient, type RedisClient } from './clients/detect-client';
@@ -239,8 +242,12 @@ export class RedisLockStore implements LockStore {
     const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
     // 1: released, nothing for this store to hear; 0: not held by this owner.
     if (!Array.isArray(reply)) return reply === 1;
-    // A grant to a waiter of this process reaches it with this reply, not a trip later.
-    this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]));
+    // A grant to a waiter of this process reaches it with this reply, not a trip later, and
+    // that waiter goes first: our caller resumes a turn of the event loop later, so its next
+    // step (often taking the lock again, which only queues) does not delay the new holder.
+    if (this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]))) {
+      await afterPendingWork();
+    }
     return true;
   }
 

@@ -94,18 +94,19 @@ export class ReleaseSubscriptions {
   /**
    * The message a release by this store published, known from its reply: delivered now if it is
    * a grant (so a waiter in this process need not wait for the pub/sub trip), else left to
-   * pub/sub.
+   * pub/sub. Returns whether a grant reached a listener here.
    */
-  deliverReleased(channel: string, message: string): void {
-    if (message.includes(' ')) this.#deliver(channel, message);
+  deliverReleased(channel: string, message: string): boolean {
+    return message.includes(' ') && this.#deliver(channel, message);
   }
 
-  #deliver(channel: string, message: string): void {
+  /** Returns whether `message` reached a listener (false for a grant's second delivery). */
+  #deliver(channel: string, message: string): boolean {
     const set = this.#listeners.get(channel);
-    if (!set) return;
+    if (!set) return false;
     if (message.includes(' ')) {
       const id = `${channel} ${message}`;
-      if (this.#deliveredGrants.delete(id)) return;
+      if (this.#deliveredGrants.delete(id)) return false;
       this.#deliveredGrants.add(id);
       if (this.#deliveredGrants.size > DELIVERED_GRANTS) {
         this.#deliveredGrants.delete(this.#deliveredGrants.values().next().value!);
@@ -113,6 +114,7 @@ export class ReleaseSubscriptions {
     }
     const { next, grant } = parseReleaseMessage(message);
     for (const listener of [...set]) listener(next, grant);
+    return true;
   }
 
   #remove(channel: string, listener: Listener): void {
@@ -141,12 +143,12 @@ export class ReleaseSubscriptions {
 
   #open(): PortSubscriber {
     const suffix = this.grantSuffix;
-    this.#subscriber ??= this.port.subscriber((channel, message) =>
+    this.#subscriber ??= this.port.subscriber((channel, message) => {
       this.#deliver(
         suffix && channel.endsWith(suffix) ? channel.slice(0, -suffix.length) : channel,
         message,
-      ),
-    );
+      );
+    });
     return this.#subscriber;
   }
 
