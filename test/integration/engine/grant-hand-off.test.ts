@@ -118,4 +118,32 @@ describeWithRedis('hand-off by grant (real redis-server)', () => {
     expect(b.probe.acquires.at(-1)!.result).toMatchObject({ acquired: true, fence });
     await lock.release();
   });
+
+  it.each([
+    ['default', false],
+    ['fair', true],
+  ])(
+    '%s mode: a waiter granted by its own process’s release resumes before the releasing caller',
+    async (_mode, fair) => {
+      const key = `grant:same-process:${String(fair)}`;
+      const { engine, probe } = process();
+      const held = await engine.acquire(key, { fair });
+      const order: string[] = [];
+      const waiting = engine.acquire(key, { fair }).then((lock) => {
+        order.push('waiter has the lock');
+        return lock;
+      });
+      waiting.catch(() => undefined);
+      await queuedAndQuiet(probe);
+
+      await held.release();
+      order.push('releaser resumed');
+      const lock = await waiting;
+      // The grant came with the release's reply; the new holder went first, so whatever the
+      // releasing caller does next (often: take the lock again) does not delay it.
+      expect(order).toEqual(['waiter has the lock', 'releaser resumed']);
+      expect(lock.fence).toBeGreaterThan(held.fence);
+      await lock.release();
+    },
+  );
 });
