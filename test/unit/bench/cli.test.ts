@@ -65,7 +65,7 @@ describe('npm run bench options', () => {
       'unknown scenario (--scenarios) "hotkey"; known: sequential, throughput, hot-key, crash, held, decorator, engine',
     );
     expect(() => parseCli(['--contenders', 'redlock'])).toThrow(
-      /unknown contender \(--contenders\) "redlock"; known: ping, floor, /,
+      /unknown contender \(--contenders\) "redlock"; known: ping, relay, floor, /,
     );
     expect(() => parseCli(['--clients', 'jedis'])).toThrow(
       'unknown client kind (--clients) "jedis"; known: ioredis, node-redis, node-redis@5, glide',

@@ -113,4 +113,45 @@ describe('targets of issue 9', () => {
       ]),
     );
   });
+
+  it('shows the grant relay beside the hot-key targets, without changing the verdict', () => {
+    const metric = (key: string, better: 'higher' | 'lower') =>
+      ({ key, label: key, better, digits: 2 }) as const;
+    const hot = (rows: RowResult[]) =>
+      evaluateTargets(
+        [
+          scenario(
+            'hot-key',
+            [
+              metric('csPerSec', 'higher'),
+              metric('handoffP50Ms', 'lower'),
+              metric('handoffP99Ms', 'lower'),
+            ],
+            rows,
+          ),
+        ],
+        [ioredis],
+      );
+    const lockwarden = row('lockwarden', 'lockwarden', [
+      { csPerSec: 600, handoffP50Ms: 0.6, handoffP99Ms: 4 },
+    ]);
+    const peer = row('redlock5', 'peer', [{ csPerSec: 610, handoffP50Ms: 0.8, handoffP99Ms: 2.2 }]);
+    const relay = row('relay', 'calibration', [
+      { csPerSec: 550, handoffP50Ms: 0.57, handoffP99Ms: 2.5 },
+    ]);
+
+    const withRelay = hot([lockwarden, peer, relay]);
+    expect(byId(withRelay, 's3-p50').measured).toBe('0.60 (grant relay: 0.57)');
+    expect(byId(withRelay, 's3-p99').measured).toBe('4.00 (grant relay: 2.50)');
+    expect(byId(withRelay, 's3-cs').measured).toBe(
+      '600.00 vs 610.00 redlock5 = 0.98× (grant relay: 550.00)',
+    );
+    // The calibration row is neither the best peer nor part of any verdict.
+    const without = hot([lockwarden, peer]);
+    for (const id of ['s3-p50', 's3-p99', 's3-cs']) {
+      expect(byId(withRelay, id).met).toBe(false);
+      expect(byId(without, id).met).toBe(false);
+      expect(byId(without, id).measured).not.toContain('relay');
+    }
+  });
 });
