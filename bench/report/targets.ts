@@ -24,11 +24,10 @@ interface TargetSpec {
   /** The target as the issue states it. */
   text: string;
   /**
-   * A number of the same run shown beside the measured one, never part of the verdict: what
-   * bounds the target on this host (a calibration row's value of the metric, or of `metric`;
-   * `row: 'self'` for another metric of lockwarden's own row).
+   * A calibration row whose value of the metric is shown beside the measured one, never part of
+   * the verdict: what bounds the target on this host.
    */
-  context?: { row: string; metric?: string; label: string };
+  context?: { row: string; label: string };
 }
 
 export const TARGETS: readonly TargetSpec[] = [
@@ -194,16 +193,9 @@ function evaluate(
     measured = `${show(own)} vs ${show(reference.metrics[spec.metric])} ${reference.contender} = ${ratio}`;
   }
   const met = spec.at === 'most' ? value <= spec.limit : value >= spec.limit;
-  if (spec.context) {
-    const { row: id, metric = spec.metric, label } = spec.context;
-    const other = (id === 'self' ? row : result.rows.find((r) => r.contender === id))?.metrics[
-      metric
-    ];
-    const otherDigits = result.metrics.find((m) => m.key === metric)?.digits ?? digits;
-    if (other !== null && other !== undefined) {
-      measured += ` (${label}: ${formatNumber(other, otherDigits)})`;
-    }
-  }
+  const { row: calibration, label } = spec.context ?? {};
+  const other = result.rows.find((r) => r.contender === calibration)?.metrics[spec.metric];
+  if (other !== null && other !== undefined) measured += ` (${label}: ${show(other)})`;
   return { ...base, value, measured, met };
 }
 
