@@ -119,7 +119,8 @@ describeWithLocalRedis('RedlockStore when nodes fail, pause or disagree (5 real 
       return lock;
     });
     // Generous bound: without the per-node timeout the acquire would wait for the paused node.
-    await Promise.race([acquiring, sleep(10_000)]);
+    // Not ref'd: it outlives the test, and must not keep Jest's worker from exiting.
+    await Promise.race([acquiring, sleep(10_000, undefined, { ref: false })]);
     order.push('resumed');
     await masters.resume(2);
     const lock = await acquiring;
