@@ -73,9 +73,10 @@ export const relay: ContenderDefinition<Redis> = {
         return;
       }
       state.held = true;
-      // Others are waiting here: queue the process again so the key comes back after the rest.
-      if (state.callers.length > 0) void join(key, state);
       caller({ release: () => give(key, state) });
+      // Others are waiting here: queue the process again so the key comes back after the rest,
+      // once the caller has it (as lockwarden's next local head joins the store's queue).
+      if (state.callers.length > 0) setImmediate(() => void join(key, state));
     };
     const join = async (key: string, state: KeyState): Promise<void> => {
       if (state.queued) return;
