@@ -63,8 +63,7 @@ export class ReleaseSubscriptions {
       const subscriber = this.#open();
       const mode = this.modeOf();
       const subscribed = mode.then(async (m) => {
-        const own = this.grantSuffix && subscriber.subscribe(channel + this.grantSuffix, m);
-        await Promise.all([subscriber.subscribe(channel, m), own]);
+        await Promise.all(this.#channelsOf(channel).map((c) => subscriber.subscribe(c, m)));
       });
       entry = { mode: 'classic', subscribed };
       const current = entry;
@@ -125,11 +124,8 @@ export class ReleaseSubscriptions {
     this.#confirmed.delete(channel);
     if (entry) {
       // Best effort: a stale subscription only costs ignored messages.
-      this.#subscriber?.unsubscribe(channel, entry.mode).catch(() => undefined);
-      if (this.grantSuffix) {
-        this.#subscriber
-          ?.unsubscribe(channel + this.grantSuffix, entry.mode)
-          .catch(() => undefined);
+      for (const c of this.#channelsOf(channel)) {
+        this.#subscriber?.unsubscribe(c, entry.mode).catch(() => undefined);
       }
     }
     if (this.#listeners.size === 0 && !this.#closed) {
@@ -139,6 +135,11 @@ export class ReleaseSubscriptions {
       }, this.lingerMs);
       this.#linger.unref();
     }
+  }
+
+  /** What a listener of `channel` subscribes to: it, and this store's grant channel of it. */
+  #channelsOf(channel: string): string[] {
+    return this.grantSuffix ? [channel, channel + this.grantSuffix] : [channel];
   }
 
   #open(): PortSubscriber {
