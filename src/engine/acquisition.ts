@@ -138,7 +138,7 @@ export class Acquisition {
     const { register } = last;
     let { holderTtl, freeAt, anchor } = last;
     const waiters = host.waiters.enter(storeKey);
-    const waiter = new Waiter(o.signal, host.nested());
+    const waiter = new Waiter(o.signal, host.nested(), token);
     // A fair waiter waits for its turn in the store's queue; a plain one waits in the local
     // queue, where only the head makes attempts (and, with a store that grants, joins the
     // store's queue, one waiter per process and key, so a release can grant it the lock).
@@ -291,7 +291,14 @@ export class Acquisition {
       key,
       token,
       o.storeTimeout,
-      () => calls.store.acquire(storeKey, token, o.ttl, { metadata: o.metadata, fair, once }),
+      () =>
+        calls.store.acquire(storeKey, token, o.ttl, {
+          metadata: o.metadata,
+          fair,
+          once,
+          // A plain head waits in the store's queue for a grant, without a place to keep.
+          ...(register && !o.fair ? { overtakable: true } : {}),
+        }),
       // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },
     );

@@ -56,8 +56,12 @@ export class EngineParts {
     const scope = (this.scope = reentrancyScope(store, prefix));
     const calls = (this.calls = new StoreCalls(store, logger));
     const waiters = (this.waiters = new KeyWaitersMap(calls, (event) => emit('error', event)));
-    const held = (this.held = new HeldLeases(calls, emit, observed, (storeKey) =>
-      waiters.wakeHead(storeKey),
+    const held = (this.held = new HeldLeases(
+      calls,
+      emit,
+      observed,
+      (storeKey) => waiters.wakeHead(storeKey),
+      (storeKey) => waiters.successor(storeKey),
     ));
     const running = this.running;
     const life = (this.life = new EngineLifecycle({ engine, waiters, running, held }));

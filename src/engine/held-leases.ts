@@ -72,6 +72,8 @@ export class HeldLeases implements LeaseHost {
     private readonly observed: EventObserved,
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
+    /** The waiter a release of `storeKey` should hand the lock to, if any. */
+    private readonly successor: (storeKey: string) => string | undefined = () => undefined,
   ) {
     this.#scheduler = new RenewalScheduler(
       calls.store,
@@ -118,8 +120,11 @@ export class HeldLeases implements LeaseHost {
   }
 
   release(lease: LockLease): Promise<boolean> {
+    const successor = this.successor(lease.storeKey);
     return this.calls.run('release', lease.key, lease.token, lease.storeTimeout, () =>
-      this.calls.store.release(lease.storeKey, lease.token),
+      successor === undefined
+        ? this.calls.store.release(lease.storeKey, lease.token)
+        : this.calls.store.release(lease.storeKey, lease.token, { successor }),
     );
   }
 

@@ -7,6 +7,12 @@ import type { Waiter } from './waiter';
 /** How long a key stays subscribed to release notifications after its last local waiter left. */
 const SUBSCRIPTION_LINGER_MS = 2_000;
 
+/**
+ * At most this many releases in a row hand a key to the next waiter of the same process (plain
+ * waiters only) before the store's queue decides who is next.
+ */
+const LOCAL_HAND_OFFS = 4;
+
 /** The local queue of waiters for one store key, and its release subscription. */
 export class KeyWaiters {
   /** Waiters in arrival order; only the head makes attempts. */
@@ -19,6 +25,8 @@ export class KeyWaiters {
   unsubscribe: (() => void) | undefined;
   subscribing: Promise<void> | undefined;
   lingerTimer: NodeJS.Timeout | undefined;
+  /** Releases in a row that named the local head as the successor. */
+  localHandOffs = 0;
 
   get head(): Waiter | undefined {
     return this.queue[0];
@@ -138,6 +146,24 @@ export class KeyWaitersMap {
   wakeHead(storeKey: string): void {
     const head = this.#byKey.get(storeKey)?.head;
     if (head && !(head.inStore && this.calls.store.grants === true)) head.wake();
+  }
+
+  /**
+   * The waiter a release of `storeKey` by this process should hand the lock to, ahead of the
+   * store's queue: the local head of plain waiters, when it is in the store's queue, at most
+   * LOCAL_HAND_OFFS times in a row (then the store's queue decides, so other processes' waiters
+   * get their turn).
+   */
+  successor(storeKey: string): string | undefined {
+    const waiters = this.#byKey.get(storeKey);
+    if (!waiters) return undefined;
+    const head = waiters.head;
+    if (!head?.inStore || head.granted || waiters.localHandOffs >= LOCAL_HAND_OFFS) {
+      waiters.localHandOffs = 0;
+      return undefined;
+    }
+    waiters.localHandOffs += 1;
+    return head.token;
   }
 
   /**

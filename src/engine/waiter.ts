@@ -30,6 +30,8 @@ export class Waiter {
      * the engine lets such waits go on until the bodies have had their time (`close({ timeout })`).
      */
     readonly nested: boolean,
+    /** The waiter's owner token ('' when nobody needs it). */
+    readonly token = '',
   ) {}
 
   /** Wake the waiter now (a release was announced, or it became head of the queue). */

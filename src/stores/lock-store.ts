@@ -82,7 +82,7 @@ export interface LockStore {
    * @example
    * await store.release('lw:{orders:42}', token); // true, and one waiter wakes
    */
-  release(key: string, owner: string): Promise<boolean>;
+  release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean>;
 
   /**
    * What is known about `key` without its owner token, or `null` if it is free.
@@ -161,6 +161,17 @@ export interface LockStore {
   close?(): Promise<void>;
 }
 
+/** Options of {@link LockStore.release}. */
+export interface ReleaseOptions {
+  /**
+   * Grant the freed lock to this queued waiter rather than the head of the key's queue, if
+   * every waiter ahead of it is {@link StoreAcquireOptions.overtakable} (else the head gets it as
+   * usual). The engine names its own next plain waiter of the key, a few times in a row at most.
+   * Stores that do not grant ignore it.
+   */
+  readonly successor?: string;
+}
+
 /**
  * Extra data for {@link LockStore.acquire}; the engine fills it from the acquire options.
  *
@@ -183,6 +194,16 @@ export interface StoreAcquireOptions {
    * await store.acquire(key, token, 30_000, { fair: true }); // { acquired: false, ttl, queued: true }
    */
   fair?: boolean;
+  /**
+   * With `fair`: a release may hand the lock to the successor it names
+   * ({@link ReleaseOptions.successor}) ahead of this waiter. The engine sets it for a process's
+   * waiting plain (default-mode) caller, which joins the queue for a grant but was promised no
+   * order; fair callers never set it, so a fair waiter is never overtaken.
+   * @default false
+   * @example
+   * await store.acquire(key, token, 30_000, { fair: true, overtakable: true });
+   */
+  overtakable?: boolean;
   /**
    * A single attempt that must not join the queue (it still may not barge past one).
    * @default false

@@ -4,6 +4,7 @@ import {
   type AcquireResult,
   type LockInfo,
   type LockStore,
+  type ReleaseOptions,
   type RenewRequest,
   type StoreAcquireOptions,
   type StoreGrant,
@@ -61,7 +62,12 @@ interface QueuedWaiter {
   /** What a grant needs: the ttl and metadata of the waiter's latest queued attempt. */
   ttl: number;
   metadata: string;
+  /** A release's named successor may be granted ahead of it (a plain caller's registration). */
+  overtakable: boolean;
 }
+
+/** A release's successor is looked for among this many waiters ahead of it at most. */
+const MAX_OVERTAKEN = 16;
 
 const SWEEP_EVERY = 1024;
 
@@ -142,15 +148,17 @@ export class MemoryLockStore implements LockStore {
     }
     const deadline = now + (options.waiterTtl ?? DEFAULT_WAITER_TTL);
     const metadata = options.metadata ?? '';
+    const overtakable = options.overtakable === true;
     const queued = waiters.get(owner);
     if (queued && queued.deadline > now) {
       queued.deadline = deadline;
       queued.ttl = ttl;
       queued.metadata = metadata;
+      queued.overtakable = overtakable;
     } else {
       // A waiter that stopped refreshing lost its place, as in Redis.
       waiters.delete(owner);
-      waiters.set(owner, { ticket: ++this.#lastTicket, deadline, ttl, metadata });
+      waiters.set(owner, { ticket: ++this.#lastTicket, deadline, ttl, metadata, overtakable });
     }
     return Promise.resolve({ acquired: false, ttl: holderTtl, queued: true, serverTime: now });
   }
@@ -169,11 +177,11 @@ export class MemoryLockStore implements LockStore {
     return Promise.all(requests.map((r) => this.renew(r.key, r.owner, r.ttl)));
   }
 
-  release(key: string, owner: string): Promise<boolean> {
+  release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean> {
     const entry = this.#live(key, this.#clock());
     if (!entry || entry.owner !== owner) return Promise.resolve(false);
     this.#locks.delete(key);
-    this.#grantHead(key);
+    this.#grantHead(key, options?.successor);
     return Promise.resolve(true);
   }
 
@@ -299,11 +307,17 @@ export class MemoryLockStore implements LockStore {
 
   /**
    * The lock of `key` was freed: grant it to the live head of its queue (gone waiters are dropped
-   * first) and announce the grant, or announce that nobody is queued (as release.lua does).
+   * first), or to `successor` if only overtakable waiters are ahead of it, and announce the
+   * grant, or announce that nobody is queued (as release.lua does).
    */
-  #grantHead(key: string): void {
+  #grantHead(key: string, successor?: string): void {
     const now = this.#clock();
     const queue = this.#queue(key, now);
+    const preferred = successor === undefined ? undefined : this.#preferred(queue, successor, now);
+    if (preferred) {
+      this.#grant(key, successor!, preferred, now);
+      return;
+    }
     const [head, waiter] = queue?.entries().next().value ?? [];
     if (head === undefined || waiter === undefined) {
       this.#notify(key, undefined);
@@ -314,6 +328,24 @@ export class MemoryLockStore implements LockStore {
       this.#notify(key, head);
       return;
     }
+    this.#grant(key, head, waiter, now);
+  }
+
+  /** `successor`'s entry if a release may grant it ahead of the head (as grant-head.lua). */
+  #preferred(
+    queue: Map<string, QueuedWaiter> | undefined,
+    successor: string,
+    now: number,
+  ): QueuedWaiter | undefined {
+    let ahead = 0;
+    for (const [owner, waiter] of queue ?? []) {
+      if (owner === successor) return waiter.deadline - now >= MIN_GRANT_MS ? waiter : undefined;
+      if (!waiter.overtakable || ++ahead > MAX_OVERTAKEN) return undefined;
+    }
+    return undefined;
+  }
+
+  #grant(key: string, head: string, waiter: QueuedWaiter, now: number): void {
     this.#leaveQueue(key, head);
     // No longer than the waiter would have stayed queued (see StoreGrant.ttl).
     const ttl = Math.min(waiter.ttl, waiter.deadline - now);

@@ -29,6 +29,7 @@ import {
   type AcquireResult,
   type LockInfo,
   type LockStore,
+  type ReleaseOptions,
   type RenewRequest,
   type StoreAcquireManyOptions,
   type StoreAcquireOptions,
@@ -128,7 +129,8 @@ export class RedisLockStore implements LockStore {
       options.once ? 'once' : options.fair ? 'fair' : 'plain',
       options.metadata ?? '',
       // Only a fair attempt queues where a grant can follow: it names this store's channel.
-      options.fair && !options.once ? this.#channelId : '',
+      // '~' marks a waiter a release may overtake (see include/grant-head.lua).
+      options.fair && !options.once ? (options.overtakable ? '~' : '') + this.#channelId : '',
       options.waiterTtl ?? DEFAULT_WAITER_TTL,
       this.#fenceGrace,
     ];
@@ -233,10 +235,10 @@ export class RedisLockStore implements LockStore {
     return results;
   }
 
-  async release(key: string, owner: string): Promise<boolean> {
+  async release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean> {
     const mode = await this.#publishMode([owner]);
     const args = withoutDefaultTail(
-      [owner, this.#channelId, this.#fenceGrace, mode],
+      [owner, this.#channelId, this.#fenceGrace, mode, options?.successor ?? ''],
       RELEASE_DEFAULTS,
     );
     const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
@@ -378,7 +380,7 @@ const ACQUIRE_DEFAULTS = [
   DEFAULT_WAITER_TTL,
   DEFAULT_FENCE_GRACE,
 ];
-const RELEASE_DEFAULTS = [undefined, '', DEFAULT_FENCE_GRACE, 'classic'];
+const RELEASE_DEFAULTS = [undefined, '', DEFAULT_FENCE_GRACE, 'classic', ''];
 
 /**
  * `args` without the trailing ones that equal what the script reads when they are missing: the

@@ -29,6 +29,7 @@ local owner = ARGV[1]
 local own = ARGV[2] or ''
 local fenceGrace = tonumber(ARGV[3]) or DEFAULT_FENCE_GRACE
 local mode = ARGV[4]
+local prefer = ARGV[5]
 local channel = lock .. ':rel'
 
 if redis.call('HGET', lock, 'o') ~= owner then
@@ -38,7 +39,7 @@ redis.call('DEL', lock)
 -- Without a queue (the usual case) there is nobody to clean up or grant to: no clock read.
 local message, to = '', nil
 if redis.call('EXISTS', queue) == 1 then
-  message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+  message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, prefer)
 end
 local forCaller = announce(channel, message, to, own, mode)
 -- Nothing for the caller: nobody was queued, or the grant went to another store's channel.

@@ -2,7 +2,8 @@
  * Issue 5: 4 processes × 4 loops on one key with `fair: true`. Proves mutual exclusion, that
  * every loop gets about as many turns as every other (within 1.5×), and that acquisitions follow
  * queue order (sorted by fence, queue tickets strictly increase). The same workload without fair
- * mode runs afterwards as a contrast; its spread is logged, not asserted.
+ * mode runs afterwards as a contrast; its spread is logged, not asserted, beyond every loop
+ * having turns.
  */
 import type Redis from 'ioredis';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
@@ -97,7 +98,8 @@ describeWithRedis('fair locks: 4 processes × 4 loops on one key (real redis-ser
     expect(run.loops.filter((l) => l.maxInside > 1)).toEqual([]);
     expect(overlapsByServerTime(run.sections)).toEqual([]);
     // Plain waiters queue in the store too (one per process, its local head), so that a release
-    // can grant them the lock; grants follow the queue's order.
-    expect(ticketOrderViolations(run.sections)).toEqual([]);
+    // can grant them the lock; a release hands it to its own process's next waiter a few times in
+    // a row at most, then the queue's head gets it: every loop has turns.
+    expect(run.loops.filter((l) => l.count === 0)).toEqual([]);
   }, 30_000);
 });

@@ -72,14 +72,25 @@ describe('the arguments RedisLockStore sends its acquire and release scripts', (
     const rejected = expect(waiting).rejects.toThrow(LockTimeoutError);
     await waitUntil('the first attempt', async () => argvOf(commands) !== undefined);
     // A waiting caller joins the store's queue with its first attempt (fair), so a release can
-    // grant it the lock.
+    // grant it the lock; a plain one marks its channel id '~' (a release may overtake it).
     const [token, ...rest] = argvOf(commands)!;
     expect(token).toMatch(/^[\w-]{22}$/);
-    expect(rest).toEqual(['5000', 'fair', 'web-1', id]);
+    expect(rest).toEqual(['5000', 'fair', 'web-1', expect.stringMatching(/^~[\w-]{12}$/)]);
     await rejected;
     commands.length = 0;
     await store.release('lw:{k}', token!);
-    expect(argvOf(commands)).toEqual([token, rest[3]]);
+    // The release names the store's id, without the mark.
+    expect(argvOf(commands)).toEqual([token, rest[3]!.slice(1)]);
+    commands.length = 0;
+    const fair = engine.acquire('k', { ttl: 5_000, waitTimeout: 50, fair: true });
+    const fairRejected = expect(fair).rejects.toThrow(LockTimeoutError);
+    await waitUntil('the fair attempt', async () => argvOf(commands) !== undefined);
+    expect(argvOf(commands)!.slice(1)).toEqual(['5000', 'fair', 'web-1', rest[3]!.slice(1)]);
+    await fairRejected;
+    commands.length = 0;
+    // A release that names a successor sends it last (after the defaults it cannot leave out).
+    await store.release('lw:{k}', token!, { successor: 'next-token' });
+    expect(argvOf(commands)).toEqual([token, rest[3]!.slice(1), '60000', 'classic', 'next-token']);
     await engine.close();
   });
 });

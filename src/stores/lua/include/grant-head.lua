@@ -1,7 +1,11 @@
 -- Grant the free `lock` to the head of its queue, in the same call that freed it: the head's
 -- grant record in `waiting` ("<ttl> <channel id> <metadata>", written by acquire.lua when it
--- queued; the id may be empty) says for how long, with what metadata, and which store hears the
--- grant; its ticket is kept in the lock (t) for its acquire.lua.
+-- queued; the id may be empty, and starts with '~' when the waiter may be overtaken) says for
+-- how long, with what metadata, and which store hears the grant; its ticket is kept in the lock
+-- (t) for its acquire.lua.
+-- With `prefer` (a release's successor: the releasing process's next waiter), that waiter is
+-- granted instead of the head when it is queued and live and only waiters that may be overtaken
+-- (default mode's registered heads, '~') are ahead of it: a fair waiter is never overtaken.
 -- Dead waiters (deadline passed) are swept first, and a head whose own deadline has passed is
 -- dropped even past the sweep's limit, so the usual case never grants to the dead. Returns the
 -- message to publish on the release channel:
@@ -16,16 +20,69 @@
 --- @include "include/clock"
 --- @include "include/drop-gone-waiters"
 --- @include "include/take-lock"
-local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
+-- Whether `prefer` may be granted ahead of the queue: queued, its place good for 250 ms more,
+-- with a grant record, and at most 16 waiters ahead of it, each of which may be overtaken.
+-- Returns its deadline, ticket and record, or nil.
+local function preferred(queue, deadlines, waiting, prefer, nowMs)
+  local rank = redis.call('ZRANK', queue, prefer)
+  if not rank or rank > 16 then
+    return nil
+  end
+  local deadline = tonumber(redis.call('ZSCORE', deadlines, prefer))
+  local record = redis.call('HGET', waiting, prefer)
+  if not deadline or deadline - nowMs < 250 or not record then
+    return nil
+  end
+  if rank > 0 then
+    local ahead = redis.call('HMGET', waiting, unpack(redis.call('ZRANGE', queue, 0, rank - 1)))
+    for i = 1, #ahead do
+      local r = ahead[i]
+      if not r then
+        return nil
+      end
+      local space = string.find(r, ' ', 1, true)
+      if string.sub(r, space + 1, space + 1) ~= '~' then
+        return nil
+      end
+    end
+  end
+  return deadline, redis.call('ZSCORE', queue, prefer), record
+end
+
+local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, prefer)
   local nowUs, nowMs = serverTime()
   dropGoneWaiters(queue, deadlines, waiting, nowMs)
+  -- Take the lock for `head` per its grant `record`; returns the message and its channel id.
+  local function grantTo(head, deadline, ticket, record)
+    redis.call('ZREM', queue, head)
+    redis.call('ZREM', deadlines, head)
+    redis.call('HDEL', waiting, head)
+    local space = string.find(record, ' ', 1, true)
+    local second = string.find(record, ' ', space + 1, true)
+    local ttl = math.min(tonumber(string.sub(record, 1, space - 1)), deadline - nowMs)
+    local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, second + 1),
+      fenceGrace, nowUs)
+    redis.call('HSET', lock, 't', ticket)
+    local message = head .. ' ' .. string.format('%.0f', fence) .. ' '
+      .. string.format('%.3f', nowUs / 1000) .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
+    local to = string.sub(record, space + 1, second - 1)
+    if string.sub(to, 1, 1) == '~' then
+      to = string.sub(to, 2)
+    end
+    return message, to
+  end
+  if prefer and prefer ~= '' then
+    local deadline, ticket, record = preferred(queue, deadlines, waiting, prefer, nowMs)
+    if deadline then
+      return grantTo(prefer, deadline, ticket, record)
+    end
+  end
   for _ = 1, 16 do
     local head = redis.call('ZRANGE', queue, 0, 0)[1]
     if not head then
       return ''
     end
     local deadline = tonumber(redis.call('ZSCORE', deadlines, head))
-    local ticket = redis.call('ZSCORE', queue, head)
     local record = nil
     if deadline and deadline > nowMs then
       record = redis.call('HGET', waiting, head)
@@ -34,21 +91,11 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace)
       if not record or deadline - nowMs < 250 then
         return head
       end
+      return grantTo(head, deadline, redis.call('ZSCORE', queue, head), record)
     end
     redis.call('ZREM', queue, head)
     redis.call('ZREM', deadlines, head)
     redis.call('HDEL', waiting, head)
-    if record then
-      local space = string.find(record, ' ', 1, true)
-      local second = string.find(record, ' ', space + 1, true)
-      local ttl = math.min(tonumber(string.sub(record, 1, space - 1)), deadline - nowMs)
-      local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, second + 1),
-        fenceGrace, nowUs)
-      redis.call('HSET', lock, 't', ticket)
-      local message = head .. ' ' .. string.format('%.0f', fence) .. ' '
-        .. string.format('%.3f', nowUs / 1000) .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
-      return message, string.sub(record, space + 1, second - 1)
-    end
   end
   return ''
 end
