@@ -53,12 +53,13 @@ export type StoreFactory = () =>
 
 /**
  * Optional parts of `LockStore`, by the method that provides them (`grant`: the `grants`
- * property, a release that hands the lock to the head of the queue).
+ * property, a release that hands the lock to the head of the queue; `successor`: a release that
+ * honours `ReleaseOptions.successor`).
  *
  * @example
  * const supports: Partial<Record<StoreCapability, boolean>> = { onRelease: false, fair: false };
  */
-export type StoreCapability = 'renewMany' | 'onRelease' | 'fair' | 'grant';
+export type StoreCapability = 'renewMany' | 'onRelease' | 'fair' | 'grant' | 'successor';
 
 /**
  * Options of `lockStoreContract`.
@@ -77,9 +78,11 @@ export interface StoreContractOptions {
   /**
    * The optional parts of `LockStore` your store implements. Each one claimed is tested (and
    * fails if its method is missing); each one disclaimed is left out of the cases.
-   * @default { renewMany: true, onRelease: true, fair: true, grant: false } (`fair` means
-   * `dequeue` and the fair-queue rules of `acquire`; `grant` means `grants: true`, checked by its
-   * own cases: claim it for a store that grants, as `RedisLockStore` and `MemoryLockStore` do)
+   * @default { renewMany: true, onRelease: true, fair: true, grant: false, successor: false }
+   * (`fair` means `dequeue` and the fair-queue rules of `acquire`; `grant` means `grants: true`,
+   * checked by its own cases: claim it for a store that grants, as `RedisLockStore` and
+   * `MemoryLockStore` do; `successor` means a granting release honours
+   * `ReleaseOptions.successor` and `StoreAcquireOptions.overtakable`, as those two do)
    * @example
    * // A store without release notifications and without a fair queue:
    * lockStoreContract(factory, { supports: { onRelease: false, fair: false } });
@@ -102,6 +105,7 @@ const CAPABILITY_METHOD = {
   onRelease: 'onRelease',
   fair: 'dequeue',
   grant: 'grants',
+  successor: 'grants',
 };
 
 /** Adds a case: `needs` names the optional capabilities it tests. */
@@ -144,6 +148,7 @@ export function contractCases(
     onRelease: true,
     fair: true,
     grant: false,
+    successor: false,
     ...options.supports,
   };
   const cases: ContractCase[] = [];
@@ -156,11 +161,11 @@ export function contractCases(
         try {
           for (const capability of needs) {
             const method = CAPABILITY_METHOD[capability] as keyof LockStore;
-            if (capability === 'grant') {
+            if (capability === 'grant' || capability === 'successor') {
               assert.equal(
                 store.grants,
                 true,
-                `the store's grants is not true although the suite was told it supports "grant" (pass supports: { grant: false } if it does not)`,
+                `the store's grants is not true although the suite was told it supports "${capability}" (pass supports: { ${capability}: false } if it does not)`,
               );
               continue;
             }

@@ -139,4 +139,39 @@ export function addGrantCases(add: AddCase): void {
     },
     ['fair', 'grant'],
   );
+
+  add(
+    "grants to a release's named successor ahead of overtakable waiters, never past a fair one",
+    async ({ store, key }) => {
+      const [holder, plain, successor, fairOne, late] = [
+        token(),
+        token(),
+        token(),
+        token(),
+        token(),
+      ];
+      const overtakable = { fair: true, overtakable: true } as const;
+      const held = await store.acquire(key, holder, 10_000);
+      assert.ok(held.acquired);
+      await store.acquire(key, plain, 10_000, { ...overtakable, metadata: 'plain' });
+      await store.acquire(key, successor, 10_000, { ...overtakable, metadata: 'successor' });
+      // Only overtakable waiters are ahead of the successor: it gets the lock.
+      assert.equal(await store.release(key, holder, { successor }), true);
+      assert.equal((await store.inspect(key))?.metadata, 'successor');
+      const taken = await store.acquire(key, successor, 10_000, overtakable);
+      assert.ok(taken.acquired && taken.fence > held.fence, JSON.stringify(taken));
+      // A fair waiter is ahead of the next successor: the head (`plain`) gets it, as usual.
+      await store.acquire(key, fairOne, 10_000, { fair: true, metadata: 'fair' });
+      await store.acquire(key, late, 10_000, { ...overtakable, metadata: 'late' });
+      assert.equal(await store.release(key, successor, { successor: late }), true);
+      assert.equal((await store.inspect(key))?.metadata, 'plain');
+      // A successor that is not queued changes nothing either: the head (`fairOne`) gets it.
+      assert.equal(await store.release(key, plain, { successor: token() }), true);
+      assert.equal((await store.inspect(key))?.metadata, 'fair');
+      assert.equal(await store.release(key, fairOne, { successor: late }), true);
+      assert.equal((await store.inspect(key))?.metadata, 'late');
+      assert.equal(await store.release(key, late), true);
+    },
+    ['fair', 'grant', 'successor'],
+  );
 }

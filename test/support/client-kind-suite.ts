@@ -100,7 +100,7 @@ export function describeClientKind(kind: ClientKindFixture, topology: Topology):
           const store = new RedisLockStore(first);
           return { store, cleanup: () => store.close() };
         },
-        { supports: { grant: true } },
+        { supports: { grant: true, successor: true } },
       );
       for (const c of cases) it(c.name, c.run);
     });

@@ -27,7 +27,7 @@ describeWithLocalRedis('RedisLockStore on a 6-node Redis Cluster (real redis-ser
         const store = new RedisLockStore(client);
         return { store, cleanup: () => store.close() };
       },
-      { supports: { grant: true } },
+      { supports: { grant: true, successor: true } },
     );
     for (const c of cases) it(c.name, c.run);
   });

@@ -8,7 +8,7 @@ describeWithRedis('LockStore contract: RedisLockStore (real redis-server)', () =
 
   // Each case's store is closed by the fixture, after the case.
   const cases = lockStoreContract(() => ({ store: engines.store() }), {
-    supports: { grant: true },
+    supports: { grant: true, successor: true },
   });
   for (const c of cases) it(c.name, c.run);
 });

@@ -6,7 +6,7 @@ import { lockStoreContract } from '../../../src/testing';
 
 for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), {
   shortTtl: 30,
-  supports: { grant: true },
+  supports: { grant: true, successor: true },
 })) {
   void test(c.name, c.run);
 }

@@ -4,7 +4,7 @@ import { lockStoreContract } from '../../../src/testing';
 describe('LockStore contract: MemoryLockStore', () => {
   for (const c of lockStoreContract(() => ({ store: new MemoryLockStore() }), {
     shortTtl: 30,
-    supports: { grant: true },
+    supports: { grant: true, successor: true },
   })) {
     it(c.name, c.run);
   }

@@ -58,7 +58,7 @@ describe('lockStoreContract itself', () => {
     const count = (name: string): number =>
       Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(stdout)?.[1]);
     const expected = lockStoreContract(() => ({ store: new MemoryLockStore() }), {
-      supports: { grant: true },
+      supports: { grant: true, successor: true },
     }).length;
     expect({ tests: count('tests'), pass: count('pass'), fail: count('fail') }).toEqual({
       tests: expected,
