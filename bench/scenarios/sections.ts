@@ -30,8 +30,12 @@ export interface SectionAnalysis {
    * another process (one waiter per process in the store's queue) is compared with.
    */
   crossProcessP50Ms: number | null;
+  /** p99 of the hand-offs to a waiter in another process, ms. */
+  crossProcessP99Ms: number | null;
   /** p50 of the hand-offs within one process only, ms. */
   sameProcessP50Ms: number | null;
+  /** p99 of the hand-offs to another waiter in the same process, ms. */
+  sameProcessP99Ms: number | null;
   /** Sections that began before an earlier one ended: two holders at once. */
   overlaps: number;
   /** Mean time from acquisition to the release call (the hold, as the lock saw it), ms. */
@@ -93,7 +97,9 @@ export function analyseSections(
     handoffP99Ms: percentile(handoffsMs, 99),
     crossProcessShare: handoffsMs.length > 0 ? crossProcessMs.length / handoffsMs.length : null,
     crossProcessP50Ms: percentile(crossProcessMs, 50),
+    crossProcessP99Ms: percentile(crossProcessMs, 99),
     sameProcessP50Ms: percentile(sameProcessMs, 50),
+    sameProcessP99Ms: percentile(sameProcessMs, 99),
     overlaps,
     holdMeanMs,
     ceilingPerSecond: holdMeanMs ? 1000 / holdMeanMs : null,

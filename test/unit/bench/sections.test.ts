@@ -26,6 +26,9 @@ describe('analyseSections (hot-key scenario)', () => {
     expect(analysis.crossProcessShare).toBe(0.5);
     expect(analysis.crossProcessP50Ms).toBeCloseTo(1, 9);
     expect(analysis.sameProcessP50Ms).toBeCloseTo(0.3, 9);
+    // One hand-off of each kind: its p99 is that hand-off.
+    expect(analysis.crossProcessP99Ms).toBeCloseTo(1, 9);
+    expect(analysis.sameProcessP99Ms).toBeCloseTo(0.3, 9);
     expect(analysis.overlaps).toBe(0);
     expect(analysis.inWindow).toBe(4);
     expect(analysis.perSecond).toBe(400);
