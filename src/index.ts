@@ -39,6 +39,7 @@ export type {
   AcquireManyResult,
   StoreAcquireManyOptions,
   LockInfo,
+  ReleaseOptions,
   RenewRequest,
   StoreAcquireOptions,
   StoreGrant,

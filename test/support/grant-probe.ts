@@ -1,11 +1,17 @@
-import type { AcquireResult, LockStore, StoreAcquireOptions, StoreGrant } from '../../src';
+import type {
+  AcquireResult,
+  LockStore,
+  ReleaseOptions,
+  StoreAcquireOptions,
+  StoreGrant,
+} from '../../src';
 
 /**
  * One "process"'s view of a shared store: passes everything through (grants included), counts
  * acquire calls, and can stop hearing release notifications (`deaf`: a lost grant message).
  */
 export class Probe implements LockStore {
-  readonly acquires: Array<{ sentAt: number; result?: AcquireResult }> = [];
+  readonly acquires: Array<{ owner: string; sentAt: number; result?: AcquireResult }> = [];
   readonly heard: Array<{ next: string | undefined; grant?: StoreGrant }> = [];
   deaf = false;
   /** Makes `dequeue` fail (a store that does not answer a waiter's leaving). */
@@ -18,7 +24,10 @@ export class Probe implements LockStore {
   }
 
   async acquire(key: string, owner: string, ttl: number, options?: StoreAcquireOptions) {
-    const entry: { sentAt: number; result?: AcquireResult } = { sentAt: Date.now() };
+    const entry: { owner: string; sentAt: number; result?: AcquireResult } = {
+      owner,
+      sentAt: Date.now(),
+    };
     this.acquires.push(entry);
     entry.result = await this.inner.acquire(key, owner, ttl, options);
     return entry.result;
@@ -26,8 +35,8 @@ export class Probe implements LockStore {
   renew(key: string, owner: string, ttl: number) {
     return this.inner.renew(key, owner, ttl);
   }
-  release(key: string, owner: string) {
-    return this.inner.release(key, owner);
+  release(key: string, owner: string, options?: ReleaseOptions) {
+    return this.inner.release(key, owner, options);
   }
   inspect(key: string) {
     return this.inner.inspect(key);

@@ -7,6 +7,7 @@
  * the rule, not by who registered first.
  */
 import type { Lock, LockEngine } from '../../../src';
+import { Probe } from '../../support/grant-probe';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys } from '../../support/redis/lock-layout';
 import { useRedisServer } from '../../support/redis/use-redis-server';
@@ -69,5 +70,37 @@ describeWithRedis(
       },
       30_000,
     );
+
+    it("each waiter of a process joins the store's queue once: no release wakes it to repeat that", async () => {
+      const key = 'local-hand-off:once';
+      const { queue } = fairKeys(key);
+      const probe = new Probe(engines.store());
+      const a = engines.create({
+        store: probe,
+        defaults: { ttl: 10_000, waitTimeout: 10_000, retryDelay: 5_000 },
+      });
+      const first = await a.acquire(key);
+      let left = 4;
+      const locals = Array.from({ length: 4 }, () =>
+        a.acquire(key).then(async (lock) => {
+          left -= 1;
+          // The next waiter (if any) is in the store's queue before this one releases.
+          const queued = left > 0 ? 1 : 0;
+          await waitUntil(
+            `${queued} queued`,
+            async () => (await redis.raw.zcard(queue)) === queued,
+          );
+          await lock.release();
+        }),
+      );
+      await waitUntil('the head queued', async () => (await redis.raw.zcard(queue)) === 1);
+      await first.release();
+      await Promise.all(locals);
+
+      // One acquire call per caller: the holder's, then one registration per waiter, each granted.
+      const perOwner = new Map<string, number>();
+      for (const { owner } of probe.acquires) perOwner.set(owner, (perOwner.get(owner) ?? 0) + 1);
+      expect([...perOwner.values()]).toEqual([1, 1, 1, 1, 1]);
+    });
   },
 );
