@@ -1,4 +1,3 @@
-import { backoffDelay } from './backoff';
 import { LockConfigError, LockTimeoutError } from './errors';
 import type { EmitEvent, EventObserved } from './events';
 import type { KeyWaitersMap } from './key-waiters';
@@ -7,13 +6,8 @@ import { LockLease } from './lock-lease';
 import { newOwnerToken } from './owner-token';
 import type { ResolvedAcquireOptions } from './options';
 import type { StoreCalls } from './store-calls';
+import { planSleep } from './wait-plan';
 import { Waiter } from './waiter';
-
-/**
- * A fair waiter refreshes its place in the store's queue every 250–500 ms, well within the
- * store's waiter ttl (2 s), so a live waiter is never dropped and a dead one is dropped soon.
- */
-const FAIR_REFRESH_MS = 500;
 
 /** What taking a lock needs from the engine. */
 export interface AcquisitionHost {
@@ -178,6 +172,8 @@ export class Acquisition {
           // now on the store tells us of a release, so a local one need not wake us. Without
           // this, our own process's release landing while the attempt is on its way would wake
           // us to repeat it (3 in 4 of default mode's hot-key sections did, 0.35 ms after).
+          // An attempt that fails leaves it as it was (no dequeue on the way out, as before).
+          const wasInStore = waiter.inStore;
           if (register) waiter.inStore = true;
           const result = await this.#attempt(
             key,
@@ -188,7 +184,10 @@ export class Acquisition {
             startedAt,
             false,
             register,
-          );
+          ).catch((error: unknown) => {
+            waiter.inStore = wasInStore;
+            throw error;
+          });
           attempts += 1;
           if (result.acquired) {
             won = true;
@@ -216,40 +215,15 @@ export class Acquisition {
             { key },
           );
         }
-        // Only a waiter that may attempt has a reason to wake before its deadline: at the
-        // holder's expiry, and on its backoff (plain) or queue refresh (fair, well before the
-        // store forgets it).
-        const mayAttempt = fair || waiters.head === waiter;
-        const untilDeadline = deadline - now;
-        let sleep = untilDeadline;
-        let exact = false;
-        if (mayAttempt) {
-          // A plain head in a granting store's queue keeps its backoff (each attempt refreshes
-          // its place; past the waiter ttl its place lapses and a release wakes it as before).
-          const planned = fair
-            ? FAIR_REFRESH_MS / 2 + Math.random() * (FAIR_REFRESH_MS / 2)
-            : backoffDelay(o.retryDelay, Math.max(1, attempts));
-          sleep = Math.min(sleep, planned);
-          if (freeAt !== undefined) {
-            // The store told when the lease ends, to a fraction of a ms: wake right after it.
-            // A planned wake-up shortly before that would find the lock still held (a release
-            // would have woken us) and cost one more attempt, so it moves to the end of the
-            // lease, by at most the planned sleep again and FAIR_REFRESH_MS: a place in the
-            // store's queue is still refreshed well within its waiter ttl.
-            const left = freeAt - performance.now();
-            if (left <= Math.min(untilDeadline, sleep + Math.min(planned, FAIR_REFRESH_MS))) {
-              sleep = left;
-              exact = true;
-            }
-          } else if (holderTtl >= 0) {
-            // The store's remaining ttl is rounded down, so the key is gone within 1 ms of it:
-            // waking right then takes the lock within about a timer's lateness of its expiry.
-            // An attempt that lands in the last ms or two (0 or 1 left) sleeps past the expiry
-            // instead of trying again at once: retries within the ms the key still lives in
-            // would be polling, a few commands each.
-            sleep = Math.min(sleep, holderTtl >= 2 ? holderTtl : holderTtl + 1);
-          }
-        }
+        const { sleep, exact } = planSleep({
+          mayAttempt: fair || waiters.head === waiter,
+          fair,
+          retryDelay: o.retryDelay,
+          attempts,
+          untilDeadline: deadline - now,
+          freeAt,
+          holderTtl,
+        });
         await (exact ? waiter.sleepExactly(sleep) : waiter.sleep(sleep));
         if (fair || waiters.head === waiter) attemptNow = true;
       }

@@ -79,6 +79,7 @@ export interface LockStore {
 
   /**
    * Delete `key` if `owner` holds it and notify waiters; `false` if it was not held by `owner`.
+   * A store that grants hands the lock to the head of the queue, or to `options.successor`.
    * @example
    * await store.release('lw:{orders:42}', token); // true, and one waiter wakes
    */
@@ -168,6 +169,9 @@ export interface ReleaseOptions {
    * every waiter ahead of it is {@link StoreAcquireOptions.overtakable} (else the head gets it as
    * usual). The engine names its own next plain waiter of the key, a few times in a row at most.
    * Stores that do not grant ignore it.
+   * @default undefined (the head of the queue)
+   * @example
+   * await store.release('lw:{orders:42}', token, { successor: nextWaiterToken });
    */
   readonly successor?: string;
 }
