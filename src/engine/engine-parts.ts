@@ -61,7 +61,7 @@ export class EngineParts {
       emit,
       observed,
       (storeKey) => waiters.wakeHead(storeKey),
-      (storeKey) => waiters.successor(storeKey),
+      (storeKey, heldSince) => waiters.successor(storeKey, heldSince),
     ));
     const running = this.running;
     const life = (this.life = new EngineLifecycle({ engine, waiters, running, held }));

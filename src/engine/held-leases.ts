@@ -72,8 +72,9 @@ export class HeldLeases implements LeaseHost {
     private readonly observed: EventObserved,
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
-    /** The waiter a release of `storeKey` should hand the lock to, if any. */
-    private readonly successor: (storeKey: string) => string | undefined = () => undefined,
+    /** The waiter a release of `storeKey` (held since `heldSince`) should hand the lock to. */
+    private readonly successor: (storeKey: string, heldSince: number) => string | undefined = () =>
+      undefined,
   ) {
     this.#scheduler = new RenewalScheduler(
       calls.store,
@@ -120,7 +121,7 @@ export class HeldLeases implements LeaseHost {
   }
 
   release(lease: LockLease): Promise<boolean> {
-    const successor = this.successor(lease.storeKey);
+    const successor = this.successor(lease.storeKey, lease.acquiredAt);
     return this.calls.run('release', lease.key, lease.token, lease.storeTimeout, () =>
       successor === undefined
         ? this.calls.store.release(lease.storeKey, lease.token)

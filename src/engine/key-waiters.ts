@@ -8,10 +8,14 @@ import type { Waiter } from './waiter';
 const SUBSCRIPTION_LINGER_MS = 2_000;
 
 /**
- * At most this many releases in a row hand a key to the next waiter of the same process (plain
- * waiters only) before the store's queue decides who is next.
+ * How long a process keeps handing a busy key to its own next plain waiter before the store's
+ * queue decides who is next (`burstMs`, counted from when the burst's first holder took it;
+ * the section that runs at the end may overrun it), and at most how many times in a row
+ * (`maxHandOffs`). Short sections, where a hand-off's cost is a large part of each, go on
+ * locally for a while; long ones (past `burstMs` by themselves) take turns by process. Tests
+ * change these to pin one rule at a time.
  */
-const LOCAL_HAND_OFFS = 4;
+export const LOCAL_BURST = { burstMs: 10, maxHandOffs: 16 };
 
 /** The local queue of waiters for one store key, and its release subscription. */
 export class KeyWaiters {
@@ -27,6 +31,8 @@ export class KeyWaiters {
   lingerTimer: NodeJS.Timeout | undefined;
   /** Releases in a row that named the local head as the successor. */
   localHandOffs = 0;
+  /** When the holder that began the current run of local hand-offs took the key (`Date.now()`). */
+  burstStartedAt = 0;
 
   get head(): Waiter | undefined {
     return this.queue[0];
@@ -150,15 +156,21 @@ export class KeyWaitersMap {
 
   /**
    * The waiter a release of `storeKey` by this process should hand the lock to, ahead of the
-   * store's queue: the local head of plain waiters, when it is in the store's queue, at most
-   * LOCAL_HAND_OFFS times in a row (then the store's queue decides, so other processes' waiters
-   * get their turn).
+   * store's queue: the local head of plain waiters, when it is in the store's queue, within the
+   * bounds of LOCAL_BURST (then the store's queue decides, so other processes' waiters get their
+   * turn). `heldSince`: when the releasing holder took the key.
    */
-  successor(storeKey: string): string | undefined {
+  successor(storeKey: string, heldSince: number): string | undefined {
     const waiters = this.#byKey.get(storeKey);
     if (!waiters) return undefined;
+    if (waiters.localHandOffs === 0) waiters.burstStartedAt = heldSince;
     const head = waiters.head;
-    if (!head?.inStore || head.granted || waiters.localHandOffs >= LOCAL_HAND_OFFS) {
+    if (
+      !head?.inStore ||
+      head.granted ||
+      waiters.localHandOffs >= LOCAL_BURST.maxHandOffs ||
+      Date.now() - waiters.burstStartedAt >= LOCAL_BURST.burstMs
+    ) {
       waiters.localHandOffs = 0;
       return undefined;
     }

@@ -167,7 +167,7 @@ export interface ReleaseOptions {
   /**
    * Grant the freed lock to this queued waiter rather than the head of the key's queue, if
    * every waiter ahead of it is {@link StoreAcquireOptions.overtakable} (else the head gets it as
-   * usual). The engine names its own next plain waiter of the key, a few times in a row at most.
+   * usual). The engine names its own next plain waiter of the key, for a few ms at most.
    * Stores that do not grant ignore it.
    * @default undefined (the head of the queue)
    * @example

@@ -98,8 +98,8 @@ describeWithRedis('fair locks: 4 processes × 4 loops on one key (real redis-ser
     expect(run.loops.filter((l) => l.maxInside > 1)).toEqual([]);
     expect(overlapsByServerTime(run.sections)).toEqual([]);
     // Plain waiters queue in the store too (one per process, its local head), so that a release
-    // can grant them the lock; a release hands it to its own process's next waiter a few times in
-    // a row at most, then the queue's head gets it: every loop has turns.
+    // can grant them the lock; a release hands it to its own process's next waiter for a few ms
+    // at most, then the queue's head gets it: every loop has turns.
     expect(run.loops.filter((l) => l.count === 0)).toEqual([]);
   }, 30_000);
 });

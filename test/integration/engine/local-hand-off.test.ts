@@ -1,12 +1,14 @@
 /**
  * Issue 9, default mode's local hand-off on a real redis-server: a release hands the lock to the
- * next waiting plain caller of the same engine ahead of other processes' plain waiters, at most 4
- * times in a row (then the store's queue decides), and never ahead of a fair waiter. Two engines
- * with their own connections and stores stand for two processes; each holder releases only once
- * every engine that still has a waiter has it in the store's queue, so the order is decided by
- * the rule, not by who registered first.
+ * next waiting plain caller of the same engine ahead of other processes' plain waiters, within
+ * the bounds of LOCAL_BURST (a number of hand-offs in a row, a time since the burst began; each
+ * case pins one of them by setting the other out of the way), and never ahead of a fair waiter.
+ * Two engines with their own connections and stores stand for two processes; each holder
+ * releases only once every engine that still has a waiter has it in the store's queue, so the
+ * order is decided by the rule, not by who registered first.
  */
 import type { Lock, LockEngine } from '../../../src';
+import { LOCAL_BURST } from '../../../src/engine/key-waiters';
 import { Probe } from '../../support/grant-probe';
 import { describeWithRedis } from '../../support/redis/describe-with-redis';
 import { fairKeys } from '../../support/redis/lock-layout';
@@ -19,6 +21,7 @@ describeWithRedis(
   () => {
     const redis = useRedisServer();
     const engines = useEngines(redis);
+    afterEach(() => jest.restoreAllMocks());
 
     const process = (): LockEngine =>
       engines.create({
@@ -28,13 +31,18 @@ describeWithRedis(
       });
 
     it.each([
-      // The other engine's plain waiter queued first, and is overtaken 4 times, then gets its turn.
-      ['plain', false, ['a1', 'a2', 'a3', 'a4', 'b', 'a5', 'a6']],
+      // The other engine's plain waiter queued first, and is overtaken 4 times (the count
+      // bound), then gets its turn.
+      ['plain', false, 60_000, ['a1', 'a2', 'a3', 'a4', 'b', 'a5', 'a6']],
+      // A burst already older than its time bound hands on to the queue's head at once.
+      ['plain', false, 0, ['b', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']],
       // A fair waiter queued first is never overtaken.
-      ['fair', true, ['b', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']],
+      ['fair', true, 60_000, ['b', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']],
     ])(
-      "another engine's %s waiter queued first: the lock goes to the local waiters in turn, bounded",
-      async (_mode, fair, expected) => {
+      "another engine's %s waiter (fair: %s) queued first, bursts of 4 or %i ms at most: the lock goes %j",
+      async (_mode, fair, burstMs, expected) => {
+        jest.replaceProperty(LOCAL_BURST, 'maxHandOffs', 4);
+        jest.replaceProperty(LOCAL_BURST, 'burstMs', burstMs);
         const key = `local-hand-off:${String(fair)}`;
         const { queue } = fairKeys(key);
         const [a, b] = [process(), process()];

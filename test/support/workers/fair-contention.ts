@@ -65,8 +65,8 @@ export function overlapsByServerTime(sections: readonly SectionRecord[]): string
  * Fair waiters that were overtaken. Sorted by fence (acquisition order), a fair waiter's ticket
  * must be above the ticket of every acquisition from the queue before it: nobody who joined the
  * queue after it got the lock first. Plain (default-mode) waiters are in the queue too, but a
- * release may hand the lock to its own process's next plain waiter ahead of them (a few times in
- * a row at most; docs/design.md, "Hand-off by grant"), so only fair waiters are checked.
+ * release may hand the lock to its own process's next plain waiter ahead of them (for a few ms
+ * at most; docs/design.md, "Hand-off by grant"), so only fair waiters are checked.
  */
 export function ticketOrderViolations(sections: readonly SectionRecord[]): string[] {
   const violations: string[] = [];
