@@ -43,7 +43,7 @@ describeWithRedis(
       async (_mode, fair, burstMs, expected) => {
         jest.replaceProperty(LOCAL_BURST, 'maxHandOffs', 4);
         jest.replaceProperty(LOCAL_BURST, 'burstMs', burstMs);
-        const key = `local-hand-off:${String(fair)}`;
+        const key = `local-hand-off:${String(fair)}:${burstMs}`;
         const { queue } = fairKeys(key);
         const [a, b] = [process(), process()];
         const order: string[] = [];
