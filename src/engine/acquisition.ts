@@ -282,7 +282,7 @@ export class Acquisition {
           fair,
           once,
           // A plain head waits in the store's queue for a grant, without a place to keep.
-          ...(register && !o.fair ? { overtakable: true } : {}),
+          overtakable: register && !o.fair,
         }),
       // Nothing may stay locked on the way out: a grant that comes after we gave up is undone.
       { signal: o.signal, onLate: (late) => calls.releaseLate(storeKey, token, late) },

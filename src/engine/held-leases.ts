@@ -73,8 +73,7 @@ export class HeldLeases implements LeaseHost {
     /** A lease of `storeKey` ended: the next local waiter may try. */
     private readonly ended: (storeKey: string) => void,
     /** The waiter a release of `storeKey` (held since `heldSince`) should hand the lock to. */
-    private readonly successor: (storeKey: string, heldSince: number) => string | undefined = () =>
-      undefined,
+    private readonly successor: (storeKey: string, heldSince: number) => string | undefined,
   ) {
     this.#scheduler = new RenewalScheduler(
       calls.store,

@@ -314,8 +314,8 @@ export class MemoryLockStore implements LockStore {
     const now = this.#clock();
     const queue = this.#queue(key, now);
     const preferred = successor === undefined ? undefined : this.#preferred(queue, successor, now);
-    if (preferred) {
-      this.#grant(key, successor!, preferred, now);
+    if (successor !== undefined && preferred) {
+      this.#grant(key, successor, preferred, now);
       return;
     }
     const [head, waiter] = queue?.entries().next().value ?? [];

@@ -23,11 +23,13 @@ describeWithRedis(
     const engines = useEngines(redis);
     afterEach(() => jest.restoreAllMocks());
 
-    const process = (): LockEngine =>
+    // `retryDelay`: engine a's waiters make no attempt of their own accord between the steps;
+    // b's one waiter refreshes its place (ticket kept) well within the store's 2 s waiter ttl,
+    // so a slow run cannot drop it from the queue and change the order.
+    const process = (retryDelay = 5_000): LockEngine =>
       engines.create({
         store: engines.store(),
-        // A long backoff: waiters make no attempt of their own accord between the steps.
-        defaults: { ttl: 10_000, waitTimeout: 10_000, retryDelay: 5_000 },
+        defaults: { ttl: 10_000, waitTimeout: 10_000, retryDelay },
       });
 
     it.each([
@@ -45,7 +47,7 @@ describeWithRedis(
         jest.replaceProperty(LOCAL_BURST, 'burstMs', burstMs);
         const key = `local-hand-off:${String(fair)}:${burstMs}`;
         const { queue } = fairKeys(key);
-        const [a, b] = [process(), process()];
+        const [a, b] = [process(), process(200)];
         const order: string[] = [];
         let localLeft = 6;
         let otherLeft = 1;
