@@ -65,6 +65,9 @@ describeWithLocalRedis(
       );
       expect(kept.held).toBe(true);
       expect(await promoted.hget('lw:{sentinel:kept}', 'o')).toBe(kept.token);
+      // Released now, before the steps below: its 3 s ttl has 2 s of slack between renewals, and
+      // booting a Nest app in a busy Jest worker can hold the event loop for about that long.
+      expect(await kept.release()).toBe(true);
 
       // The lock whose write was lost: its first renewal on the new primary finds no such lock,
       // so it is reported lost through its signal, never extended.
@@ -89,7 +92,7 @@ describeWithLocalRedis(
       expect(onNewPrimary).toBe(true);
       await app.close();
 
-      for (const lock of [kept, fresh, again]) expect(await lock.release()).toBe(true);
+      for (const lock of [fresh, again]) expect(await lock.release()).toBe(true);
       expect(unhandled).toEqual([]);
     }, 90_000);
   },
