@@ -24,9 +24,12 @@ export interface WaitState {
 
 /**
  * How long a waiter sleeps before it looks again (unless woken), and whether that sleep must end
- * right on time (`exact`: at the holder's known expiry).
+ * right on time (`exact`: at the holder's known expiry). `now` is `performance.now()`.
  */
-export function planSleep(w: WaitState): { sleep: number; exact: boolean } {
+export function planSleep(
+  w: WaitState,
+  now = performance.now(),
+): { sleep: number; exact: boolean } {
   // Only a waiter that may attempt has a reason to wake before its deadline: at the holder's
   // expiry, and on its backoff (plain) or queue refresh (fair, well before the store forgets it).
   if (!w.mayAttempt) return { sleep: w.untilDeadline, exact: false };
@@ -42,7 +45,7 @@ export function planSleep(w: WaitState): { sleep: number; exact: boolean } {
     // us) and cost one more attempt, so it moves to the end of the lease, by at most the planned
     // sleep again and FAIR_REFRESH_MS: a place in the store's queue is still refreshed well
     // within its waiter ttl.
-    const left = w.freeAt - performance.now();
+    const left = w.freeAt - now;
     if (left <= Math.min(w.untilDeadline, sleep + Math.min(planned, FAIR_REFRESH_MS))) {
       return { sleep: left, exact: true };
     }
