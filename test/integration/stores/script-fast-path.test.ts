@@ -83,11 +83,13 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
       expect(queued.expiresIn).toBeUndefined();
       return;
     }
-    // PTTL is rounded down and the key lives through its last ms, so the lock frees after more
-    // than ttl ms and at most a ms more (plus the few µs between the script's clock read and its
-    // PTTL, which may cross a ms on Redis 7.0).
+    // PTTL is rounded down, read after the script's clock, and the key lives through its last
+    // ms: the lock frees after more than ttl ms, and no later than the holder's 10 s ttl (+ that
+    // last ms) from any moment after the take. (How much more than ttl depends on how long Redis
+    // ran between the clock read and PTTL: 5 ms once with both cores busy, so it is not bounded
+    // here; the exact check is the next one.)
     expect(queued.expiresIn).toBeGreaterThan(queued.ttl);
-    expect(queued.expiresIn).toBeLessThan(queued.ttl + 2);
+    expect(queued.expiresIn).toBeLessThanOrEqual(10_001);
     // It is measured on the server clock the attempt was dated by: the attempt's time plus it is
     // the first ms Redis counts the key expired (its expiry time + 1).
     const expiry = Number(await admin.call('PEXPIRETIME', 'lw:{k}'));
