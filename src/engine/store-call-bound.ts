@@ -22,6 +22,11 @@ export interface StoreCallBound<T> {
   onLate?: (value: T) => void;
   /** Background calls (renewals) must not keep the process alive. */
   unref?: boolean;
+  /**
+   * What to reject with instead of a failure, a timeout or the signal's reason: applied here
+   * rather than in a `then` of the caller's, so each store call costs one promise fewer.
+   */
+  mapError?: (cause: unknown) => unknown;
 }
 
 /**
@@ -33,6 +38,10 @@ export interface StoreCallBound<T> {
 export function boundStoreCall<T>(call: Promise<T>, bound: StoreCallBound<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    const fail = (cause: unknown): void => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(bound.mapError ? bound.mapError(cause) : cause);
+    };
     const finish = (): void => {
       settled = true;
       timer.clear();
@@ -42,8 +51,7 @@ export function boundStoreCall<T>(call: Promise<T>, bound: StoreCallBound<T>): P
       if (settled) return;
       finish();
       // The caller's abort reason is passed through unchanged, as fetch() does.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      reject(reason);
+      fail(reason);
       call.then(
         (late) => bound.onLate?.(late),
         () => undefined,
@@ -66,8 +74,7 @@ export function boundStoreCall<T>(call: Promise<T>, bound: StoreCallBound<T>): P
       (error: unknown) => {
         if (settled) return;
         finish();
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(error);
+        fail(error);
       },
     );
   });

@@ -24,7 +24,7 @@ export class StoreCalls {
    * One store call, bounded by `timeoutMs` and `signal`. A failure or a timeout becomes a
    * `LockStoreError` that carries no owner token; the signal's reason passes through as is.
    */
-  async run<T>(
+  run<T>(
     operation: StoreOperation,
     key: string,
     token: string | undefined,
@@ -41,17 +41,18 @@ export class StoreCalls {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       pending = Promise.reject(error);
     }
-    try {
-      return await boundStoreCall(pending, {
-        timeoutMs,
-        signal: extra.signal,
-        onLate: extra.onLate,
-        unref: extra.unref,
-      });
-    } catch (cause) {
-      if (extra.signal?.aborted && cause === extra.signal.reason) throw cause;
-      throw this.error(operation, key, cause, token);
-    }
+    // Errors are mapped by the bound itself, not by an await here: this is on the path of every
+    // store call, and each layer of promises costs client CPU (docs/design.md, "Ninth pass").
+    return boundStoreCall(pending, {
+      timeoutMs,
+      signal: extra.signal,
+      onLate: extra.onLate,
+      unref: extra.unref,
+      mapError: (cause) =>
+        extra.signal?.aborted && cause === extra.signal.reason
+          ? cause
+          : this.error(operation, key, cause, token),
+    });
   }
 
   /**

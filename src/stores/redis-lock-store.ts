@@ -117,7 +117,7 @@ export class RedisLockStore implements LockStore {
     );
   }
 
-  async acquire(
+  acquire(
     key: string,
     owner: string,
     ttl: number,
@@ -134,29 +134,12 @@ export class RedisLockStore implements LockStore {
       options.waiterTtl ?? DEFAULT_WAITER_TTL,
       this.#fenceGrace,
     ];
-    const reply = (await this.#run(
+    return this.#run(
       SCRIPTS.acquire,
       [owner],
       [key, fenceKeyOf(key), queueKeyOf(key), waiterDeadlinesKeyOf(key), waiterRecordsKeyOf(key)],
       withoutDefaultTail(args, ACQUIRE_DEFAULTS),
-    )) as [number, number, number, string?, (number | string)?];
-    if (reply[0] === 1) {
-      return reply[2] >= 0
-        ? { acquired: true, fence: reply[1], ticket: reply[2] }
-        : { acquired: true, fence: reply[1] };
-    }
-    if (reply[2] !== 1) return { acquired: false, ttl: reply[1] };
-    const serverTime = Number(reply[3]);
-    // Redis counts the key expired once its ms clock is past the expiry time: from expiry + 1.
-    return reply[4] === undefined
-      ? { acquired: false, ttl: reply[1], queued: true, serverTime }
-      : {
-          acquired: false,
-          ttl: reply[1],
-          queued: true,
-          serverTime,
-          expiresIn: Number(reply[4]) + 1 - serverTime,
-        };
+    ).then(acquireResult);
   }
 
   /**
@@ -235,22 +218,35 @@ export class RedisLockStore implements LockStore {
     return results;
   }
 
-  async release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean> {
-    const mode = await this.#publishMode([owner]);
+  release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean> {
+    // A single server asks nothing, and waits for nothing.
+    if (!this.#port.cluster) return this.#release(key, owner, options?.successor, 'classic');
+    return this.#publishMode([owner]).then((mode) =>
+      this.#release(key, owner, options?.successor, mode),
+    );
+  }
+
+  #release(
+    key: string,
+    owner: string,
+    successor: string | undefined,
+    mode: PubSubMode,
+  ): Promise<boolean> {
     const args = withoutDefaultTail(
-      [owner, this.#channelId, this.#fenceGrace, mode, options?.successor ?? ''],
+      [owner, this.#channelId, this.#fenceGrace, mode, successor ?? ''],
       RELEASE_DEFAULTS,
     );
-    const reply = await this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args);
-    // 1: released, nothing for this store to hear; 0: not held by this owner.
-    if (!Array.isArray(reply)) return reply === 1;
-    // A grant to a waiter of this process reaches it with this reply, not a trip later, and
-    // that waiter goes first: our caller resumes a turn of the event loop later, so its next
-    // step (often taking the lock again, which only queues) does not delay the new holder.
-    if (this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]))) {
-      await afterPendingWork();
-    }
-    return true;
+    return this.#run(SCRIPTS.release, [owner], this.#queueKeys(key), args).then((reply) => {
+      // 1: released, nothing for this store to hear; 0: not held by this owner.
+      if (!Array.isArray(reply)) return reply === 1;
+      // A grant to a waiter of this process reaches it with this reply, not a trip later, and
+      // that waiter goes first: our caller resumes a turn of the event loop later, so its next
+      // step (often taking the lock again, which only queues) does not delay the new holder.
+      if (this.#subscriptions.deliverReleased(releaseChannelOf(key), String(reply[1]))) {
+        return afterPendingWork().then(() => true);
+      }
+      return true;
+    });
   }
 
   async inspect(key: string): Promise<LockInfo | null> {
@@ -351,19 +347,48 @@ export class RedisLockStore implements LockStore {
     await this.#port.close();
   }
 
-  /** Run a script; a failure is redacted of `secrets` (the owners it was sent). */
-  async #run(
+  /**
+   * Run a script; a failure is redacted of `secrets` (the owners it was sent). One promise on
+   * top of the port's, not an async function's two: this is on the path of every call.
+   */
+  #run(
     script: PortScript,
     secrets: readonly string[],
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<unknown> {
+    let reply: Promise<unknown>;
     try {
-      return await this.#port.run({ script, keys, args });
+      reply = this.#port.run({ script, keys, args });
     } catch (error) {
-      throw redactError(error, secrets);
+      return Promise.reject(redactError(error, secrets));
     }
+    return reply.then(undefined, (error: unknown) => {
+      throw redactError(error, secrets);
+    });
   }
+}
+
+/** What `acquire.lua` answered, as an {@link AcquireResult}. */
+function acquireResult(answer: unknown): AcquireResult {
+  const reply = answer as [number, number, number, string?, (number | string)?];
+  if (reply[0] === 1) {
+    return reply[2] >= 0
+      ? { acquired: true, fence: reply[1], ticket: reply[2] }
+      : { acquired: true, fence: reply[1] };
+  }
+  if (reply[2] !== 1) return { acquired: false, ttl: reply[1] };
+  const serverTime = Number(reply[3]);
+  // Redis counts the key expired once its ms clock is past the expiry time: from expiry + 1.
+  return reply[4] === undefined
+    ? { acquired: false, ttl: reply[1], queued: true, serverTime }
+    : {
+        acquired: false,
+        ttl: reply[1],
+        queued: true,
+        serverTime,
+        expiresIn: Number(reply[4]) + 1 - serverTime,
+      };
 }
 
 /**
