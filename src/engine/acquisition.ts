@@ -303,16 +303,17 @@ export class Acquisition {
       const anchor = queued && serverTime !== undefined ? { sentAt, serverTime } : undefined;
       return { acquired: false, ttl, queued, anchor, freeAt };
     }
-    const lease = await this.#hold(key, storeKey, token, o, result, sentAt, attempt, startedAt);
-    return { acquired: true, lease };
+    const held = this.#hold(key, storeKey, token, o, result, sentAt, attempt, startedAt);
+    return { acquired: true, lease: held instanceof LockLease ? held : await held };
   }
 
   /**
    * Hold the lease just taken (by an attempt sent at `sentAt`, or granted and begun by then):
    * same bookkeeping and `acquired` event either way. If the engine now refuses or the caller
-   * aborted, it is released at once: nothing may stay locked on the way out.
+   * aborted, it is released at once (nothing may stay locked on the way out), and the promise
+   * returned rejects. Not async: the usual answer, the lease, costs no promise.
    */
-  async #hold(
+  #hold(
     key: string,
     storeKey: string,
     token: string,
@@ -322,7 +323,7 @@ export class Acquisition {
     sentAt: number,
     attempt: number,
     startedAt: number,
-  ): Promise<LockLease> {
+  ): LockLease | Promise<never> {
     const { host } = this;
     const { fence, ticket } = taken;
     const lease = new LockLease(
@@ -339,12 +340,7 @@ export class Acquisition {
     );
     host.held.hold(lease);
     const refusal = host.refusal(key);
-    if (refusal || o.signal?.aborted) {
-      // Nothing may stay locked on the way out.
-      await lease.release().catch(() => false);
-      if (o.signal?.aborted) throw o.signal.reason;
-      throw refusal as LockConfigError;
-    }
+    if (refusal || o.signal?.aborted) return this.#undo(lease, o.signal, refusal);
     if (host.observed('acquired')) {
       host.emit('acquired', {
         key,
@@ -355,5 +351,16 @@ export class Acquisition {
       });
     }
     return lease;
+  }
+
+  /** Release a lease the caller will not get (refused, or aborted), then reject with why. */
+  async #undo(
+    lease: LockLease,
+    signal: AbortSignal | undefined,
+    refusal: LockConfigError | undefined,
+  ): Promise<never> {
+    await lease.release().catch(() => false);
+    if (signal?.aborted) throw signal.reason;
+    throw refusal as LockConfigError;
   }
 }
