@@ -41,7 +41,20 @@ local channelId = ARGV[5] or ''
 local waiterTtl = tonumber(ARGV[6]) or DEFAULT_WAITER_TTL
 local fenceGrace = tonumber(ARGV[7]) or DEFAULT_FENCE_GRACE
 
+-- Free and nobody queued (the usual case) is told by one call on both keys, not a look at the
+-- holder and another at the queue: each call inside a script costs a cold server ~4 µs.
+local function take(nowUs, ticket)
+  return {1, takeLock(lock, fenceKey, owner, ttl, metadata, fenceGrace, nowUs), ticket}
+end
+local present = redis.call('EXISTS', lock, queue)
+if present == 0 then
+  return take((serverTime()), -1)
+end
+
+-- Every lock hash has its owner (o), so the lock key exists exactly when there is a holder, and
+-- the queue exists when EXISTS counted a key besides it.
 local holder = redis.call('HGET', lock, 'o')
+local queued = present == (holder and 2 or 1)
 if holder == owner then
   -- The lease starts again now; the fence key must outlive it as it would after a take.
   redis.call('PEXPIRE', lock, ttl)
@@ -50,20 +63,9 @@ if holder == owner then
   return {1, tonumber(held[1]), tonumber(held[2]) or -1}
 end
 
--- The lock is taken (or granted) with the next fence (see include/take-lock).
-local function take(nowUs, ticket)
-  return {1, takeLock(lock, fenceKey, owner, ttl, metadata, fenceGrace, nowUs), ticket}
-end
-
--- Fast path: nobody queued (the usual case), so no clean-up, no head look-up and, for a busy
--- lock, no clock read.
-if redis.call('EXISTS', queue) == 0 then
-  if not holder then
-    return take((serverTime()), -1)
-  end
-  if mode ~= 'fair' then
-    return {0, redis.call('PTTL', lock), 0}
-  end
+-- Busy and nobody queued: no clean-up, no head look-up, no clock read.
+if not queued and mode ~= 'fair' then
+  return {0, redis.call('PTTL', lock), 0}
 end
 
 local nowUs, nowMs = serverTime()

@@ -41,6 +41,10 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
       expect(calls.get(name)).toBeUndefined();
     }
     expect(calls.get('publish')).toBe(1);
+    // Free and unqueued is told by one EXISTS on the lock and its queue: the holder is read
+    // only by the attempt that found the lock busy and by the release (checking its owner).
+    expect(calls.get('exists')).toBe(3);
+    expect(calls.get('hget')).toBe(2);
     // The fence key is written once, and on Redis >= 7 that same SET reads the last fence.
     expect(calls.get('set')).toBe(1);
     const version = /redis_version:(\d+)/.exec(await admin.info('server'))?.[1];
