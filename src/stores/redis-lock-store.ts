@@ -6,7 +6,7 @@ import { LockStoreError } from '../engine/errors';
 import { checkOptions, positiveMs, type OptionSpec } from '../engine/validate';
 import { detectClient, type RedisClient } from './clients/detect-client';
 import { keySlot } from './clients/key-slot';
-import type { PortScript, PubSubMode, RedisPort, ScriptCall } from './clients/redis-port';
+import type { PortScript, PubSubMode, RedisPort } from './clients/redis-port';
 import { redactError } from './redact-error';
 import { evictionWarnings } from './redis-configuration';
 import {
@@ -21,6 +21,13 @@ import {
   waiterRecordsKeyOf,
 } from './redis-layout';
 import { ReleaseSubscriptions } from './release-subscriptions';
+import {
+  ACQUIRE_DEFAULTS,
+  acquireResult,
+  RELEASE_DEFAULTS,
+  renewManyCalls,
+  withoutDefaultTail,
+} from './script-calls';
 import {
   DEFAULT_FENCE_GRACE,
   DEFAULT_WAITER_TTL,
@@ -182,24 +189,7 @@ export class RedisLockStore implements LockStore {
    */
   async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
     const owners = requests.map((r) => r.owner);
-    const groups = new Map<number, number[]>();
-    requests.forEach((request, i) => {
-      const slot = this.#port.cluster ? keySlot(request.key) : 0;
-      const group = groups.get(slot);
-      if (group) group.push(i);
-      else groups.set(slot, [i]);
-    });
-    const chunks: number[][] = [];
-    for (const group of groups.values()) {
-      for (let i = 0; i < group.length; i += RENEW_CHUNK) {
-        chunks.push(group.slice(i, i + RENEW_CHUNK));
-      }
-    }
-    const calls: ScriptCall[] = chunks.map((chunk) => ({
-      script: SCRIPTS.renewMany,
-      keys: chunk.flatMap((i) => [requests[i]!.key, fenceKeyOf(requests[i]!.key)]),
-      args: [...chunk.flatMap((i) => [requests[i]!.owner, requests[i]!.ttl]), this.#fenceGrace],
-    }));
+    const { chunks, calls } = renewManyCalls(requests, this.#port.cluster, this.#fenceGrace);
     let replies: unknown[];
     try {
       replies = await this.#port.batch(calls);
@@ -367,59 +357,6 @@ export class RedisLockStore implements LockStore {
       throw redactError(error, secrets);
     });
   }
-}
-
-/** What `acquire.lua` answered, as an {@link AcquireResult}. */
-function acquireResult(answer: unknown): AcquireResult {
-  const reply = answer as [number, number, number, string?, (number | string)?];
-  if (reply[0] === 1) {
-    return reply[2] >= 0
-      ? { acquired: true, fence: reply[1], ticket: reply[2] }
-      : { acquired: true, fence: reply[1] };
-  }
-  if (reply[2] !== 1) return { acquired: false, ttl: reply[1] };
-  const serverTime = Number(reply[3]);
-  // Redis counts the key expired once its ms clock is past the expiry time: from expiry + 1.
-  return reply[4] === undefined
-    ? { acquired: false, ttl: reply[1], queued: true, serverTime }
-    : {
-        acquired: false,
-        ttl: reply[1],
-        queued: true,
-        serverTime,
-        expiresIn: Number(reply[4]) + 1 - serverTime,
-      };
-}
-
-/**
- * What `acquire.lua` reads a missing ARGV[i + 1] as (mode, metadata, channel id, waiter ttl,
- * fence grace; `undefined`: never left out), and `release.lua` likewise (channel id, fence grace,
- * publish mode).
- */
-const ACQUIRE_DEFAULTS = [
-  undefined,
-  undefined,
-  'plain',
-  '',
-  '',
-  DEFAULT_WAITER_TTL,
-  DEFAULT_FENCE_GRACE,
-];
-const RELEASE_DEFAULTS = [undefined, '', DEFAULT_FENCE_GRACE, 'classic', ''];
-
-/**
- * `args` without the trailing ones that equal what the script reads when they are missing: the
- * usual call is shorter to build, send and parse (an engine's acquire sends owner, ttl, mode,
- * metadata and channel id; its release, the owner and channel id).
- */
-function withoutDefaultTail(
-  args: Array<string | number>,
-  defaults: ReadonlyArray<string | number | undefined>,
-): Array<string | number> {
-  let length = args.length;
-  while (length > 0 && args[length - 1] === defaults[length - 1]) length -= 1;
-  args.length = length;
-  return args;
 }
 
 /** The options `new RedisLockStore(client, options)` accepts. */
