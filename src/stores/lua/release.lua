@@ -35,11 +35,15 @@ local channel = lock .. ':rel'
 if redis.call('HGET', lock, 'o') ~= owner then
   return 0
 end
-redis.call('DEL', lock)
 -- Without a queue (the usual case) there is nobody to clean up or grant to: no clock read.
 local message, to = '', nil
 if redis.call('EXISTS', queue) == 1 then
   message, to = grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, prefer)
+end
+-- A grant (it names a channel id, maybe '') wrote every field of the lock for its new holder,
+-- and its ttl; only a lock nobody was granted is deleted.
+if to == nil then
+  redis.call('DEL', lock)
 end
 local forCaller = announce(channel, message, to, own, mode)
 -- Nothing for the caller: nobody was queued, or the grant went to another store's channel.

@@ -51,6 +51,50 @@ describeWithLocalRedis('scripts: the uncontended fast path (real redis-server)',
     expect(calls.get('get')).toBe(Number(version) >= 7 ? undefined : 1);
   });
 
+  it('a release that grants writes the lock once for its new holder, deleting nothing', async () => {
+    const store = new RedisLockStore(redis.client());
+    defer(() => store.close());
+    const admin = redis.raw;
+    expect((await store.acquire('lw:{g}', 'holder', 10_000)).acquired).toBe(true);
+    const queued = { fair: true, overtakable: true };
+    expect(await store.acquire('lw:{g}', 'first', 10_000, queued)).toMatchObject({ queued: true });
+    expect(await store.acquire('lw:{g}', 'second', 10_000, queued)).toMatchObject({ queued: true });
+    await admin.config('RESETSTAT');
+    // To the head: its place and ticket in one read of the queue, its deadline, its record.
+    expect(await store.release('lw:{g}', 'holder')).toBe(true);
+    let calls = await commandCalls(admin);
+    expect(calls.get('del')).toBeUndefined();
+    expect(calls.get('hset')).toBe(1);
+    expect(calls.get('zrange')).toBe(1);
+    expect(calls.get('zscore')).toBe(1);
+    expect(await admin.hmget('lw:{g}', 'o', 't')).toEqual([
+      'first',
+      expect.stringMatching(/^\d+$/) as string,
+    ]);
+    // To a successor behind overtakable waiters: the first places, its deadline, all records.
+    expect((await store.acquire('lw:{g}', 'third', 10_000, queued)).acquired).toBe(false);
+    await admin.config('RESETSTAT');
+    expect(await store.release('lw:{g}', 'first', { successor: 'third' })).toBe(true);
+    calls = await commandCalls(admin);
+    expect(calls.get('del')).toBeUndefined();
+    expect(calls.get('hset')).toBe(1);
+    expect(calls.get('zrange')).toBe(1);
+    expect(calls.get('zscore')).toBe(1);
+    expect(calls.get('hmget')).toBe(1);
+    expect(await admin.hget('lw:{g}', 'o')).toBe('third');
+    // Each holder finds the lock it was granted, with its ticket.
+    expect(await store.acquire('lw:{g}', 'third', 10_000, queued)).toMatchObject({
+      acquired: true,
+      ticket: expect.any(Number) as number,
+    });
+    // A release nobody is granted deletes the lock.
+    await admin.config('RESETSTAT');
+    expect(await store.dequeue('lw:{g}', 'second')).toBe(true);
+    expect(await store.release('lw:{g}', 'third')).toBe(true);
+    expect((await commandCalls(admin)).get('del')).toBe(1);
+    expect(await admin.exists('lw:{g}')).toBe(0);
+  });
+
   it('still queues, cleans up and names the head once a fair queue exists', async () => {
     const store = new RedisLockStore(redis.client());
     defer(() => store.close());

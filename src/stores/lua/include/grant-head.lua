@@ -22,31 +22,41 @@
 --- @include "include/take-lock"
 -- Whether `prefer` may be granted ahead of the queue: queued, its place good for 250 ms more,
 -- with a grant record, and at most 16 waiters ahead of it, each of which may be overtaken.
--- Returns its deadline, ticket and record, or nil.
+-- Returns its deadline, ticket and record, or nil. Three calls: the first 17 places with their
+-- tickets, the deadline, and the records of everyone up to it.
 local function preferred(queue, deadlines, waiting, prefer, nowMs)
-  local rank = redis.call('ZRANK', queue, prefer)
-  if not rank or rank > 16 then
+  local places = redis.call('ZRANGE', queue, 0, 16, 'WITHSCORES')
+  local names, ticket = {}, nil
+  for i = 1, #places, 2 do
+    names[#names + 1] = places[i]
+    if places[i] == prefer then
+      ticket = places[i + 1]
+      break
+    end
+  end
+  if not ticket then
     return nil
   end
   local deadline = tonumber(redis.call('ZSCORE', deadlines, prefer))
-  local record = redis.call('HGET', waiting, prefer)
-  if not deadline or deadline - nowMs < 250 or not record then
+  if not deadline or deadline - nowMs < 250 then
     return nil
   end
-  if rank > 0 then
-    local ahead = redis.call('HMGET', waiting, unpack(redis.call('ZRANGE', queue, 0, rank - 1)))
-    for i = 1, #ahead do
-      local r = ahead[i]
-      if not r then
-        return nil
-      end
-      local space = string.find(r, ' ', 1, true)
-      if string.sub(r, space + 1, space + 1) ~= '~' then
-        return nil
-      end
+  local records = redis.call('HMGET', waiting, unpack(names))
+  local record = records[#names]
+  if not record then
+    return nil
+  end
+  for i = 1, #names - 1 do
+    local r = records[i]
+    if not r then
+      return nil
+    end
+    local space = string.find(r, ' ', 1, true)
+    if string.sub(r, space + 1, space + 1) ~= '~' then
+      return nil
     end
   end
-  return deadline, redis.call('ZSCORE', queue, prefer), record
+  return deadline, ticket, record
 end
 
 local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, prefer)
@@ -61,8 +71,7 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, 
     local second = string.find(record, ' ', space + 1, true)
     local ttl = math.min(tonumber(string.sub(record, 1, space - 1)), deadline - nowMs)
     local fence = takeLock(lock, fenceKey, head, ttl, string.sub(record, second + 1),
-      fenceGrace, nowUs)
-    redis.call('HSET', lock, 't', ticket)
+      fenceGrace, nowUs, ticket)
     local message = head .. ' ' .. string.format('%.0f', fence) .. ' '
       .. string.format('%.3f', nowUs / 1000) .. ' ' .. ticket .. ' ' .. string.format('%.0f', ttl)
     local to = string.sub(record, space + 1, second - 1)
@@ -78,7 +87,8 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, 
     end
   end
   for _ = 1, 16 do
-    local head = redis.call('ZRANGE', queue, 0, 0)[1]
+    local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+    local head = first[1]
     if not head then
       return ''
     end
@@ -91,7 +101,7 @@ local function grantHead(lock, fenceKey, queue, deadlines, waiting, fenceGrace, 
       if not record or deadline - nowMs < 250 then
         return head
       end
-      return grantTo(head, deadline, redis.call('ZSCORE', queue, head), record)
+      return grantTo(head, deadline, first[2], record)
     end
     redis.call('ZREM', queue, head)
     redis.call('ZREM', deadlines, head)
