@@ -50,7 +50,7 @@ export class WriteBatch {
       this.#calls += 1;
       // The socket holds CALLS_PER_FLUSH calls already: they leave before this one is written.
       if (this.#calls % CALLS_PER_FLUSH === 1) {
-        socket.uncork();
+        uncork(socket);
         socket.cork();
       }
       return;
@@ -80,6 +80,19 @@ export class WriteBatch {
     const socket = this.#socket;
     if (socket === undefined) return;
     this.#socket = undefined;
+    uncork(socket);
+  }
+}
+
+/**
+ * Uncork, never throwing: a socket that fails to write reports it to its client (ioredis
+ * listens for `error` and `close`), and a throw here would surface, from a promise job, as an
+ * unhandled rejection.
+ */
+function uncork(socket: Corkable): void {
+  try {
     socket.uncork();
+  } catch {
+    // Reported by the socket itself.
   }
 }

@@ -119,6 +119,33 @@ describe('WriteBatch', () => {
     ]);
   });
 
+  it('a socket that throws while it is flushed does not escape as an unhandled rejection', async () => {
+    const batch = new WriteBatch();
+    const socket = new RecordingSocket();
+    socket.uncork = () => {
+      throw new Error('write after end');
+    };
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', record);
+    try {
+      send(batch, socket, 'a', 20);
+      send(batch, socket, 'b', 20);
+      await afterMicrotasks();
+      await afterMicrotasks();
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).toEqual([]);
+    // The batch was closed all the same: the next busy call corks afresh.
+    const next = new RecordingSocket();
+    send(batch, next, 'c', 20);
+    await afterMicrotasks();
+    expect(next.events).toEqual(['cork', 'uncork']);
+  });
+
   describe('with fake timers', () => {
     afterEach(() => jest.useRealTimers());
 
