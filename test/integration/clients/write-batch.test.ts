@@ -47,8 +47,11 @@ describeWithLocalRedis('script calls made in one go over ioredis (real redis-ser
       keys.map((key, i) => store.acquire(key, `owner-${i}`, 60_000)),
     );
     expect(results.every((r) => r.acquired)).toBe(true);
-    // The first BUSY_AT calls go out one by one; the rest in writes of CALLS_PER_FLUSH.
-    expect(writes.count).toBe(BUSY_AT + Math.ceil((CALLS - BUSY_AT) / CALLS_PER_FLUSH));
+    // The first BUSY_AT calls go out one by one; the rest in writes of CALLS_PER_FLUSH (or
+    // fewer writes, should the socket still be busy with an earlier one when a batch leaves).
+    expect(writes.count).toBeLessThanOrEqual(
+      BUSY_AT + Math.ceil((CALLS - BUSY_AT) / CALLS_PER_FLUSH),
+    );
     for (const [i, key] of keys.entries()) {
       expect(await redis.raw.hget(key, 'o')).toBe(`owner-${i}`);
     }
