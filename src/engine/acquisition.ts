@@ -175,19 +175,23 @@ export class Acquisition {
           // An attempt that fails leaves it as it was (no dequeue on the way out, as before).
           const wasInStore = waiter.inStore;
           if (register) waiter.inStore = true;
-          const result = await this.#attempt(
-            key,
-            storeKey,
-            token,
-            o,
-            attempts + 1,
-            startedAt,
-            false,
-            register,
-          ).catch((error: unknown) => {
+          let result: Attempt;
+          try {
+            result = await this.#attempt(
+              key,
+              storeKey,
+              token,
+              o,
+              attempts + 1,
+              startedAt,
+              false,
+              register,
+            );
+          } catch (error) {
+            // (A try, not a .catch(): no extra promise per attempt.)
             waiter.inStore = wasInStore;
             throw error;
-          });
+          }
           attempts += 1;
           if (result.acquired) {
             won = true;
