@@ -16,6 +16,10 @@ export class Probe implements LockStore {
   deaf = false;
   /** Makes `dequeue` fail (a store that does not answer a waiter's leaving). */
   failDequeue = false;
+  /** Makes `acquire` fail before it reaches the store. */
+  failAcquire = false;
+  /** The owners whose leaving was sent to the store (`dequeue`). */
+  readonly dequeued: string[] = [];
 
   constructor(readonly inner: LockStore) {}
 
@@ -29,6 +33,7 @@ export class Probe implements LockStore {
       sentAt: Date.now(),
     };
     this.acquires.push(entry);
+    if (this.failAcquire) throw new Error('injected acquire failure');
     entry.result = await this.inner.acquire(key, owner, ttl, options);
     return entry.result;
   }
@@ -45,6 +50,7 @@ export class Probe implements LockStore {
     return this.inner.forceRelease(key);
   }
   dequeue(key: string, owner: string) {
+    this.dequeued.push(owner);
     if (this.failDequeue) return Promise.reject(new Error('injected dequeue failure'));
     return this.inner.dequeue!(key, owner);
   }

@@ -1,4 +1,4 @@
-import { LockEngine, MemoryLockStore, type Lock } from '../../../src';
+import { LockEngine, LockStoreError, MemoryLockStore, type Lock } from '../../../src';
 import type { StoreGrant } from '../../../src';
 import { Probe, queuedAndQuiet } from '../../support/grant-probe';
 import { waitUntil } from '../../support/wait-until';
@@ -107,6 +107,26 @@ describe('acquisition: a release grants the lock to the waiting head (memory sto
     expect(two.fence).toBeGreaterThan(one.fence);
     expect((await shared.inspect(STORE_KEY))?.fence).toBe(two.fence);
     await two.release();
+  });
+
+  it('a waiter whose registering attempt fails was never in the store queue: no dequeue on its way out', async () => {
+    const a = engine();
+    const b = engine();
+    const held = await a.engine.acquire(KEY);
+    const first = track(b.engine.acquire(KEY));
+    await queuedAndQuiet(b.probe);
+    // `first` is b's head, in the store's queue; `second` waits behind it locally, not there.
+    const second = track(b.engine.acquire(KEY));
+    const attempts = b.probe.acquires.length;
+    b.probe.failAcquire = true;
+    await held.release();
+    const one = await first; // granted: no attempt needed
+    // Now b's head, `second` tries to join the store's queue, and the store fails.
+    await expect(second).rejects.toThrow(LockStoreError);
+    expect(b.probe.acquires).toHaveLength(attempts + 1);
+    expect(b.probe.dequeued).toEqual([]);
+    b.probe.failAcquire = false;
+    await one.release();
   });
 
   it('gives back a grant that reaches a waiter after it gave up, and the next waiter gets it', async () => {
