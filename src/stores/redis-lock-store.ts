@@ -209,11 +209,10 @@ export class RedisLockStore implements LockStore {
   }
 
   release(key: string, owner: string, options?: ReleaseOptions): Promise<boolean> {
-    // A single server asks nothing, and waits for nothing.
-    if (!this.#port.cluster) return this.#release(key, owner, options?.successor, 'classic');
-    return this.#publishMode([owner]).then((mode) =>
-      this.#release(key, owner, options?.successor, mode),
-    );
+    const mode = this.#publishMode([owner]);
+    return typeof mode === 'string'
+      ? this.#release(key, owner, options?.successor, mode)
+      : mode.then((known) => this.#release(key, owner, options?.successor, known));
   }
 
   #release(
@@ -300,14 +299,15 @@ export class RedisLockStore implements LockStore {
     return this.#pubSubMode;
   }
 
-  async #publishMode(secrets: readonly string[]): Promise<PubSubMode> {
-    // A single server asks nothing (and waits for nothing).
+  /**
+   * The publish mode for a call that announces (release, force-release, dequeue). A single
+   * server asks nothing, and gets its answer without a promise (a release waits for nothing).
+   */
+  #publishMode(secrets: readonly string[]): PubSubMode | Promise<PubSubMode> {
     if (!this.#port.cluster) return 'classic';
-    try {
-      return await this.#mode();
-    } catch (error) {
+    return this.#mode().catch((error: unknown) => {
       throw redactError(error, secrets);
-    }
+    });
   }
 
   /**
