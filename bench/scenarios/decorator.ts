@@ -100,12 +100,31 @@ interface PairResult {
   overheadPct: number | null;
 }
 
+interface Samples {
+  decorated: number[];
+  direct: number[];
+}
+
+/** A pair's overhead: the median over rounds of (decorated µs / direct µs − 1). */
+function summarize(pairs: Pair[], samples: Samples[]): PairResult[] {
+  return pairs.map((pair, i) => {
+    const { decorated, direct } = samples[i]!;
+    const overhead = median(decorated.map((d, round) => d / direct[round]! - 1));
+    return {
+      name: pair.name,
+      decoratedUs: median(decorated),
+      directUs: median(direct),
+      overheadPct: overhead === null ? null : overhead * 100,
+    };
+  });
+}
+
 async function comparePairs(pairs: Pair[], rounds: number, calls: number): Promise<PairResult[]> {
   for (const pair of pairs) {
     await perCallUs(pair.direct, calls);
     await perCallUs(pair.decorated, calls);
   }
-  const samples = pairs.map(() => ({ decorated: [] as number[], direct: [] as number[] }));
+  const samples: Samples[] = pairs.map(() => ({ decorated: [], direct: [] }));
   for (let round = 0; round < rounds; round += 1) {
     for (const [i, pair] of pairs.entries()) {
       const sample = samples[i]!;
@@ -118,16 +137,7 @@ async function comparePairs(pairs: Pair[], rounds: number, calls: number): Promi
       }
     }
   }
-  return pairs.map((pair, i) => {
-    const { decorated, direct } = samples[i]!;
-    const overhead = median(decorated.map((d, round) => d / direct[round]! - 1));
-    return {
-      name: pair.name,
-      decoratedUs: median(decorated),
-      directUs: median(direct),
-      overheadPct: overhead === null ? null : overhead * 100,
-    };
-  });
+  return summarize(pairs, samples);
 }
 
 /**
@@ -152,7 +162,7 @@ async function compareInterleaved(
     await perCallUs(pair.direct, calls);
     await perCallUs(pair.decorated, calls);
   }
-  const samples = pairs.map(() => ({ decorated: [] as number[], direct: [] as number[] }));
+  const samples: Samples[] = pairs.map(() => ({ decorated: [], direct: [] }));
   for (let round = 0; round < rounds; round += 1) {
     for (const [i, pair] of pairs.entries()) {
       let decorated = 0n;
@@ -170,16 +180,7 @@ async function compareInterleaved(
       samples[i]!.direct.push(Number(direct) / 1e3 / calls);
     }
   }
-  return pairs.map((pair, i) => {
-    const { decorated, direct } = samples[i]!;
-    const overhead = median(decorated.map((d, round) => d / direct[round]! - 1));
-    return {
-      name: pair.name,
-      decoratedUs: median(decorated),
-      directUs: median(direct),
-      overheadPct: overhead === null ? null : overhead * 100,
-    };
-  });
+  return summarize(pairs, samples);
 }
 
 /** ns the decorator itself adds per call: `@Locked` on a stub engine minus the stub alone. */

@@ -115,25 +115,17 @@ export class RedlockStore implements LockStore {
   }
 
   async renewMany(requests: readonly RenewRequest[]): Promise<Array<boolean | Error>> {
-    // One batch per node (a pipeline each); each entry is then judged like a single renew.
+    // One batch per node (a pipeline each); each entry is then judged like a single renew, and
+    // the batch is settled once every entry is: renewals do not wait out nodeTimeout on the
+    // nodes that are down while a quorum has answered.
     const tally = await this.#vote.ask(
       (node) => node.store.renewMany(requests),
-      (t) => t.pending === 0,
+      (t) => requests.every((_, i) => this.#vote.decided(entryTally(t, i))),
     );
     const owners = requests.map((request) => request.owner);
     return requests.map((request, i) => {
-      const entry: Tally<boolean> = { answers: [], failures: [...tally.failures], pending: 0 };
-      for (const { node, value } of tally.answers) {
-        const result = value[i];
-        if (typeof result === 'boolean') entry.answers.push({ node, value: result });
-        else
-          entry.failures.push({
-            node,
-            error: result ?? new LockStoreError('no reply for this entry'),
-          });
-      }
       try {
-        return this.#vote.verdict('renew', request.key, entry, owners);
+        return this.#vote.verdict('renew', request.key, entryTally(tally, i), owners);
       } catch (error) {
         return error as Error;
       }
@@ -309,4 +301,20 @@ export class RedlockStore implements LockStore {
 
 function refused(tally: Tally<AcquireResult>): number {
   return tally.answers.filter(({ value }) => !value.acquired).length;
+}
+
+/** What the nodes said so far about entry `i` of a `renewMany` batch, as a single renew's tally. */
+function entryTally(tally: Tally<Array<boolean | Error>>, i: number): Tally<boolean> {
+  const entry: Tally<boolean> = {
+    answers: [],
+    failures: [...tally.failures],
+    pending: tally.pending,
+  };
+  for (const { node, value } of tally.answers) {
+    const result = value[i];
+    if (typeof result === 'boolean') entry.answers.push({ node, value: result });
+    else
+      entry.failures.push({ node, error: result ?? new LockStoreError('no reply for this entry') });
+  }
+  return entry;
 }

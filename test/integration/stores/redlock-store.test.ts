@@ -73,7 +73,9 @@ describeWithLocalRedis('RedlockStore when nodes fail, pause or disagree (5 real 
       store: redlock({}, masters.clients({ maxRetriesPerRequest: 1 })),
     });
 
-    const lock = await engine.acquire('orders:2-down', { ttl: 1_200 });
+    // A renewal every ttl / 3; the lease survives a stall of the test's process of a second or so
+    // (its renewal settles once the 3 live nodes answer, without waiting for the 2 down).
+    const lock = await engine.acquire('orders:2-down', { ttl: 2_000 });
     expect(await ownersOnNodes('orders:2-down', [0, 2, 4])).toEqual([
       lock.token,
       lock.token,
@@ -130,6 +132,38 @@ describeWithLocalRedis('RedlockStore when nodes fail, pause or disagree (5 real 
     expect(await lock.release()).toBe(true);
     // The paused node ran the acquire late, then the release behind it on the same connection.
     expect(await ownersOnNodes('orders:paused')).toEqual(Array(5).fill(null));
+  });
+
+  it('settles a batch of renewals once a quorum answers, while 2 of 5 nodes are SIGSTOPped', async () => {
+    // nodeTimeout far beyond the test: a batch that waited for every node would wait for these.
+    const store = redlock({ nodeTimeout: 600_000 });
+    const owner = token();
+    const keys = ['lw:{orders:renew-a}', 'lw:{orders:renew-b}'];
+    for (const key of keys)
+      expect(await store.acquire(key, owner, 2_000)).toMatchObject({ acquired: true });
+    await masters.pause(1);
+    await masters.pause(3);
+    const order: string[] = [];
+    const renewing = store
+      .renewMany([
+        ...keys.map((key) => ({ key, owner, ttl: 60_000 })),
+        { key: 'lw:{orders:renew-never-held}', owner, ttl: 60_000 },
+      ])
+      .then((results) => {
+        order.push('renewed');
+        return results;
+      });
+    // Not ref'd: it outlives the test, and must not keep Jest's worker from exiting.
+    await Promise.race([renewing, sleep(10_000, undefined, { ref: false })]);
+    order.push('resumed');
+    await masters.resume(1);
+    await masters.resume(3);
+    expect(order).toEqual(['renewed', 'resumed']);
+    expect(await renewing).toEqual([true, true, false]);
+    for (const key of keys) {
+      const pttls = await Promise.all([0, 2, 4].map((i) => clients[i]!.pttl(key)));
+      for (const pttl of pttls) expect(pttl).toBeGreaterThan(2_000);
+    }
   });
 
   it('reports a lock held by others on a quorum as busy (LockBusyError, LockTimeoutError), never a store error, with a node down', async () => {
