@@ -119,12 +119,17 @@ function summarize(pairs: Pair[], samples: Samples[]): PairResult[] {
   });
 }
 
-async function comparePairs(pairs: Pair[], rounds: number, calls: number): Promise<PairResult[]> {
+/** Calls each side `calls` times (compiled code, open connections), then empty samples. */
+async function warmUp(pairs: Pair[], calls: number): Promise<Samples[]> {
   for (const pair of pairs) {
     await perCallUs(pair.direct, calls);
     await perCallUs(pair.decorated, calls);
   }
-  const samples: Samples[] = pairs.map(() => ({ decorated: [], direct: [] }));
+  return pairs.map(() => ({ decorated: [], direct: [] }));
+}
+
+async function comparePairs(pairs: Pair[], rounds: number, calls: number): Promise<PairResult[]> {
+  const samples = await warmUp(pairs, calls);
   for (let round = 0; round < rounds; round += 1) {
     for (const [i, pair] of pairs.entries()) {
       const sample = samples[i]!;
@@ -158,11 +163,7 @@ async function compareInterleaved(
     await call();
     return process.hrtime.bigint() - started;
   };
-  for (const pair of pairs) {
-    await perCallUs(pair.direct, calls);
-    await perCallUs(pair.decorated, calls);
-  }
-  const samples: Samples[] = pairs.map(() => ({ decorated: [], direct: [] }));
+  const samples = await warmUp(pairs, calls);
   for (let round = 0; round < rounds; round += 1) {
     for (const [i, pair] of pairs.entries()) {
       let decorated = 0n;
