@@ -42,6 +42,8 @@ export interface RedisProcess {
 }
 
 const START_ATTEMPTS = 3;
+const RESTART_ATTEMPTS = 10;
+const RESTART_RETRY_MS = 250;
 const READY_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_CHARS = 2_000;
 
@@ -138,7 +140,18 @@ class Instance implements RedisProcess {
 
   async restart(): Promise<void> {
     await this.kill();
-    await this.launch();
+    // The port must stay the same. Fixtures pick ports no outgoing connection gets and no other
+    // worker of this run picks (free-port.ts); another process on the machine may still hold it
+    // for a moment, so a lost bind is tried again for a while before it fails the test.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.launch();
+        return;
+      } catch (error) {
+        if (!(error instanceof ExitedEarly) || attempt >= RESTART_ATTEMPTS) throw error;
+        await sleep(RESTART_RETRY_MS);
+      }
+    }
   }
 
   async launch(): Promise<void> {
