@@ -34,10 +34,11 @@ function ephemeralRange(): { low: number; high: number } {
 
 /**
  * The ports fixtures pick from: below the ephemeral range. A server on an ephemeral port can lose
- * it, between a kill and a restart on the same port, to any outgoing connection's local port,
- * including a reconnecting client's to that very port: on Linux a connect to a closed local port
- * in the ephemeral range now and then connects the socket to itself (TCP simultaneous open), and
- * that socket holds the port until the client gives up on it. A CI run lost a restart that way.
+ * it, between a kill and a restart on the same port, to any outgoing connection's local port or
+ * `listen(0)`, including a reconnecting client's to that very port: on Linux a connect to a
+ * closed local port in the ephemeral range now and then connects the socket to itself (TCP
+ * simultaneous open), and that socket holds the port until the client gives up on it. A CI run
+ * lost a restart's bind ("Address already in use").
  */
 const { low: EPHEMERAL_LOW } = ephemeralRange();
 const HIGHEST = EPHEMERAL_LOW - 1;
