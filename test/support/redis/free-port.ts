@@ -19,7 +19,7 @@ const BUS_OFFSET = 10_000;
 const SLICES = 16;
 
 /** The kernel's range for the local ports of outgoing connections (and of `listen(0)`). */
-function ephemeralRange(): { low: number; high: number } {
+export function ephemeralRange(): { low: number; high: number } {
   try {
     const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
       .trim()

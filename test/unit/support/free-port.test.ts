@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { freeClusterPort, freePort } from '../../support/redis/free-port';
+import { ephemeralRange, freeClusterPort, freePort } from '../../support/redis/free-port';
 
-const ephemeralLow = Number(
-  readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
-);
+const ephemeralLow = ephemeralRange().low;
 const slice = Number(process.env['JEST_WORKER_ID'] ?? 0) % 16;
 
 /** Bind `port` on 127.0.0.1 and let it go: rejects when it is taken. */
