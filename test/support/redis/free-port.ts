@@ -60,6 +60,12 @@ function canListen(port: number): Promise<number | undefined> {
   });
 }
 
+/** Whether every one of `ports` can be bound on 127.0.0.1 right now. */
+async function allFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) if ((await canListen(port)) === undefined) return false;
+  return true;
+}
+
 /** A random port of this process's slice in [low, high], or undefined when the slice is empty there. */
 function randomInSlice(low: number, high: number): number | undefined {
   const first = low + ((slice - (low % SLICES) + SLICES) % SLICES);
@@ -79,16 +85,9 @@ async function pick(low: number, high: number, offsets: number[]): Promise<numbe
   for (let i = 0; i < TRIES; i++) {
     const port = randomInSlice(low, high);
     if (port === undefined) return undefined;
-    if (offsets.some((offset) => handedOut.has(port + offset))) continue;
-    let free = true;
-    for (const offset of offsets) {
-      if ((await canListen(port + offset)) === undefined) {
-        free = false;
-        break;
-      }
-    }
-    if (!free) continue;
-    for (const offset of offsets) handedOut.add(port + offset);
+    const ports = offsets.map((offset) => port + offset);
+    if (ports.some((each) => handedOut.has(each)) || !(await allFree(ports))) continue;
+    for (const each of ports) handedOut.add(each);
     return port;
   }
   return undefined;
